@@ -1,0 +1,80 @@
+"""Forward/backward pairs for the three layer kinds, as pure functions.
+
+Each ``*_forward`` returns ``(out, cache)``; the matching ``*_backward`` takes
+``(dout, cache)``, unpacks the cache on its first line, and never recomputes the
+forward pass. Shapes: N = batch size, D = fan_in, M = fan_out. Nothing here
+mutates its inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.activations import Activation
+
+
+def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, tuple]:
+    """out = x W + b.  x (N, D), W (D, M), b (M,) or None -> out (N, M)."""
+    out = x @ W
+    if b is not None:
+        out += b  # out is a fresh array, so adding in place touches nothing of the caller's
+    return out, (x, W, b is not None)
+
+
+def affine_backward(
+    dout: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """dout (N, M) -> dx (N, D) = dout W^T, dW (D, M) = x^T dout, db (M,) = sum_n dout."""
+    x, W, has_bias = cache
+    dx = dout @ W.T
+    dW = x.T @ dout
+    db = dout.sum(axis=0) if has_bias else None
+    return dx, dW, db
+
+
+def activation_forward(z: np.ndarray, act: Activation) -> tuple[np.ndarray, tuple]:
+    """h = phi(z), elementwise.  z (N, M) -> h (N, M)."""
+    h = act.forward(z)
+    return h, (z, h, act)
+
+
+def activation_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """dz = dout * phi'(z), elementwise.  dout (N, M) -> dz (N, M)."""
+    z, h, act = cache
+    return dout * act.derivative(z, h)
+
+
+def batchnorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+) -> tuple[np.ndarray, tuple]:
+    """Batch normalization in training mode (statistics of this batch, per feature).
+
+        mu = mean_n x,  var = mean_n (x - mu)^2,  xhat = (x - mu) / sqrt(var + eps)
+        out = gamma * xhat + beta
+
+    x (N, M), gamma (M,), beta (M,) -> out (N, M).
+    """
+    mu = x.mean(axis=0)
+    xc = x - mu
+    var = np.mean(xc * xc, axis=0)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = xc * inv_std
+    out = xhat * gamma + beta
+    return out, (xhat, inv_std, gamma)
+
+
+def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradient of batchnorm_forward, flowing through the batch mean and variance.
+
+        dgamma = sum_n dout * xhat,  dbeta = sum_n dout
+        dx = inv_std * (g - mean_n g - xhat * mean_n(g * xhat)),  g = dout * gamma
+
+    Each sample's output depends on every sample through mu and var, which is why
+    dx is not simply g * inv_std. dout (N, M) -> dx (N, M), dgamma (M,), dbeta (M,).
+    """
+    xhat, inv_std, gamma = cache
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * xhat, axis=0)
+    g = dout * gamma
+    dx = inv_std * (g - g.mean(axis=0) - xhat * np.mean(g * xhat, axis=0))
+    return dx, dgamma, dbeta
