@@ -1,4 +1,4 @@
-"""Entrypoint: `streamlit run dashboard/app.py`."""
+"""Entrypoint and router: `streamlit run dashboard/app.py`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ if str(ROOT) not in sys.path:  # streamlit only puts dashboard/ on the path
 
 import streamlit as st  # noqa: E402
 
-st.set_page_config(page_title="Backprop, by hand", layout="wide")
-st.title("Backprop, by hand")
-st.write("The pages are coming: the worked example, update sizes, and the gradient labs.")
+from dashboard.navigation import PAGES  # noqa: E402
+
+st.set_page_config(page_title="Backprop, by hand", page_icon=":material/school:", layout="wide")
+
+pages = [
+    st.Page(p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
+    for i, p in enumerate(PAGES)
+]
+st.navigation(pages).run()

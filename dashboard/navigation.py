@@ -1,0 +1,32 @@
+"""The app's pages as plain data, shared by app.py (st.navigation) and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page: its script in app_pages/, title, URL path (unique) and icon."""
+
+    file: str
+    title: str
+    url_path: str
+    icon: str
+
+    @property
+    def path(self) -> Path:
+        return PAGES_DIR / self.file
+
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo("home.py", "Home", "home", ":material/home:"),
+    PageInfo("worked_example.py", "Worked example", "worked-example", ":material/calculate:"),
+    PageInfo("update_sizes.py", "Update sizes", "update-sizes", ":material/bar_chart:"),
+    PageInfo("vanishing_lab.py", "Vanishing-gradient lab", "vanishing-lab", ":material/science:"),
+    PageInfo("training_lab.py", "Training lab", "training-lab", ":material/model_training:"),
+    PageInfo("myths.py", "Myths and measurements", "myths", ":material/fact_check:"),
+)
