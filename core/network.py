@@ -13,6 +13,7 @@ dL/dW, dL/db, dL/dgamma, dL/dbeta and delta_l = dL/dz_l (z after batchnorm).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -262,7 +263,11 @@ def forward_unchecked(
                 z, bn = batchnorm_forward(z, p.gamma, p.beta, spec.bn_eps)
             phi, act_cache = activation_forward(z, out_act if spec.is_output(i) else act)
             skip = spec.has_skip(i)
-            h = h + spec.residual_scale * phi if skip else phi
+            if skip:  # h + s * phi with one new array instead of two
+                branch = phi * spec.residual_scale if spec.residual_scale != 1.0 else phi
+                h = branch + h if branch is phi else np.add(branch, h, out=branch)
+            else:
+                h = phi
             caches.append(LayerCache(affine=aff, bn=bn, act=act_cache, skip=skip, out=h))
     return h, ForwardCache(layers=tuple(caches))
 
@@ -304,6 +309,48 @@ class BackwardResult:
     dx: np.ndarray
 
 
+def backward_layers(
+    params: list[LayerParams],
+    spec: NetworkSpec,
+    cache: ForwardCache,
+    delta_out: np.ndarray,
+    rescale: bool,
+) -> Iterator[tuple[int, LayerGrads, float, np.ndarray]]:
+    """The backward pass one layer at a time, output layer first.
+
+    Yields (i, grads_i, log10_scale_i, dh) for i = L-1, ..., 0 (0-based layer index):
+    grads_i are layer i's gradients in units of 10**log10_scale_i, and dh is the signal
+    handed down, dL/dh_{i-1} (for i = 0, dL/dx in layer 0's units). A caller that only
+    needs per-layer summaries can drop each layer's gradients as it goes instead of
+    holding all of them (a depth-1000 profile would otherwise keep every dL/dW at once).
+    With rescale=True the signal is divided by its RMS before it is handed down (see
+    backward_scaled); with rescale=False every scale is 0.
+    """
+    current = 0.0
+    delta = delta_out
+    dh = None  # dL/dh of the current layer, for hidden layers
+    for i in range(spec.n_layers - 1, -1, -1):
+        lc = cache.layers[i]
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            if dh is not None:  # hidden layer: go through phi (and the skip's branch scale)
+                upstream = spec.residual_scale * dh if lc.skip else dh
+                delta = activation_backward(upstream, lc.act)
+            dgamma = dbeta = None
+            dpre = delta
+            if lc.bn is not None:
+                dpre, dgamma, dbeta = batchnorm_backward(delta, lc.bn)
+            dx, dW, db = affine_backward(dpre, lc.affine)
+            grads = LayerGrads(W=dW, b=db, gamma=dgamma, beta=dbeta, delta=delta)
+            scale = current
+            dh = dx + dh if lc.skip else dx  # a fresh array either way: safe to scale in place
+            if rescale and i > 0:
+                rms = math.sqrt(float(np.vdot(dh, dh)) / dh.size)
+                if rms > 0 and math.isfinite(rms):
+                    dh /= rms
+                    current += math.log10(rms)
+        yield i, grads, scale, dh
+
+
 def backward_scaled(
     params: list[LayerParams],
     spec: NetworkSpec,
@@ -319,32 +366,16 @@ def backward_scaled(
     is exact; it keeps a 1000-layer sigmoid profile (true values near 1e-600) inside
     float64. With rescale=False every scale is 0.
     """
-    n_layers = spec.n_layers
-    log_scale = np.zeros(n_layers)
-    grads: list[LayerGrads | None] = [None] * n_layers
-    current = 0.0
-    delta = delta_out
-    dh = None  # dL/dh of the current layer, for hidden layers
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        for i in range(n_layers - 1, -1, -1):
-            lc = cache.layers[i]
-            if dh is not None:  # hidden layer: go through phi (and the skip's branch scale)
-                upstream = spec.residual_scale * dh if lc.skip else dh
-                delta = activation_backward(upstream, lc.act)
-            dgamma = dbeta = None
-            dpre = delta
-            if lc.bn is not None:
-                dpre, dgamma, dbeta = batchnorm_backward(delta, lc.bn)
-            dx, dW, db = affine_backward(dpre, lc.affine)
-            grads[i] = LayerGrads(W=dW, b=db, gamma=dgamma, beta=dbeta, delta=delta)
-            log_scale[i] = current
-            dh = dx + dh if lc.skip else dx
-            if rescale and i > 0:
-                rms = float(np.sqrt(np.mean(dh * dh)))
-                if rms > 0 and math.isfinite(rms):
-                    dh = dh / rms
-                    current += math.log10(rms)
-    return BackwardResult(grads=grads, log10_scale=log_scale, dx=dh)  # type: ignore[arg-type]
+    log_scale = np.zeros(spec.n_layers)
+    grads: list[LayerGrads | None] = [None] * spec.n_layers
+    dx = delta_out
+    for i, layer_grads, scale, passed_down in backward_layers(
+        params, spec, cache, delta_out, rescale
+    ):
+        grads[i] = layer_grads
+        log_scale[i] = scale
+        dx = passed_down  # after the last layer (i = 0): dL/dx
+    return BackwardResult(grads=grads, log10_scale=log_scale, dx=dx)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

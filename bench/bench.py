@@ -1,0 +1,224 @@
+"""Benchmarks of the engine and the depth experiments (a script, not a test).
+
+    python bench/bench.py            # full run, about a minute
+    python bench/bench.py --quick    # tiny sizes, a few seconds: proves the script works
+
+Everything is measured side by side in one run and printed as a table:
+
+1. engine forward + backward (core.network.forward_unchecked + backward_scaled with the
+   profile's per-layer rescaling) against the same three matrix products per layer done
+   with raw numpy (h @ W, delta @ W.T, h.T @ delta: the BLAS bound), as a ratio;
+2. the vanishing lab's default variant comparison (core.experiments.variant_profiles
+   with its defaults, plus summarize_profile);
+3. a depth-1000, width-128 sigmoid profile, and the 4-variant comparison at that size;
+4. the training lab's default run (core.experiments.train_variants);
+5. calls at the limits (the deepest comparison the cost model allows, at width 1024),
+   to check that the time limit holds;
+6. peak memory (tracemalloc) of the calls above.
+
+Each timing is the best of --repeat runs (the machine may be shared; the best run is
+the one least disturbed), and the cost model's estimate is printed beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere: make `core` importable
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from core import experiments as ex  # noqa: E402
+from core.losses import binary_cross_entropy  # noqa: E402
+from core.network import (  # noqa: E402
+    NetworkSpec,
+    backward_scaled,
+    forward_unchecked,
+    init_params,
+)
+
+GOALS = {256: 1.5, 1024: 1.2}  # engine / raw-matmul ratio goals by width (issue 3)
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> float:
+    """Best wall time of `repeat` calls, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def engine_vs_raw(
+    width: int, depth: int, batch: int, activation: str, repeat: int
+) -> tuple[float, float]:
+    """Seconds per layer for the engine and for the raw matrix products, measured
+    alternately so that both see the same machine load."""
+    init = "he" if activation == "relu" else "xavier"
+    spec = NetworkSpec(sizes=(width,) * (depth + 1), activation=activation, init=init)
+    params = init_params(spec, 0)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((batch, width))
+    target = rng.integers(0, 2, size=(batch, width)).astype(np.float64)
+    weights = [p.W for p in params]
+
+    def engine() -> None:
+        _, cache = forward_unchecked(params, spec, x)
+        _, delta_out = binary_cross_entropy(cache.layers[-1].act[0], target)
+        backward_scaled(params, spec, cache, delta_out, rescale=True)
+
+    def raw() -> None:
+        hs = [x]
+        for W in weights:  # forward: keep every layer's input, as a cache must
+            hs.append(hs[-1] @ W)
+        g = target
+        grads = []
+        for W, h in zip(reversed(weights), reversed(hs[:-1]), strict=True):
+            grads.append(h.T @ g)
+            g = g @ W.T
+
+    engine()
+    raw()
+    t_engine = t_raw = float("inf")
+    for _ in range(repeat):
+        t_engine = min(t_engine, best_time(engine, 1))
+        t_raw = min(t_raw, best_time(raw, 1))
+    return t_engine / depth, t_raw / depth
+
+
+def peak_bytes(fn: Callable[[], object]) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def header() -> None:
+    config = np.show_config(mode="dicts")
+    blas = config.get("Build Dependencies", {}).get("blas", {})
+    env = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP", "MKL"))}
+    print(f"python {platform.python_version()}, numpy {np.__version__}, ", end="")
+    print(f"BLAS {blas.get('name', '?')} {blas.get('version', '')}, {os.cpu_count()} CPUs")
+    print(f"BLAS environment: {env or 'none'}")
+    print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to prove it runs")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per timing (best kept)")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    repeat = args.repeat or (2 if quick else 5)
+
+    header()
+
+    print("\n1. Engine forward+backward vs the same matrix products in raw numpy")
+    widths = (8, 16) if quick else (64, 256, 1024)
+    depth = 3 if quick else 20
+    batch = 8 if quick else 64
+    print(f"   depth {depth}, batch {batch}; ms per layer; ratio = engine / raw")
+    print(f"   {'width':>6} {'activation':>10} {'raw':>9} {'engine':>9} {'ratio':>6} {'goal':>6}")
+    for width in widths:
+        for activation in ("sigmoid", "relu"):
+            t_eng, t_raw = engine_vs_raw(width, depth, batch, activation, repeat)
+            goal = f"<={GOALS[width]}" if width in GOALS else ""
+            print(
+                f"   {width:>6} {activation:>10} {t_raw * 1e3:>9.3f} {t_eng * 1e3:>9.3f} "
+                f"{t_eng / t_raw:>6.2f} {goal:>6}"
+            )
+
+    print("\n2-5. Calls the app makes (best of runs; estimate = the cost model's limit check)")
+    print(f"   {'call':<68} {'seconds':>8} {'estimate':>8} {'goal':>6}")
+    lab = dict(depth=50, width=128, batch=64, seeds=(0, 1, 2))
+    deep = dict(depth=1000, width=128, batch=64, seeds=(0, 1, 2))
+    train = dict(depth=6, width=16, steps=500, batch=32)
+    if quick:
+        lab = dict(depth=5, width=8, batch=8, seeds=(0, 1))
+        deep = dict(depth=40, width=8, batch=8, seeds=(0, 1))
+        train = dict(depth=2, width=4, steps=20, batch=8)
+
+    def row(name: str, fn: Callable[[], object], estimate: float, goal: str = "") -> None:
+        seconds = best_time(fn, repeat)
+        print(f"   {name:<68} {seconds:>8.3f} {estimate:>8.3f} {goal:>6}")
+
+    def specs(depth: int, width: int, variants=ex.VARIANTS, n_in=None) -> dict:
+        return {v: ex.variant_spec(v, depth, width, n_in=n_in) for v in variants}
+
+    lab_specs = specs(lab["depth"], lab["width"])
+    row(
+        f"lab default: 4 variants, depth {lab['depth']}, width {lab['width']}, "
+        f"{len(lab['seeds'])} seeds",
+        lambda: ex.summarize_profile(ex.variant_profiles(**lab)),
+        ex.estimate_profile_seconds(lab_specs, lab["batch"], len(lab["seeds"])),
+        "<0.3",
+    )
+    sigmoid_deep = specs(deep["depth"], deep["width"], ("plain_sigmoid",))
+    row(
+        f"sigmoid profile, depth {deep['depth']}, width {deep['width']}, "
+        f"{len(deep['seeds'])} seeds",
+        lambda: ex.gradient_profile(sigmoid_deep, deep["batch"], deep["seeds"]),
+        ex.estimate_profile_seconds(sigmoid_deep, deep["batch"], len(deep["seeds"])),
+        "<3",
+    )
+    row(
+        f"4 variants, depth {deep['depth']}, width {deep['width']}, {len(deep['seeds'])} seeds",
+        lambda: ex.summarize_profile(ex.variant_profiles(**deep)),
+        ex.estimate_profile_seconds(specs(deep["depth"], deep["width"]), 64, 3),
+        "<5",
+    )
+    train_specs = specs(train["depth"], train["width"], n_in=2)
+    row(
+        f"training: 4 variants, depth {train['depth']}, width {train['width']}, "
+        f"{train['steps']} steps",
+        lambda: ex.train_variants(
+            train_specs, "moons", steps=train["steps"], batch=train["batch"], lr=0.5
+        ),
+        ex.estimate_training_seconds(
+            train_specs, train["steps"], train["batch"], 400, max(1, train["steps"] // 100), 60
+        ),
+        "<5",
+    )
+    if not quick:
+        for width, batch, n_seeds in ((1024, 64, 3), (1024, 512, 1), (256, 512, 20), (32, 64, 20)):
+            limit_depth = ex.largest_depth(width, batch, n_seeds)
+            if limit_depth == 0:
+                print(f"   at width {width}, batch {batch}, {n_seeds} seeds: nothing fits")
+                continue
+            limit_specs = specs(limit_depth, width)
+            row(
+                f"at the limit: 4 variants, depth {limit_depth}, width {width}, "
+                f"batch {batch}, {n_seeds} seeds",
+                lambda s=limit_specs, b=batch, n=n_seeds: ex.gradient_profile(
+                    s, b, tuple(range(n))
+                ),
+                ex.estimate_profile_seconds(limit_specs, batch, n_seeds),
+                f"<{ex.MAX_SECONDS:g}",
+            )
+
+    print("\n6. Peak memory (tracemalloc: numpy and Python allocations)")
+    peak_lab = peak_bytes(lambda: ex.summarize_profile(ex.variant_profiles(**lab)))
+    peak_deep = peak_bytes(lambda: ex.variant_profiles(**deep))
+    print(f"   lab default comparison                 {peak_lab / 1e6:8.1f} MB")
+    print(f"   4 variants at depth {deep['depth']:<5}             {peak_deep / 1e6:8.1f} MB")
+    estimate = ex.estimate_profile_bytes(specs(deep["depth"], deep["width"]), deep["batch"])
+    print(f"   (cost model's estimate for the latter:  {estimate / 1e6:8.1f} MB)")
+    if hasattr(os, "getloadavg"):
+        print(f"\nload average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

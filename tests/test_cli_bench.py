@@ -1,0 +1,110 @@
+"""The command line (python -m core.experiments) and the benchmark script run as documented."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core import experiments as ex
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_main(capsys, *argv: str) -> tuple[pd.DataFrame, str]:
+    assert ex.main(list(argv)) == 0
+    captured = capsys.readouterr()
+    return pd.read_csv(io.StringIO(captured.out)), captured.err
+
+
+def _subprocess(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_module_runs_from_the_command_line_with_help():
+    done = _subprocess("-m", "core.experiments", "--help")
+    assert done.returncode == 0, done.stderr
+    for command in ("profile", "compare", "updates"):
+        assert command in done.stdout
+    done = _subprocess("-m", "core.experiments", "updates")
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(io.StringIO(done.stdout))
+    assert 1 / table["ratio_to_output"].iloc[1] == pytest.approx(11.6, abs=0.05)
+
+
+def test_compare_writes_the_summary_as_csv(capsys):
+    summary, err = _run_main(capsys, "compare", "--depth", "6", "--width", "8", "--seeds", "0,1")
+    assert list(summary["variant"].unique()) == list(ex.VARIANTS)
+    assert len(summary) == 4 * 7 and "log10_delta_rms_p90" in summary.columns
+    assert err == ""
+    tidy, _ = _run_main(
+        capsys, "compare", "--depth", "6", "--width", "8", "--seeds", "3", "--tidy",
+        "--variants", "plain_relu,residual", "--activation", "relu",
+    )  # fmt: skip
+    assert list(tidy.columns) == list(ex.PROFILE_COLUMNS)
+    assert set(tidy["variant"]) == {"plain_relu", "residual"} and set(tidy["seed"]) == {3}
+
+
+def test_profile_matches_the_library_and_writes_a_file(capsys, tmp_path):
+    out = tmp_path / "profile.csv"
+    assert ex.main(["profile", "--depth", "5", "--width", "8", "--activation", "tanh",
+                    "--residual", "--residual-scale", "1/sqrt(depth)", "--seeds", "0,2",
+                    "--out", str(out)]) == 0  # fmt: skip
+    assert capsys.readouterr().out == ""
+    written = pd.read_csv(out)
+    spec = ex.variant_spec("residual", 5, 8, activation="tanh", residual_scale="1/sqrt(depth)")
+    expected = ex.gradient_profile({"network": spec}, 64, (0, 2)).frame
+    assert written["log10_delta_rms"].tolist() == pytest.approx(
+        expected["log10_delta_rms"].tolist(), rel=1e-7
+    )
+
+
+def test_overflow_is_reported_on_stderr(capsys):
+    frame, err = _run_main(
+        capsys, "profile", "--depth", "1000", "--width", "16", "--activation", "relu",
+        "--init", "8", "--residual", "--seeds", "0", "--batch", "4",
+    )  # fmt: skip
+    assert "overflowed" in err and frame["log10_delta_rms"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["compare", "--depth", "5000"], "MAX_DEPTH"),
+        (["compare", "--width", "4096"], "MAX_WIDTH"),
+        (["compare", "--depth", "1000", "--width", "1024"], "MAX_SECONDS"),
+        (["profile", "--seeds", "a,b"], "seeds must be whole numbers"),
+        (["profile", "--init", "glorot"], "init must be one of"),
+        (["updates", "--depth", "3", "--batch", "0"], "batch"),
+        (["compare", "--variants", "plain_sigmoid,deep"], "variant must be one of"),
+    ],
+)
+def test_bad_arguments_exit_with_a_message(capsys, argv, needle):
+    with pytest.raises(SystemExit) as stop:
+        ex.main(argv)
+    assert stop.value.code == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_updates_for_a_deeper_network(capsys):
+    table, _ = _run_main(capsys, "updates", "--depth", "4", "--width", "8", "--seed", "2")
+    spec = ex.NetworkSpec(sizes=(8,) * 5 + (1,))  # a plain sigmoid net, Xavier init
+    expected = ex.update_size_table(spec, lr=0.5, batch=64, seed=2)
+    assert table["log10_mean_abs_update"].tolist() == pytest.approx(
+        expected["log10_mean_abs_update"].tolist(), rel=1e-7
+    )
+
+
+def test_bench_quick_runs_and_prints_every_section():
+    done = _subprocess(str(ROOT / "bench" / "bench.py"), "--quick")
+    assert done.returncode == 0, done.stderr
+    for section in ("1. Engine", "ratio", "lab default", "depth 40", "training", "Peak memory"):
+        assert section in done.stdout, section
