@@ -13,7 +13,12 @@ import streamlit as st  # noqa: E402
 
 from dashboard.navigation import PAGES  # noqa: E402
 
-st.set_page_config(page_title="Backprop, by hand", page_icon=":material/school:", layout="wide")
+st.set_page_config(
+    page_title="Backprop, by hand",
+    page_icon=":material/school:",
+    layout="wide",
+    menu_items={"About": "Backprop, by hand: every number computed live by a small numpy engine."},
+)
 
 pages = [
     st.Page(p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))

@@ -1,4 +1,4 @@
-"""The app's pages as plain data, shared by app.py (st.navigation) and the tests."""
+"""The app's pages as plain data, shared by app.py (st.navigation), the pages and the tests."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ class PageInfo:
     def path(self) -> Path:
         return PAGES_DIR / self.file
 
+    @property
+    def link_target(self) -> str:
+        """The page as st.page_link wants it: a path relative to dashboard/app.py."""
+        return f"{PAGES_DIR.name}/{self.file}"
+
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("home.py", "Home", "home", ":material/home:"),
@@ -30,3 +35,11 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("training_lab.py", "Training lab", "training-lab", ":material/model_training:"),
     PageInfo("myths.py", "Myths and measurements", "myths", ":material/fact_check:"),
 )
+
+
+def page(file: str) -> PageInfo:
+    """The registered page whose script is app_pages/<file>."""
+    for info in PAGES:
+        if info.file == file:
+            return info
+    raise KeyError(f"no page {file!r}; pages are {', '.join(p.file for p in PAGES)}")

@@ -1,0 +1,795 @@
+"""Every figure in the app: data in, plotly go.Figure out. No streamlit here.
+
+Figures leave backgrounds, fonts and the template alone so that Streamlit's theme
+(light or dark) styles them; only trace colors are set, from the Okabe-Ito palette,
+which stays distinguishable for the common forms of color blindness. Later pages
+reuse VARIANT_COLORS so a network variant has one color everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.experiments import TrainingResult
+from core.worked_example import WorkedStep
+
+# --- style constants ---------------------------------------------------------------
+# Okabe & Ito (2008), "Color Universal Design". Black is left out: it vanishes on a
+# dark background.
+OKABE_ITO: dict[str, str] = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+# One color per network variant, the same on every page.
+VARIANT_COLORS: dict[str, str] = {
+    "plain_sigmoid": OKABE_ITO["vermillion"],
+    "plain_relu": OKABE_ITO["blue"],
+    "residual": OKABE_ITO["bluish_green"],
+    "batchnorm": OKABE_ITO["reddish_purple"],
+}
+VARIANT_LABELS: dict[str, str] = {
+    "plain_sigmoid": "plain sigmoid",
+    "plain_relu": "plain ReLU",
+    "residual": "residual",
+    "batchnorm": "batch norm",
+}
+# Overlays: what theory predicts, and what the course claims.
+THEORY_COLOR = OKABE_ITO["grey"]
+CLAIM_COLOR = OKABE_ITO["orange"]
+MEASURED_COLOR = OKABE_ITO["blue"]
+# The 2-2-1 diagram: neutral wiring, blue for the backward (blame) pass, orange for
+# whatever the current step is about.
+EDGE_COLOR = OKABE_ITO["grey"]
+BACKWARD_COLOR = OKABE_ITO["blue"]
+HIGHLIGHT_COLOR = OKABE_ITO["orange"]
+# Nodes and number labels are opaque light badges with dark text, so they read the
+# same on a light and on a dark page (and hide the wires passing beneath them).
+BADGE_FILL = "#F0F2F6"
+BADGE_BORDER = "#B8BDC6"
+BADGE_TEXT = "#262730"
+DIMMED_OPACITY = 0.35
+
+FONT_SIZE = 13
+SMALL_FONT_SIZE = 12
+EDGE_FONT_SIZE = 11
+MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+LEGEND_MARGIN_BOTTOM = 90  # room for the axis title and a two-row legend under it
+DIAGRAM_HEIGHT = 380
+CHART_HEIGHT = 380
+TIMELINE_HEIGHT = 260
+LOG_AXIS_SPAN = 10.0  # use a log axis once max/min exceeds one decade
+SIGNIFICANT_DIGITS = 3
+
+FORWARD, BACKWARD = "forward", "backward"
+
+# Node positions of the course's network (inputs left). The output node also carries
+# the target y and the error E, which keeps the picture narrow enough for a phone.
+# Spacing and label places are chosen so that nothing overlaps at a phone's width
+# (about 350 px of plot): the widest edge label, "Δw11 = +0.00308", needs ~100 px.
+NODE_POSITIONS: dict[str, tuple[float, float]] = {
+    "x1": (0.0, 1.0),
+    "x2": (0.0, 0.0),
+    "h1": (1.3, 1.0),
+    "h2": (1.3, 0.0),
+    "out": (2.4, 0.5),
+}
+NODE_NAMES: dict[str, str] = {
+    "x1": "x<sub>1</sub>",
+    "x2": "x<sub>2</sub>",
+    "h1": "h<sub>1</sub>",
+    "h2": "h<sub>2</sub>",
+    "out": "ŷ",
+}
+# Edge name -> (from node, to node, where its label sits). The v labels sit just inside
+# the two wires, clear of the output node's badges above and below it.
+EDGES: dict[str, tuple[str, str, tuple[float, float]]] = {
+    "w11": ("x1", "h1", (0.65, 1.0)),
+    "w12": ("x1", "h2", (0.33, 0.75)),
+    "w21": ("x2", "h1", (0.33, 0.25)),
+    "w22": ("x2", "h2", (0.65, 0.0)),
+    "v1": ("h1", "out", (1.76, 0.64)),
+    "v2": ("h2", "out", (1.76, 0.36)),
+}
+EDGE_NAMES: dict[str, str] = {
+    "w11": "w<sub>11</sub>",
+    "w12": "w<sub>12</sub>",
+    "w21": "w<sub>21</sub>",
+    "w22": "w<sub>22</sub>",
+    "v1": "v<sub>1</sub>",
+    "v2": "v<sub>2</sub>",
+}
+
+
+# --- numbers as text ----------------------------------------------------------------
+def fmt(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """A number as the app prints it: `digits` significant digits, e.g. 0.638, 3.08e-05."""
+    if not math.isfinite(value):
+        return "not a number" if math.isnan(value) else ("∞" if value > 0 else "−∞")
+    if value == 0:
+        return "0"
+    return f"{value:.{digits}g}"
+
+
+def fmt_signed(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """Like fmt, with an explicit + for positive numbers (updates are added)."""
+    text = fmt(value, digits)
+    return "+" + text if value > 0 and math.isfinite(value) else text
+
+
+def latex_number(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """fmt(value) as LaTeX: 3.08e-05 becomes 3.08 \\times 10^{-5}."""
+    if not math.isfinite(value):
+        return r"\infty" if value > 0 else (r"-\infty" if value < 0 else r"\text{NaN}")
+    text = fmt(value, digits)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text
+
+
+def latex_factor(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """latex_number for use inside a product: negative numbers get parentheses."""
+    text = latex_number(value, digits)
+    return f"({text})" if value < 0 else text
+
+
+# --- shared layout --------------------------------------------------------------------
+def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": FONT_SIZE + 2}},
+        height=height,
+        margin=MARGIN,
+        font={"size": FONT_SIZE},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
+        hoverlabel={"font": {"size": SMALL_FONT_SIZE}},
+    )
+    return fig
+
+
+def spans_decades(values: Sequence[float], span: float = LOG_AXIS_SPAN) -> bool:
+    """True when all values are positive and finite and the largest exceeds span x the smallest."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite or min(finite) <= 0:
+        return False
+    return max(finite) / min(finite) > span
+
+
+# --- home: the timeline ---------------------------------------------------------------
+def timeline_figure(events: pd.DataFrame) -> go.Figure:
+    """Milestones on a time axis. events: columns year (number), label (short), detail
+    (hover text), kind (any string; one marker color per kind, in order of appearance)."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[events["year"].min() - 0.9, events["year"].max() + 0.9],
+            y=[0, 0],
+            mode="lines",
+            line={"color": EDGE_COLOR, "width": 2},
+            hoverinfo="skip",
+            showlegend=False,
+            name="time axis",
+        )
+    )
+    palette = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "reddish_purple")]
+    events = events.reset_index(drop=True)
+    # Alternate labels above and below the axis so same-year events do not collide.
+    level = pd.Series([1 if i % 2 == 0 else -1 for i in range(len(events))])
+    for kind_index, kind in enumerate(dict.fromkeys(events["kind"])):
+        rows = events[events["kind"] == kind]
+        ys = level[rows.index].tolist()
+        fig.add_trace(
+            go.Scatter(
+                x=rows["year"],
+                y=ys,
+                mode="markers+text",
+                marker={"size": 14, "color": palette[kind_index % len(palette)]},
+                text=rows["label"],
+                textposition=["top center" if y > 0 else "bottom center" for y in ys],
+                customdata=rows["detail"],
+                hovertemplate="%{x}: %{customdata}<extra></extra>",
+                name=kind,
+                showlegend=False,
+                cliponaxis=False,
+            )
+        )
+    for i, row in events.iterrows():
+        fig.add_shape(
+            type="line",
+            x0=row["year"],
+            x1=row["year"],
+            y0=0,
+            y1=level[i],
+            line={"color": EDGE_COLOR, "width": 1, "dash": "dot"},
+        )
+    _base_layout(fig, "When the fixes arrived", TIMELINE_HEIGHT)
+    fig.update_xaxes(
+        title_text="Year",
+        dtick=1,
+        showgrid=False,
+        fixedrange=True,
+        range=[events["year"].min() - 1.0, events["year"].max() + 1.0],
+    )
+    fig.update_yaxes(visible=False, range=[-2.2, 2.2], fixedrange=True)
+    return fig
+
+
+# --- the course's 2-2-1 network -------------------------------------------------------
+def _node_text(step: WorkedStep, view: str) -> dict[str, tuple[str, str]]:
+    """Per node: (text above it, text below it)."""
+    if view == FORWARD:
+        return {
+            "x1": (f"x<sub>1</sub> = {fmt(step.x1)}", ""),
+            "x2": ("", f"x<sub>2</sub> = {fmt(step.x2)}"),
+            "h1": (f"a<sub>1</sub> = {fmt(step.a1)}<br>h<sub>1</sub> = {fmt(step.h1)}", ""),
+            "h2": ("", f"a<sub>2</sub> = {fmt(step.a2)}<br>h<sub>2</sub> = {fmt(step.h2)}"),
+            "out": (
+                f"b = {fmt(step.b)}<br>ŷ = {fmt(step.y_hat)}",
+                f"target y = {fmt(step.y)}<br>error E = {fmt(step.E)}",
+            ),
+        }
+    return {
+        "x1": (f"x<sub>1</sub> = {fmt(step.x1)}", ""),
+        "x2": ("", f"x<sub>2</sub> = {fmt(step.x2)}"),
+        "h1": (f"δ<sub>1</sub> = {fmt(step.delta1)}", ""),
+        "h2": ("", f"δ<sub>2</sub> = {fmt(step.delta2)}"),
+        "out": (f"δ<sub>out</sub> = {fmt(step.delta_out)}", f"y − ŷ = {fmt(step.y - step.y_hat)}"),
+    }
+
+
+def _edge_text(step: WorkedStep, view: str, edge: str) -> str:
+    if view == FORWARD:
+        return f"{EDGE_NAMES[edge]} = {fmt(step.weight(edge))}"
+    return f"Δ{EDGE_NAMES[edge]} = {fmt_signed(step.update(edge))}"
+
+
+def network_figure(
+    step: WorkedStep, view: str = FORWARD, highlight: Collection[str] = ()
+) -> go.Figure:
+    """The 2-2-1 network with its numbers.
+
+    view "forward": a, h, b, y_hat (and y, E) at the nodes, the weights on the edges.
+    view "backward": the deltas at the nodes, the updates on the edges, each edge's
+    width proportional to |update| (the widest edge has the largest update).
+    highlight: node names (x1, x2, h1, h2, out) and edge names (w11, w12, w21, w22, v1,
+    v2) to draw in the highlight color; everything else is dimmed.
+    Traces: one line per edge (6, in EDGES order), then one trace for the nodes.
+    """
+    if view not in (FORWARD, BACKWARD):
+        raise ValueError(f"view must be {FORWARD!r} or {BACKWARD!r}; got {view!r}")
+    unknown = set(highlight) - set(NODE_POSITIONS) - set(EDGES)
+    if unknown:
+        raise ValueError(f"unknown names to highlight: {sorted(unknown)}")
+    highlight = set(highlight)
+    dim = bool(highlight)
+    sizes = {e: abs(step.update(e)) for e in EDGES}
+    largest = max(sizes.values())
+    fig = go.Figure()
+    for edge, (start, end, (label_x, label_y)) in EDGES.items():
+        (x0, y0), (x1, y1) = NODE_POSITIONS[start], NODE_POSITIONS[end]
+        on = edge in highlight
+        if view == BACKWARD:
+            share = sizes[edge] / largest if largest > 0 and math.isfinite(largest) else 0.0
+            width, color = 1.5 + 10.5 * share, BACKWARD_COLOR
+        else:
+            width, color = 2.5, EDGE_COLOR
+        if on:
+            width, color = max(width, 4.0), HIGHLIGHT_COLOR
+        label = _edge_text(step, view, edge)
+        fig.add_trace(
+            go.Scatter(
+                x=[x0, x1],
+                y=[y0, y1],
+                mode="lines",
+                line={"color": color, "width": width},
+                opacity=1.0 if (on or not dim) else DIMMED_OPACITY,
+                name=edge,
+                hovertext=label,
+                hoverinfo="text",
+                showlegend=False,
+            )
+        )
+        fig.add_annotation(
+            x=label_x,
+            y=label_y,
+            text=label,
+            showarrow=False,
+            font={"size": EDGE_FONT_SIZE, "color": BADGE_TEXT},
+            bgcolor=BADGE_FILL,
+            bordercolor=HIGHLIGHT_COLOR if on else BADGE_BORDER,
+            borderwidth=2 if on else 1,
+            borderpad=2,
+            opacity=1.0 if (on or not dim) else 0.6,
+        )
+    names = list(NODE_POSITIONS)
+    fig.add_trace(
+        go.Scatter(
+            x=[NODE_POSITIONS[n][0] for n in names],
+            y=[NODE_POSITIONS[n][1] for n in names],
+            mode="markers+text",
+            text=[NODE_NAMES[n] for n in names],
+            textfont={"size": FONT_SIZE + 1, "color": BADGE_TEXT},
+            marker={
+                "size": 36,
+                "color": BADGE_FILL,
+                "opacity": 1.0,
+                "line": {
+                    "color": [HIGHLIGHT_COLOR if n in highlight else BADGE_BORDER for n in names],
+                    "width": [5 if n in highlight else 2 for n in names],
+                },
+            },
+            name="nodes",
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    for n, (above, below) in _node_text(step, view).items():
+        x, y = NODE_POSITIONS[n]
+        for text, dy, anchor in ((above, 0.2, "bottom"), (below, -0.2, "top")):
+            if text:
+                fig.add_annotation(
+                    x=x,
+                    y=y + dy,
+                    text=text,
+                    showarrow=False,
+                    font={"size": SMALL_FONT_SIZE, "color": BADGE_TEXT},
+                    bgcolor=BADGE_FILL,
+                    bordercolor=HIGHLIGHT_COLOR if n in highlight else BADGE_BORDER,
+                    borderwidth=2 if n in highlight else 1,
+                    borderpad=3,
+                    yanchor=anchor,
+                    opacity=1.0 if (n in highlight or not dim) else 0.6,
+                )
+    title = (
+        "Forward pass: values and weights"
+        if view == FORWARD
+        else "Backward pass: blame δ and updates Δ"
+    )
+    _base_layout(fig, title, DIAGRAM_HEIGHT)
+    fig.update_xaxes(visible=False, range=[-0.3, 2.85], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-0.75, 1.75], fixedrange=True)
+    fig.update_layout(title={"font": {"size": SMALL_FONT_SIZE + 1}})
+    return fig
+
+
+# --- training on the one example --------------------------------------------------------
+def error_curve_figure(errors: Sequence[float]) -> go.Figure:
+    """E after each update (errors[0] = before any update). Log y axis when the errors
+    span more than a decade."""
+    errors = [float(e) for e in errors]
+    fig = go.Figure(
+        go.Scatter(
+            x=list(range(len(errors))),
+            y=errors,
+            mode="lines+markers" if len(errors) <= 60 else "lines",
+            line={"color": MEASURED_COLOR, "width": 2.5},
+            marker={"size": 6},
+            name="error E",
+            hovertemplate="after %{x} updates: E = %{y:.4g}<extra></extra>",
+            cliponaxis=False,
+        )
+    )
+    log = spans_decades(errors)
+    _base_layout(fig, "Error after each update", CHART_HEIGHT)
+    fig.update_xaxes(title_text="Updates applied (0 = the starting weights)", rangemode="tozero")
+    fig.update_yaxes(
+        title_text="Error E" + (" (log scale)" if log else ""),
+        type="log" if log else "linear",
+        exponentformat="power",
+        rangemode="normal" if log else "tozero",
+    )
+    return fig
+
+
+# --- update sizes by distance from the output ----------------------------------------
+def _nice_log_ticks(low: float, high: float) -> list[float]:
+    """1, 2 and 5 times powers of ten from just below low to just above high."""
+    ticks = []
+    for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 2, 5):
+            value = mantissa * 10.0**exponent
+            if low / 2.5 <= value <= high * 2.5:
+                ticks.append(value)
+    return ticks
+
+
+def update_size_figure(
+    table: pd.DataFrame,
+    color: str = MEASURED_COLOR,
+    claim_factor: float | None = 10.0,
+    title: str = "How big the updates are, layer by layer",
+) -> go.Figure:
+    """Bars of mean |update| by distance from the output (1 = output layer) on a log axis.
+
+    table: columns distance, mean_abs_update, log10_mean_abs_update (and optionally
+    label, a layer name for the hover), as core.experiments.update_size_table returns.
+    claim_factor: also draw the course's rule of thumb, "claim_factor times smaller per
+    layer", starting from the output layer's bar.
+    When some mean underflows to 0 the bars show log10 on a linear axis instead.
+    """
+    table = table.sort_values("distance")
+    distance = table["distance"].astype(int).tolist()
+    labels = [str(d) for d in distance]
+    hover = table["label"].astype(str).tolist() if "label" in table else labels
+    plain = [float(v) for v in table["mean_abs_update"]]
+    logs = [float(v) for v in table["log10_mean_abs_update"]]
+    as_log_axis = all(v > 0 and math.isfinite(v) for v in plain)
+    y = plain if as_log_axis else logs
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=y,
+            marker={"color": color},
+            name="measured",
+            customdata=list(zip(hover, plain, logs, strict=True)),
+            hovertemplate=(
+                "%{customdata[0]}<br>mean |update| = %{customdata[1]:.3g}"
+                "<br>log10 = %{customdata[2]:.2f}<extra></extra>"
+            ),
+        )
+    )
+    if claim_factor is not None and len(distance) > 1:
+        start = logs[0]
+        claim_logs = [start - (d - distance[0]) * math.log10(claim_factor) for d in distance]
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=[10**v for v in claim_logs] if as_log_axis else claim_logs,
+                mode="lines+markers",
+                line={"color": CLAIM_COLOR, "width": 2.5, "dash": "dash"},
+                marker={"symbol": "diamond", "size": 8},
+                name=f"course's rule: {claim_factor:g}× smaller a layer",
+                hovertemplate="rule of thumb: %{y:.3g}<extra></extra>",
+            )
+        )
+    _base_layout(fig, title, CHART_HEIGHT)
+    # The legend sits at the very bottom of the figure, under the axis title: above the
+    # plot it would run into the title once it wraps to two rows on a phone.
+    fig.update_layout(
+        legend={"yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
+        margin={**MARGIN, "b": LEGEND_MARGIN_BOTTOM},
+    )
+    fig.update_xaxes(
+        title_text="Layers back from the output (1 = output layer)",
+        type="category",
+        tickangle=0,
+    )
+    if as_log_axis:
+        fig.update_yaxes(title_text="Mean |update| (log scale)", type="log", exponentformat="power")
+        if max(plain) / min(plain) < 100:  # under two decades plotly labels 2, 3, ... 9 alone
+            ticks = _nice_log_ticks(min(plain), max(plain))
+            fig.update_yaxes(tickvals=ticks, ticktext=[fmt(t) for t in ticks])
+    else:
+        fig.update_yaxes(title_text="log₁₀ of mean |update|", type="linear")
+    return fig
+
+
+# ---- Training lab ------------------------------------------------------------------------
+# Every figure takes core.experiments.train_variants' tables (history_frame(),
+# grad_norm_frame()) or its TrainingResult, draws one trace per network in the network's
+# color, and draws a divergence as a marked end, never as a blank plot.
+TRAIN_CURVE_HEIGHT = 380
+TRAIN_HEATMAP_HEIGHT = 300
+TRAIN_BOUNDARY_HEIGHT = 330
+TRAIN_GRAD_COLORSCALE = "Viridis"  # perceptually uniform and colorblind-safe
+# The two classes: points in full color, the background in light tints of the same two
+# (blue = class 0, orange = class 1, neutral where the network is undecided).
+TRAIN_CLASS_COLORS = (OKABE_ITO["blue"], OKABE_ITO["orange"])
+TRAIN_CLASS_SYMBOLS = ("circle", "diamond")  # shape tells the classes apart without color
+TRAIN_CLASS_TINTS = ((0.0, "#8DBAD9"), (0.5, "#F4F4F4"), (1.0, "#F3CB73"))
+TRAIN_CHANCE_ACCURACY = 0.5  # the toy data sets are balanced (core.datasets)
+TRAIN_LOSS_TITLES = {
+    "bce": "Cross-entropy loss",
+    "squared_error": "Squared error E",
+}
+TRAIN_STEP_TITLE = "Training step (0 = before any update)"
+TRAIN_NICE_TICKS_SPAN = 1e4  # loss axes spanning less than this get 1-2-5 tick labels
+
+
+def training_variant_label(variant: str) -> str:
+    """A network's name as the figures show it ("plain ReLU"); unknown names as given."""
+    return VARIANT_LABELS.get(variant, variant)
+
+
+def _train_color(variant: str) -> str:
+    return VARIANT_COLORS.get(variant, OKABE_ITO["grey"])
+
+
+def _train_runs(history: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(variant, its rows sorted by step) in order of first appearance."""
+    return [
+        (variant, history[history["variant"] == variant].sort_values("step"))
+        for variant in dict.fromkeys(history["variant"])
+    ]
+
+
+def _train_curves(
+    fig: go.Figure,
+    history: pd.DataFrame,
+    column: str,
+    diverged: dict[str, int],
+    hover: str,
+) -> None:
+    """One line per network; a diverged network's line ends in a cross at its last finite
+    record, and its legend entry says when it diverged."""
+    for variant, rows in _train_runs(history):
+        label = training_variant_label(variant)
+        stopped = diverged.get(variant)
+        name = label if stopped is None else f"{label} (diverged at step {stopped})"
+        symbols = ["circle"] * len(rows)
+        sizes = [0] * len(rows)
+        if stopped is not None and len(rows):
+            symbols[-1], sizes[-1] = "x", 12
+        fig.add_trace(
+            go.Scatter(
+                x=rows["step"].tolist(),
+                y=rows[column].tolist(),
+                mode="lines+markers",
+                line={"color": _train_color(variant), "width": 2.5},
+                marker={"symbol": symbols, "size": sizes, "color": _train_color(variant)},
+                name=name,
+                legendgroup=variant,
+                hovertemplate=f"{label}<br>step %{{x}}: {hover}<extra></extra>",
+            )
+        )
+
+
+def _train_note_if_empty(fig: go.Figure, history: pd.DataFrame) -> None:
+    if len(history) == 0:  # every network diverged before its first record
+        fig.add_annotation(
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            text="Nothing recorded: every network diverged at its first step",
+            showarrow=False,
+            font={"size": SMALL_FONT_SIZE},
+        )
+
+
+def _train_legend_below(fig: go.Figure) -> None:
+    # Under the axis title, as in update_size_figure: above the plot a legend of four
+    # networks wraps into the title on a phone.
+    fig.update_layout(
+        legend={"yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
+        margin={**MARGIN, "b": LEGEND_MARGIN_BOTTOM},
+    )
+
+
+def training_loss_figure(
+    history: pd.DataFrame,
+    diverged: dict[str, int] | None = None,
+    loss: str = "bce",
+) -> go.Figure:
+    """Loss on the whole training set against the training step, one line per network,
+    on a log axis (a loss that keeps falling spans decades; a stuck one stays flat).
+
+    history: columns variant, step, loss (TrainingResult.history_frame()).
+    diverged: variant -> the step at which its loss became inf or nan.
+    loss: "bce" or "squared_error", for the axis title.
+    Loss values of exactly 0 cannot sit on a log axis and are left out of the line.
+    """
+    diverged = diverged or {}
+    fig = go.Figure()
+    _train_curves(fig, history, "loss", diverged, "loss %{y:.3g}")
+    _train_note_if_empty(fig, history)
+    _base_layout(fig, "Loss while training (log scale)", TRAIN_CURVE_HEIGHT)
+    _train_legend_below(fig)
+    fig.update_xaxes(title_text=TRAIN_STEP_TITLE, rangemode="tozero")
+    fig.update_yaxes(
+        title_text=f"{TRAIN_LOSS_TITLES.get(loss, loss)} (log scale)",
+        type="log",
+        exponentformat="power",
+    )
+    values = [v for v in history["loss"] if math.isfinite(v) and v > 0]
+    # Over a few decades plotly mixes "5", "2" and "10^-1" labels: label 1-2-5 steps
+    # instead; over more, its powers of ten read well.
+    if values and max(values) / min(values) < TRAIN_NICE_TICKS_SPAN:
+        ticks = _nice_log_ticks(min(values), max(values))
+        fig.update_yaxes(tickvals=ticks, ticktext=[fmt(t) for t in ticks])
+    else:
+        fig.update_yaxes(dtick=1)
+    return fig
+
+
+def training_accuracy_figure(
+    history: pd.DataFrame, diverged: dict[str, int] | None = None
+) -> go.Figure:
+    """Share of the training points classified correctly against the training step, one
+    line per network, with the 50% a coin flip gets on these balanced data sets.
+
+    history: columns variant, step, accuracy in [0, 1] (TrainingResult.history_frame()).
+    """
+    diverged = diverged or {}
+    fig = go.Figure()
+    _train_curves(fig, history, "accuracy", diverged, "%{y:.1%} correct")
+    _train_note_if_empty(fig, history)
+    fig.add_hline(
+        y=TRAIN_CHANCE_ACCURACY,
+        line={"color": THEORY_COLOR, "width": 1.5, "dash": "dot"},
+        annotation_text="guessing",
+        annotation_position="bottom right",
+    )
+    _base_layout(fig, "Points classified correctly", TRAIN_CURVE_HEIGHT)
+    _train_legend_below(fig)
+    fig.update_xaxes(title_text=TRAIN_STEP_TITLE, rangemode="tozero")
+    fig.update_yaxes(title_text="Accuracy on the training set", tickformat=".0%", range=[0, 1.04])
+    return fig
+
+
+def gradient_heatmap_figures(
+    grad_norms: pd.DataFrame,
+    diverged: dict[str, int] | None = None,
+    variants: Sequence[str] | None = None,
+) -> dict[str, go.Figure]:
+    """One heatmap per network of how big each layer's weight gradient is during training.
+
+    grad_norms: columns variant, step, layer, log10_grad_norm
+    (TrainingResult.grad_norm_frame()); layer 1 takes the inputs, the largest is the
+    output layer. x = step, y = layer (1 at the bottom), color = log10 ||dL/dW||.
+    Every map has the same color range and the same step axis, so colors and columns
+    compare across networks. Cells without a finite, nonzero gradient are left empty; a
+    diverged network's map ends at its divergence, marked with a dashed line.
+    variants: the networks to draw, in order (default: those in grad_norms, in order of
+    first appearance); one with no rows (diverged before its first record) gets a note.
+    Returns {variant: figure}.
+    """
+    diverged = diverged or {}
+    finite = grad_norms["log10_grad_norm"].dropna()
+    zmin, zmax = (float(finite.min()), float(finite.max())) if len(finite) else (-1.0, 1.0)
+    if zmax - zmin < 1e-9:  # one value everywhere: give the color bar some room
+        zmin, zmax = zmin - 0.5, zmax + 0.5
+    last_step = int(grad_norms["step"].max()) if len(grad_norms) else 1
+    figures = {}
+    for variant in variants if variants is not None else dict.fromkeys(grad_norms["variant"]):
+        rows = grad_norms[grad_norms["variant"] == variant]
+        grid = rows.pivot(index="layer", columns="step", values="log10_grad_norm").sort_index()
+        layers = [int(v) for v in grid.index]
+        label = training_variant_label(variant)
+        fig = go.Figure(
+            go.Heatmap(
+                x=[int(v) for v in grid.columns],
+                y=layers,
+                z=grid.to_numpy().tolist(),
+                customdata=(10.0**grid).to_numpy().tolist(),
+                zmin=zmin,
+                zmax=zmax,
+                colorscale=TRAIN_GRAD_COLORSCALE,
+                colorbar={"title": {"text": "log₁₀<br>‖∂L/∂W‖", "side": "top"}, "thickness": 12},
+                hovertemplate=(
+                    "step %{x}, layer %{y}<br>‖∂L/∂W‖ = %{customdata:.3g}"
+                    "<br>log₁₀ = %{z:.2f}<extra></extra>"
+                ),
+                name=label,
+            )
+        )
+        stopped = diverged.get(variant)
+        if not layers:
+            fig.add_annotation(
+                x=0.5,
+                y=0.5,
+                xref="paper",
+                yref="paper",
+                text="No gradient recorded"
+                + (f":<br>diverged at step {stopped}" if stopped is not None else ""),
+                showarrow=False,
+                font={"size": SMALL_FONT_SIZE},
+            )
+        elif stopped is not None:
+            fig.add_vline(
+                x=stopped,
+                line={"color": THEORY_COLOR, "width": 2, "dash": "dash"},
+                annotation_text=f"diverged at step {stopped}",
+                annotation_position="top left",
+            )
+        _base_layout(fig, label, TRAIN_HEATMAP_HEIGHT)
+        fig.update_xaxes(title_text="Training step", range=[0, max(last_step, 1)])
+        top = max(layers) if layers else 1
+        fig.update_yaxes(
+            title_text=f"Layer (1 = input side, {top} = output)",
+            dtick=1 if top <= 12 else None,
+            range=[0.5, top + 0.5],
+        )
+        figures[variant] = fig
+    return figures
+
+
+def decision_boundary_figure(result: TrainingResult, variant: str) -> go.Figure:
+    """What one trained network predicts over the plane, with the training points on top.
+
+    Background: the predicted probability of class 1 on result's grid (blue tint = class
+    0, orange tint = class 1); black line: where it is exactly 50%. Points: class 0 as
+    blue circles, class 1 as orange diamonds. A network that diverged has no trained
+    prediction: the points alone, with a note saying so.
+    Traces: heatmap, boundary line, class 0, class 1 (just the two classes if diverged).
+    """
+    run = result.runs[variant]
+    label = training_variant_label(variant)
+    fig = go.Figure()
+    if run.grid_prob is not None:
+        fig.add_trace(
+            go.Heatmap(
+                x=result.grid_x.tolist(),
+                y=result.grid_y.tolist(),
+                z=run.grid_prob.tolist(),
+                zmin=0.0,
+                zmax=1.0,
+                colorscale=[list(stop) for stop in TRAIN_CLASS_TINTS],
+                showscale=False,
+                name="prediction",
+                hovertemplate=(
+                    "x₁ = %{x:.2f}, x₂ = %{y:.2f}<br>P(orange class) = %{z:.2f}<extra></extra>"
+                ),
+            )
+        )
+        fig.add_trace(
+            go.Contour(
+                x=result.grid_x.tolist(),
+                y=result.grid_y.tolist(),
+                z=run.grid_prob.tolist(),
+                contours={"start": 0.5, "end": 0.5, "size": 0.5, "coloring": "none"},
+                line={"color": BADGE_TEXT, "width": 2},
+                showscale=False,
+                name="50% line",
+                hoverinfo="skip",
+            )
+        )
+    labels = result.y[:, 0]
+    for cls in (0, 1):
+        mask = labels == cls
+        fig.add_trace(
+            go.Scatter(
+                x=result.X[mask, 0].tolist(),
+                y=result.X[mask, 1].tolist(),
+                mode="markers",
+                marker={
+                    "color": TRAIN_CLASS_COLORS[cls],
+                    "symbol": TRAIN_CLASS_SYMBOLS[cls],
+                    "size": 5,
+                    "line": {"color": "#FFFFFF", "width": 0.6},
+                },
+                name=f"class {cls}",
+                hovertemplate=f"class {cls}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            )
+        )
+    if run.diverged_at is None:
+        accuracy = float(run.history["accuracy"].iloc[-1])
+        title = f"{label}: {fmt(100 * accuracy)}% correct"
+    else:
+        title = f"{label}: diverged"
+        fig.add_annotation(
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            text=f"Diverged at step {run.diverged_at}:<br>no trained network to draw",
+            showarrow=False,
+            font={"size": SMALL_FONT_SIZE, "color": BADGE_TEXT},
+            bgcolor=BADGE_FILL,
+            bordercolor=BADGE_BORDER,
+            borderwidth=1,
+            borderpad=4,
+        )
+    _base_layout(fig, title, TRAIN_BOUNDARY_HEIGHT)
+    fig.update_layout(showlegend=False)
+    x_range = [float(result.grid_x[0]), float(result.grid_x[-1])]
+    y_range = [float(result.grid_y[0]), float(result.grid_y[-1])]
+    fig.update_xaxes(title_text="x₁", range=x_range, constrain="domain", showgrid=False)
+    fig.update_yaxes(
+        title_text="x₂",
+        range=y_range,
+        scaleanchor="x",
+        scaleratio=1,
+        constrain="domain",
+        showgrid=False,
+    )
+    return fig

@@ -1,0 +1,301 @@
+"""UI helpers shared by every page: a page header, URL-bound validated controls, a share box.
+
+Every control that defines a view is bound to the address bar (bind="query-params",
+its key is the URL parameter), so the address is always a share link. Values are
+checked here, whatever their source:
+
+- typed by the user: a refused value is put back to the last accepted one, with a
+  message naming the allowed range;
+- from a link: Streamlit itself drops text, nan and inf (and, for sliders and select
+  boxes, values that are not allowed) and clears them from the address bar; we say so
+  on the page without ever echoing the link's text (it may be a script). A number
+  outside our range is put back the same way as a typed one.
+
+A refused value is fixed before its widget is drawn, on an immediate rerun, so the
+field and every number on the page agree, and the share box carries only accepted
+values. One gap, in Streamlit 1.67: a refused number that came from a link stays in
+the address bar until that field is next changed (the page shows the fallback and says
+why; reopening the address gives the same view and the same message).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from dashboard.plots import fmt
+
+_PENDING = "_ui_pending"  # key -> value to put in the widget before it is drawn
+_NOTES = "_ui_notes"  # messages to show once, at the top of the next run's controls
+_LAST = "_ui_last_valid"  # key -> the last value accepted for that key
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A closed range [lo, hi], or (lo, hi] with lo_open=True; whole numbers if integer."""
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    integer: bool = False
+
+    def __contains__(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if not math.isfinite(value) or (self.integer and float(value) != int(value)):
+            return False
+        above = value > self.lo if self.lo_open else value >= self.lo
+        return above and value <= self.hi
+
+    def text(self) -> str:
+        kind = "a whole number" if self.integer else "a number"
+        if self.lo_open:
+            return f"{kind} above {self.lo:g} and at most {self.hi:g}"
+        return f"{kind} from {self.lo:g} to {self.hi:g}"
+
+
+def page_header(title: str, intro: str) -> None:
+    """The same top for every page: a title and one or two sentences saying what to do."""
+    st.title(title)
+    st.markdown(intro)
+
+
+def set_values(values: Mapping[str, Any]) -> None:
+    """Set bound widgets' values (use as an on_click callback: before widgets are drawn)."""
+    last = st.session_state.setdefault(_LAST, {})
+    for key, value in values.items():
+        st.session_state[key] = value
+        last[key] = value
+
+
+def _url_text(value: Any) -> str:
+    """A value as Streamlit writes it into the address bar (5.0 -> "5")."""
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
+def _same(raw: str, value: Any) -> bool:
+    """Does the link's raw text mean the value the widget ended up with?"""
+    if isinstance(value, str):
+        return raw == value
+    try:
+        return float(raw) == float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+class Controls:
+    """The view-defining controls of one page, each validated and bound to the URL.
+
+    Create one at the top of a page (messages about refused values appear there), add
+    controls with number / integer / choice / slider, and call share_box() last.
+    """
+
+    def __init__(self) -> None:
+        self._defaults: dict[str, Any] = {}
+        self._values: dict[str, Any] = {}
+        self._shown: list[str] = []  # link notes shown in this run (kept if it reruns)
+        self._notes = st.container()
+        for note in st.session_state.pop(_NOTES, []):
+            self._notes.warning(note, icon=":material/warning:")
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Every control's current (accepted) value by key."""
+        return dict(self._values)
+
+    def params(self) -> dict[str, str]:
+        """The URL parameters of this view: the controls that differ from their defaults."""
+        return {
+            key: _url_text(value)
+            for key, value in self._values.items()
+            if value != self._defaults[key]
+        }
+
+    # --- the controls -----------------------------------------------------------------
+    def number(
+        self,
+        label: str,
+        key: str,
+        default: float,
+        allowed: Allowed,
+        *,
+        step: float = 0.01,
+        help: str | None = None,
+        where: Any = None,
+        width: int | str = "stretch",
+    ) -> float:
+        """A float field; refuses values outside `allowed` with a message naming the range."""
+        self._before(key)
+        raw = self._link_text(key)
+        value = (where or st).number_input(
+            label,
+            value=float(default),
+            step=float(step),
+            format="%g",
+            key=key,
+            bind="query-params",
+            help=_with_range(help, allowed),
+            width=width,
+        )
+        return self._accept(key, label, value, float(default), allowed, raw)
+
+    def integer(
+        self,
+        label: str,
+        key: str,
+        default: int,
+        allowed: Allowed,
+        *,
+        help: str | None = None,
+        where: Any = None,
+        width: int | str = "stretch",
+    ) -> int:
+        """A whole-number field; refuses values outside `allowed` with a message.
+
+        The widget itself holds a float: Streamlit 1.67's integer number_input raises
+        OverflowError on a link such as ?n=inf (int(float("inf")) in its URL parser),
+        while a float field turns inf into its default. Whole numbers are checked here.
+        """
+        self._before(key)
+        raw = self._link_text(key)
+        value = (where or st).number_input(
+            label,
+            value=float(default),
+            step=1.0,
+            format="%.0f",
+            key=key,
+            bind="query-params",
+            help=_with_range(help, allowed),
+            width=width,
+        )
+        return int(self._accept(key, label, value, int(default), allowed, raw))
+
+    def slider(
+        self,
+        label: str,
+        key: str,
+        default: int,
+        lo: int,
+        hi: int,
+        *,
+        help: str | None = None,
+        where: Any = None,
+    ) -> int:
+        """A whole-number slider from lo to hi (Streamlit refuses link values outside it)."""
+        self._before(key)
+        raw = self._link_text(key)
+        value = (where or st).slider(
+            label,
+            min_value=lo,
+            max_value=hi,
+            value=default,
+            step=1,
+            key=key,
+            bind="query-params",
+            help=help,
+        )
+        return int(self._accept(key, label, value, default, Allowed(lo, hi, integer=True), raw))
+
+    def choice(
+        self,
+        label: str,
+        key: str,
+        options: Sequence[str],
+        default: str,
+        *,
+        help: str | None = None,
+        where: Any = None,
+    ) -> str:
+        """A select box over short, stable option names, shown as they are.
+
+        No format_func on purpose: Streamlit writes the *displayed* text into the URL, so
+        the names shown are the names in every share link (keep them short and ASCII).
+        """
+        self._before(key)
+        raw = self._link_text(key)
+        options = list(options)
+        value = (where or st).selectbox(
+            label, options, index=options.index(default), key=key, bind="query-params", help=help
+        )
+        if raw is not None and not _same(raw, value):
+            self._note(
+                f"The link's value for **{label}** is not one of the choices, "
+                f"so the page shows {value}."
+            )
+        self._defaults[key], self._values[key] = default, value
+        return value
+
+    # --- sharing ----------------------------------------------------------------------
+    def share_box(self, where: Any = None) -> str:
+        """Show the link that reopens this exact view (st.code has a copy button); return it."""
+        base = st.context.url or ""  # None outside a browser session (e.g. in AppTest)
+        query = urlencode(self.params())
+        link = f"{base}?{query}" if query else base
+        box = (where or st.sidebar).container(border=True)
+        box.markdown("**Share this view**")
+        box.code(link or "(this page's address)", language=None, wrap_lines=True)
+        box.caption(
+            "Copy the link (button at the right of the box): it reopens this page with "
+            "the same numbers. Settings left at their defaults are not in the link."
+        )
+        return link
+
+    # --- validation -------------------------------------------------------------------
+    def _before(self, key: str) -> None:
+        if key in self._defaults:
+            raise ValueError(f"two controls share the key {key!r}")
+        pending = st.session_state.get(_PENDING, {})
+        if key in pending:
+            st.session_state[key] = pending.pop(key)
+
+    @staticmethod
+    def _link_text(key: str) -> str | None:
+        """The link's raw text for key, on the widget's first draw only (else None)."""
+        if key in st.session_state:
+            return None
+        return st.query_params.get(key)
+
+    def _accept(
+        self, key: str, label: str, value: Any, default: Any, allowed: Allowed, raw: str | None
+    ) -> Any:
+        if value not in allowed:
+            fallback = st.session_state.get(_LAST, {}).get(key, default)
+            source = "from the link" if raw is not None else "typed"
+            shown = fmt(value, 6) if isinstance(value, int | float) else "empty"
+            self._refuse(
+                key,
+                fallback,
+                f"**{label}**: the value {source} ({shown}) is not allowed here; "
+                f"it must be {allowed.text()}. It was put back to {fmt(fallback, 6)}.",
+            )
+        if raw is not None and not _same(raw, value):
+            self._note(
+                f"The link's value for **{label}** is not {allowed.text()}, "
+                f"so the page uses {fmt(value, 6)}."
+            )
+        st.session_state.setdefault(_LAST, {})[key] = value
+        self._defaults[key], self._values[key] = default, value
+        return value
+
+    def _note(self, message: str) -> None:
+        self._notes.warning(message, icon=":material/link_off:")
+        self._shown.append(message)
+
+    def _refuse(self, key: str, fallback: Any, message: str) -> None:
+        """Put key back to fallback before it is drawn again, and say why (reruns now)."""
+        st.session_state.setdefault(_PENDING, {})[key] = fallback
+        # The rerun discards this run's output: carry its notes over.
+        st.session_state.setdefault(_NOTES, []).extend([*self._shown, message])
+        st.rerun()
+
+
+def _with_range(help: str | None, allowed: Allowed) -> str:
+    rule = f"Allowed: {allowed.text()}."
+    return f"{help} {rule}" if help else rule

@@ -1,0 +1,385 @@
+"""Home, worked example and update sizes in AppTest: numbers from core, URLs, bad input.
+
+Every run starts from dashboard/app.py (the real router), then switches page.
+Expected numbers come from core and are formatted as the page formats them; the only
+literals are the course's printed values (and the checks that our display rounds to them).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Markdown
+
+from core import NetworkSpec
+from core.experiments import update_size_table
+from core.worked_example import WEIGHT_NAMES, chain_rule, train, worked_example
+from dashboard.plots import fmt, latex_number
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+TIMEOUT = 30
+COURSE = worked_example()
+# The course's printed values: (attribute, step of the step-through, value, decimals).
+COURSE_PRINTED = (
+    ("a1", 1, 0.26, 2),
+    ("h1", 2, 0.565, 3),
+    ("a2", 3, 0.30, 2),
+    ("h2", 4, 0.574, 3),
+    ("b", 5, 0.569, 3),
+    ("y_hat", 6, 0.638, 3),
+    ("E", 7, 0.065, 3),
+    ("delta_out", 8, 0.083, 3),
+    ("dv1", 9, 0.024, 3),
+    ("dv2", 9, 0.024, 3),
+    ("delta1", 10, 0.012, 3),
+    ("delta2", 11, 0.008, 3),
+    ("dw11", 12, 0.003, 3),
+)
+NUMBER_KEYS = ("x1", "x2", "y", "lr", *WEIGHT_NAMES)
+
+
+def open_page(file: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(f"app_pages/{file}")
+    at.query_params = dict(query or {})
+    return at.run()
+
+
+def latex(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.latex)
+
+
+def warnings(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+def share_link(at: AppTest) -> str:
+    return at.sidebar.code[0].value
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def numbers(at: AppTest) -> dict[str, float]:
+    return {k: at.number_input(key=k).value for k in NUMBER_KEYS}
+
+
+def _args(v: dict[str, float]) -> tuple:
+    """worked_example's arguments from the page's fields."""
+    return (
+        (v["x1"], v["x2"]),
+        ((v["w11"], v["w12"]), (v["w21"], v["w22"])),
+        (v["v1"], v["v2"]),
+        v["y"],
+        v["lr"],
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def step_of(values: dict[str, float]):
+    return worked_example(*_args(values))
+
+
+# --- every page at its defaults -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("file", "title"),
+    [
+        ("home.py", "Backprop, by hand"),
+        ("worked_example.py", "Worked example"),
+        ("update_sizes.py", "Update sizes"),
+    ],
+)
+def test_page_runs_at_defaults_with_a_share_box(file, title):
+    at = open_page(file)
+    assert not at.exception
+    assert at.title[0].value.startswith(title)
+    assert not at.warning, warnings(at)
+    assert at.sidebar.markdown[0].value == "**Share this view**"
+    assert "=" not in share_link(at)  # defaults are not repeated in the link
+
+
+def test_home_links_every_story_step_to_its_page():
+    at = open_page("home.py")
+    links = at.get("page_link")
+    targets = [link.proto.page for link in links]
+    assert len(links) == 8  # seven story steps and the myths page
+    assert targets.count("worked-example") == 4
+    assert {"update-sizes", "vanishing-lab", "training-lab", "myths"} <= set(targets)
+    network, timeline = charts(at)
+    texts = [a["text"] for a in network["layout"]["annotations"]]
+    assert f"b = {fmt(COURSE.b)}<br>ŷ = {fmt(COURSE.y_hat)}" in texts
+    marks = [t for tr in timeline["data"] if tr["mode"] == "markers+text" for t in tr["text"]]
+    assert len(marks) == 4 and "ReLU" in marks
+
+
+# --- the worked example ---------------------------------------------------------------
+def test_worked_example_shows_the_course_numbers_step_by_step():
+    at = open_page("worked_example.py")
+    assert numbers(at) == {
+        "x1": 0.5, "x2": 0.3, "y": 1.0, "lr": 0.5,
+        "w11": 0.4, "w12": 0.3, "w21": 0.2, "w22": 0.5, "v1": 0.6, "v2": 0.4,
+    }  # fmt: skip
+    for name, stage, printed, decimals in COURSE_PRINTED:
+        at.slider(key="step").set_value(stage).run()
+        value = getattr(COURSE, name)
+        shown = latex_number(value)
+        assert f"&= {shown}" in latex(at), f"step {stage} should show {name} = {shown}"
+        # The number behind the display is the course's, to the digits the course prints.
+        assert abs(value - printed) <= 0.5 * 10**-decimals, (name, value, printed)
+        assert float(shown) == pytest.approx(value, rel=5e-3)
+    assert not at.exception
+
+
+def test_forward_diagram_carries_the_course_prediction():
+    at = open_page("worked_example.py")
+    texts = [a["text"] for a in charts(at)[0]["layout"]["annotations"]]
+    assert "b = 0.569<br>ŷ = 0.638" in texts  # the course's printed b and y_hat
+    assert f"w<sub>21</sub> = {fmt(COURSE.w21)}" in texts
+
+
+def test_changing_a_weight_changes_y_hat_exactly_as_core_computes():
+    at = open_page("worked_example.py", {"step": "6"})
+    at.number_input(key="w11").set_value(1.25).run()
+    values = numbers(at)
+    assert values["w11"] == 1.25
+    expected = step_of(values)
+    assert expected.y_hat != COURSE.y_hat
+    assert r"\hat y &= \sigma(b)" in latex(at)
+    assert f"&= {latex_number(expected.y_hat)}" in latex(at)
+    unrounded = at.dataframe[-1].value.set_index("quantity")["value"]
+    assert unrounded["y_hat"] == expected.y_hat
+    assert unrounded["w11"] == 1.25
+
+
+def test_chain_rule_metrics_come_from_core():
+    at = open_page("worked_example.py", {"weight": "w21"})
+    chain = chain_rule(COURSE, "w21")
+    metric = {m.label: m.value for m in at.metric}
+    assert metric["Chain rule (product)"] == fmt(chain.product, 6)
+    assert metric["Finite difference"] == fmt(chain.finite_difference, 6)
+    assert metric["Relative error"] == fmt(chain.relative_error, 2)
+    assert chain.relative_error < 1e-7
+    for factor in chain.factors:
+        assert f"{factor.symbol} = {latex_number(factor.value)}" in latex(at)
+    # Both conventions land on the same new weight, core's w + Delta w.
+    assert latex(at).count(f"= {latex_number(COURSE.updated('w21'), 6)}") >= 2
+
+
+def test_a_saturated_path_is_explained_not_passed_off_as_agreement():
+    at = open_page("worked_example.py", dict.fromkeys(("x1", "x2", *WEIGHT_NAMES), "10"))
+    assert not at.exception
+    step = step_of(numbers(at))
+    assert abs(chain_rule(step, "w11").product) < 1e-10
+    assert "saturated" in at.info[0].value
+    assert not open_page("worked_example.py").info  # the course's numbers are well resolved
+
+
+def test_query_parameters_reproduce_the_view_and_the_share_link_round_trips():
+    query = {
+        "w11": "1.25", "v2": "-0.7", "lr": "0.8", "x2": "-1.5",
+        "step": "9", "weight": "v2", "n": "7", "quiz": "dw12",
+    }  # fmt: skip
+    at = open_page("worked_example.py", query)
+    assert not at.exception and not at.warning, warnings(at)
+    values = numbers(at)
+    assert values["w11"] == 1.25 and values["v2"] == -0.7 and values["lr"] == 0.8
+    assert at.slider(key="step").value == 9
+    assert at.selectbox(key="weight").value == "v2"
+    assert at.selectbox(key="quiz").value == "dw12"
+    step = step_of(values)
+    assert f"&= {latex_number(step.dv2)}" in latex(at)
+    metric = {m.label: m.value for m in at.metric}
+    assert metric["Chain rule (product)"] == fmt(chain_rule(step, "v2").product, 6)
+    table = at.dataframe[0].value
+    assert len(table) == 8 and table["E"].iloc[-1] == train(7, *_args(values)).final.E
+
+    link = share_link(at)
+    assert dict(parse_qsl(urlsplit(link).query)) == query
+    again = open_page("worked_example.py", dict(parse_qsl(urlsplit(link).query)))
+    assert latex(again) == latex(at)
+    assert [m.value for m in again.metric] == [m.value for m in at.metric]
+
+
+NONSENSE = (
+    "abc", "nan", "NaN", "inf", "-inf", "1e999", "1e308", "-5", "", "0x10", "1,5", "½",
+    "<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "[x](javascript:alert(1))",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("value", NONSENSE)
+def test_nonsense_query_values_never_raise_nor_render_as_html(value):
+    keys = (*NUMBER_KEYS, "step", "weight", "quiz", "n")
+    at = open_page("worked_example.py", {**dict.fromkeys(keys, value), "zzz": value})
+    assert not at.exception
+    values = numbers(at)
+    assert all(-10 <= values[k] <= 10 for k in NUMBER_KEYS)
+    assert 0 < values["lr"] <= 10 and 0 <= values["y"] <= 1
+    assert 0 <= at.slider(key="step").value <= 14
+    assert 1 <= at.number_input(key="n").value <= 2000
+    # The page still computes: the diagram shows core's prediction for what it uses.
+    texts = [a["text"] for a in charts(at)[0]["layout"]["annotations"]]
+    assert any(f"ŷ = {fmt(step_of(values).y_hat)}" in t for t in texts)
+    html = [m.value for m in at.main if isinstance(m, Markdown) and m.proto.allow_html]
+    assert html == []
+    if "<" in value:
+        shown = [m.value for m in (*at.markdown, *at.warning, *at.caption, *at.code)]
+        assert not any(value in text for text in shown)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "fallback", "rule"),
+    [
+        ("w11", "50", 0.4, "from -10 to 10"),
+        ("v2", "-1e300", 0.4, "from -10 to 10"),
+        ("lr", "-1", 0.5, "above 0 and at most 10"),
+        ("lr", "0", 0.5, "above 0 and at most 10"),
+        ("y", "2", 1.0, "from 0 to 1"),
+        ("n", "0", 20, "whole number from 1 to 2000"),
+        ("n", "99999999999999999999", 20, "whole number from 1 to 2000"),
+        ("step", "99", 0, "whole number from 0 to 14"),
+        ("step", "abc", 0, "whole number from 0 to 14"),
+        ("x1", "nan", 0.5, "from -10 to 10"),
+    ],
+)
+def test_out_of_range_link_values_fall_back_with_a_message(key, value, fallback, rule):
+    at = open_page("worked_example.py", {key: value})
+    assert not at.exception
+    widget = at.slider(key=key) if key == "step" else at.number_input(key=key)
+    assert widget.value == fallback
+    assert rule in warnings(at)
+    if not _is_number(value):
+        assert value not in warnings(at)  # the link's text is never echoed
+    # The share link carries what the page uses (the fallback is the default: left out).
+    assert key not in dict(parse_qsl(urlsplit(share_link(at)).query))
+
+
+def test_typed_invalid_numbers_are_refused_with_the_allowed_range():
+    at = open_page("worked_example.py")
+    at.number_input(key="w11").set_value(1e308).run()
+    assert not at.exception
+    assert at.number_input(key="w11").value == 0.4
+    assert "must be a number from -10 to 10" in warnings(at)
+    at.number_input(key="lr").set_value(0.0).run()
+    assert at.number_input(key="lr").value == 0.5
+    assert "above 0 and at most 10" in warnings(at)
+    # The page keeps working: a valid value is taken, and the message goes away.
+    at.number_input(key="w11").set_value(0.9).run()
+    assert at.number_input(key="w11").value == 0.9 and not at.warning
+    assert f"ŷ = {fmt(step_of(numbers(at)).y_hat)}" in json.dumps(charts(at)[0], ensure_ascii=False)
+
+
+def test_a_refused_value_goes_back_to_the_last_accepted_one():
+    at = open_page("worked_example.py")
+    at.number_input(key="v1").set_value(2.5).run()
+    at.number_input(key="v1").set_value(-11.0).run()
+    assert at.number_input(key="v1").value == 2.5
+    assert "put back to 2.5" in warnings(at)
+
+
+def test_back_to_the_course_numbers():
+    at = open_page("worked_example.py", {"w11": "3", "lr": "2", "x1": "-1"})
+    at.button[0].click().run()  # the first button on the page is the reset
+    assert numbers(at) == numbers(open_page("worked_example.py"))
+    assert "=" not in share_link(at)
+
+
+def test_try_it_yourself_judges_within_the_stated_tolerance():
+    at = open_page("worked_example.py", {"quiz": "delta_out"})
+    assert "within 2%" in "\n".join(m.value for m in at.markdown)
+    at.number_input(key="answer_delta_out").set_value(0.083).run()  # the course's rounding
+    assert at.success and "Right" in at.success[0].value
+    at.number_input(key="answer_delta_out").set_value(-COURSE.delta_out).run()
+    assert not at.success and "sign" in at.error[0].value and "step 8" in at.error[0].value
+    [show] = [b for b in at.button if b.label == "Show me step 8"]
+    show.click().run()
+    assert at.slider(key="step").value == 8
+    assert "Step 8 is now open" in at.toast[0].value
+
+
+def test_quiz_spots_a_missing_learning_rate():
+    at = open_page("worked_example.py", {"quiz": "dv1"})
+    at.number_input(key="answer_dv1").set_value(COURSE.dv1 / COURSE.lr).run()
+    assert "learning rate" in at.error[0].value and "step 9" in at.error[0].value
+
+
+def test_training_applies_updates_exactly_as_core():
+    at = open_page("worked_example.py", {"n": "5"})
+    table = at.dataframe[0].value
+    run = train(5)
+    assert len(table) == 6
+    assert list(table["E"]) == list(run.errors)
+    assert table["w11"].iloc[-1] == run.final.w11
+    errors = charts(at)[1]
+    assert errors["data"][0]["y"] == list(run.errors)
+    [one] = [b for b in at.button if b.label.startswith("Apply one update")]
+    one.click().run()
+    assert at.number_input(key="w11").value == COURSE.updated("w11")
+    assert at.number_input(key="v2").value == COURSE.updated("v2")
+    assert f"from {fmt(run.errors[0])} to {fmt(run.errors[1])}" in at.toast[0].value
+    # The page now starts from the updated weights: its first error is core's E after one.
+    assert at.dataframe[0].value["E"].iloc[0] == run.errors[1]
+
+
+# --- update sizes ---------------------------------------------------------------------
+def test_update_sizes_shows_core_tables_for_the_course_and_a_deeper_network():
+    at = open_page("update_sizes.py")
+    course = update_size_table(None, lr=0.5)
+    shown = at.dataframe[0].value
+    pd.testing.assert_series_equal(shown["mean_abs_update"], course["mean_abs_update"])
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"{fmt(1 / course['shrink_per_layer'].iloc[1])}× smaller" in text  # about 11.6
+    assert f"{fmt(COURSE.dv1 / COURSE.dw11)}× smaller" in text  # about 7.7
+
+    spec = NetworkSpec(sizes=(32,) * 11 + (1,), activation="sigmoid", init="xavier")
+    deep = update_size_table(spec, lr=0.5, batch=32, seed=0)
+    pd.testing.assert_series_equal(
+        at.dataframe[1].value["log10_mean_abs_update"], deep["log10_mean_abs_update"]
+    )
+    metric = {m.label: m.value for m in at.metric}
+    assert (
+        metric["Measured, one step back"] == f"{fmt(1 / deep['shrink_per_layer'].iloc[1])}× smaller"
+    )
+    assert len(at.get("download_button")) == 1
+
+
+def test_update_sizes_follows_its_controls_and_link():
+    at = open_page(
+        "update_sizes.py", {"depth": "4", "act": "relu", "init": "he", "net": "residual"}
+    )
+    assert not at.exception and not at.warning
+    deep = at.dataframe[1].value
+    assert list(deep["distance"]) == [1, 2, 3, 4, 5]
+    spec = NetworkSpec(sizes=(32,) * 5 + (1,), activation="relu", init="he", residual=True)
+    expected = update_size_table(spec, lr=0.5, batch=32, seed=0)
+    assert list(deep["log10_mean_abs_update"]) == list(expected["log10_mean_abs_update"])
+    assert dict(parse_qsl(urlsplit(share_link(at)).query)) == {
+        "net": "residual", "act": "relu", "init": "he", "depth": "4",
+    }  # fmt: skip
+    at.number_input(key="depth").set_value(500).run()
+    assert at.number_input(key="depth").value == 4
+    assert "whole number from 1 to 200" in warnings(at)
+
+
+@pytest.mark.parametrize("value", ["-3", "1e9", "abc", "<script>x</script>", "nan", "2.5"])
+def test_update_sizes_survives_nonsense_links(value):
+    keys = ("depth", "width", "batch", "seed", "lr", "act", "init", "net")
+    at = open_page("update_sizes.py", dict.fromkeys(keys, value))
+    assert not at.exception
+    assert 1 <= at.number_input(key="depth").value <= 200
+    assert at.selectbox(key="act").value in ("sigmoid", "tanh", "relu", "leaky_relu")
+    assert len(at.dataframe) == 2
+    assert 0 < at.number_input(key="lr").value <= 10
