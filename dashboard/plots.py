@@ -473,6 +473,386 @@ def update_size_figure(
     return fig
 
 
+# ---- Vanishing-gradient lab and myths ---------------------------------------------------
+# Profiles from core.lab.LabResult (summary, theory) and core.lab.StoryResult. Values are
+# log10 numbers (a depth-1000 sigmoid profile spans 600 powers of ten, far past what a
+# float can hold), drawn on a linear axis whose ticks read as powers of ten. Networks
+# outside the four variants (a plain tanh network, say) are sky blue.
+LAB_OTHER_COLOR = OKABE_ITO["sky_blue"]
+LAB_BAND_OPACITY = 0.18
+LAB_PROFILE_HEIGHT = 520
+LAB_STATS_HEIGHT = 520
+LAB_STORY_HEIGHT = 540
+LAB_MAX_TICKS = 7
+LAB_QUANTITY_TITLES: dict[str, str] = {
+    "signal": "Backward signal ‖δ‖",
+    "weight_grad": "Weight gradient ‖∂L/∂W‖",
+    "update": "Update size, mean |Δw|",
+}
+LAB_THEORY_DASH: dict[str, str] = {
+    "mean_field": "dash",
+    "batchnorm_rate": "dash",
+    "bound_quarter": "dot",
+    "bound_sigma": "dashdot",
+}
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def lab_color(variant: str) -> str:
+    """A network's color: its variant's, or sky blue for any other network."""
+    return VARIANT_COLORS.get(variant, LAB_OTHER_COLOR)
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def fmt_power(log10: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """The number 10**log10 as text, also far beyond float64: 4.11 × 10⁻³² (plain, e.g.
+    0.334, between 10⁻³ and 10⁴)."""
+    if not math.isfinite(log10):
+        return "not measured" if math.isnan(log10) else fmt(10.0 if log10 > 0 else 0.0)
+    if -3 <= log10 < 4:
+        return fmt(10.0**log10, digits)
+    exponent = math.floor(log10)
+    mantissa = float(f"{10.0 ** (log10 - exponent):.{digits}g}")
+    if mantissa >= 10:  # 9.996 rounded up to 10
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.{digits}g} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def power_text(base: str, exponent: int) -> str:
+    """A power written as it is read, e.g. power_text("0.5", 100) -> "0.5¹⁰⁰"."""
+    return f"{base}{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def fmt_factor(factor: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """A per-layer factor as "×0.234"."""
+    return f"×{fmt(factor, digits)}" if math.isfinite(factor) else "not measured"
+
+
+def _power_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Whole powers of ten from low to high (log10 values), at most LAB_MAX_TICKS, as
+    10<sup>k</sup>; a step of 1, 2, 5, 10, 20, 50, ... decades."""
+    span = max(high - low, 1.0)
+    steps = (m * 10**e for e in range(12) for m in (1, 2, 5))
+    step = next(s for s in steps if span / s <= LAB_MAX_TICKS - 1)
+    start = math.ceil(low / step) * step
+    values = list(range(start, math.floor(high) + 1, step))
+    texts = [f"10<sup>{str(v).replace('-', '−')}</sup>" if v else "1" for v in values]
+    return [float(v) for v in values], texts
+
+
+def _log10_axis(values: Sequence[float]) -> dict:
+    """Layout of a linear axis of log10 values that reads as powers of ten; a range of
+    -1..1 when nothing is finite, so that the axes are drawn even then."""
+    finite = [v for v in values if math.isfinite(v)]
+    low, high = (min(finite), max(finite)) if finite else (-1.0, 1.0)
+    pad = max(0.5, 0.05 * (high - low))
+    ticks, texts = _power_ticks(low - pad, high + pad)
+    return {
+        "type": "linear",
+        "range": [low - pad, high + pad],
+        "tickvals": ticks,
+        "ticktext": texts,
+        "zeroline": False,
+    }
+
+
+def _lab_legend_below(fig: go.Figure, rows: int) -> None:
+    # Legends of five networks and their theory lines wrap to several rows on a phone:
+    # under the plot they cannot run into the title.
+    fig.update_layout(
+        legend={"yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
+        margin={**MARGIN, "b": 60 + 22 * rows},
+    )
+
+
+def lab_profile_figure(
+    summary: pd.DataFrame,
+    quantity: str,
+    labels: dict[str, str],
+    theory: pd.DataFrame | None = None,
+    notes: Sequence[str] = (),
+    title: str | None = None,
+) -> go.Figure:
+    """Per-layer size of one quantity for every network: the median over seeds as a line,
+    the 10-90% band as a shaded area, on a powers-of-ten axis (layer 1 = input side).
+
+    summary: core.lab.LabResult.summary. quantity: a key of LAB_QUANTITY_TITLES (signal,
+    weight_grad, update). labels: network -> legend label, in drawing order.
+    theory: core.lab.LabResult.theory, drawn as grey (predictions) or orange (bounds)
+    lines when given. notes: short lines about values that could not be measured, shown
+    in a box on the chart. Traces per network: band low edge, band (filled), median.
+    """
+    column = {"signal": "log10_delta_rms", "weight_grad": "log10_grad_w", "update": "log10_update"}
+    if quantity not in column:
+        raise ValueError(f"quantity must be one of {', '.join(column)}; got {quantity!r}")
+    base = column[quantity]
+    fig = go.Figure()
+    shown: list[float] = []
+    for variant, label in labels.items():
+        rows = summary[summary["variant"] == variant].sort_values("layer")
+        color = lab_color(variant)
+        med, p10, p90 = (rows[f"{base}_{s}"].tolist() for s in ("median", "p10", "p90"))
+        layers = rows["layer"].tolist()
+        band = rows[[f"{base}_p10", f"{base}_p90"]].notna().all(axis=1).tolist()
+        band_x = [x for x, ok in zip(layers, band, strict=True) if ok]
+        for edge, fill in ((p10, "none"), (p90, "tonexty")):
+            fig.add_trace(
+                go.Scatter(
+                    x=band_x,
+                    y=[v for v, ok in zip(edge, band, strict=True) if ok],
+                    mode="lines",
+                    line={"width": 0, "color": color},
+                    fill=fill,
+                    fillcolor=_rgba(color, LAB_BAND_OPACITY),
+                    name=f"{label}: 10–90% of seeds",
+                    legendgroup=variant,
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=layers,
+                y=med,
+                mode="lines",
+                line={"color": color, "width": 2.5},
+                name=label,
+                legendgroup=variant,
+                customdata=[
+                    [fmt_power(m), fmt_power(lo), fmt_power(hi)]
+                    for m, lo, hi in zip(med, p10, p90, strict=True)
+                ],
+                hovertemplate=(
+                    f"{label}<br>layer %{{x}}: %{{customdata[0]}}"
+                    "<br>10–90%: %{customdata[1]} to %{customdata[2]}<extra></extra>"
+                ),
+            )
+        )
+        shown += med + p10 + p90
+    n_theory = 0
+    if theory is not None and len(theory):
+        for (variant, kind), line in theory.groupby(["variant", "kind"], sort=False):
+            bound = kind.startswith("bound")
+            label = VARIANT_LABELS.get(variant, variant.replace("_", " "))
+            fig.add_trace(
+                go.Scatter(
+                    x=line["layer"].tolist(),
+                    y=line["log10_delta_rms"].tolist(),
+                    mode="lines",
+                    line={
+                        "color": CLAIM_COLOR if bound else THEORY_COLOR,
+                        "width": 2,
+                        "dash": LAB_THEORY_DASH.get(kind, "dash"),
+                    },
+                    name=f"{label}: {line['label'].iloc[0]}",
+                    legendgroup=f"theory-{variant}",
+                    hovertemplate=(
+                        f"{label}: {line['label'].iloc[0]}<br>layer %{{x}}<extra></extra>"
+                    ),
+                )
+            )
+            n_theory += 1
+        shown += theory["log10_delta_rms"].tolist()
+    if notes:
+        fig.add_annotation(
+            x=0.01,
+            y=0.02,
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            yanchor="bottom",
+            align="left",
+            showarrow=False,
+            text="⚠ Not measured everywhere:<br>" + "<br>".join(notes),
+            font={"size": SMALL_FONT_SIZE, "color": BADGE_TEXT},
+            bgcolor=BADGE_FILL,
+            bordercolor=CLAIM_COLOR,
+            borderwidth=2,
+            borderpad=4,
+        )
+    title = title or f"{LAB_QUANTITY_TITLES[quantity]} by layer"
+    _base_layout(fig, title, LAB_PROFILE_HEIGHT)
+    _lab_legend_below(fig, rows=max(2, (len(labels) + n_theory + 1) // 2))
+    last = int(summary["layer"].max()) if len(summary) else 1
+    fig.update_xaxes(
+        title_text=f"Layer (1 = next to the input, {last} = the output layer)",
+        range=[0.5, last + 0.5],
+    )
+    fig.update_yaxes(
+        title_text=f"{LAB_QUANTITY_TITLES[quantity]} (log scale)", **_log10_axis(shown)
+    )
+    return fig
+
+
+def forward_stats_figure(summary: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """The forward pass behind the gradient picture, per layer: the RMS of each layer's
+    output h (top, log axis) and the share of units that pass (almost) no gradient back,
+    saturated sigmoid/tanh units or dead ReLUs (bottom, percent).
+
+    summary: core.lab.LabResult.summary (act_rms_median, inactive_frac_median). Traces:
+    per network, the RMS line (in the legend), then the share line (same legend group).
+    """
+    fig = go.Figure()
+    rms: list[float] = []
+    for variant, label in labels.items():
+        rows = summary[summary["variant"] == variant].sort_values("layer")
+        color = lab_color(variant)
+        values = rows["act_rms_median"].tolist()
+        with_log = [math.log10(v) if v > 0 and math.isfinite(v) else math.nan for v in values]
+        rms += with_log
+        fig.add_trace(
+            go.Scatter(
+                x=rows["layer"].tolist(),
+                y=with_log,
+                mode="lines",
+                line={"color": color, "width": 2.5},
+                name=label,
+                legendgroup=variant,
+                customdata=[fmt(v) for v in values],
+                hovertemplate=f"{label}<br>layer %{{x}}: RMS %{{customdata}}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=rows["layer"].tolist(),
+                y=(rows["inactive_frac_median"] * 100).tolist(),
+                mode="lines",
+                line={"color": color, "width": 2.5},
+                name=f"{label}: inactive units",
+                legendgroup=variant,
+                showlegend=False,
+                yaxis="y2",
+                hovertemplate=f"{label}<br>layer %{{x}}: %{{y:.1f}}% inactive<extra></extra>",
+            )
+        )
+    _base_layout(fig, "The forward pass behind it", LAB_STATS_HEIGHT)
+    _lab_legend_below(fig, rows=max(2, (len(labels) + 1) // 2))
+    last = int(summary["layer"].max()) if len(summary) else 1
+    fig.update_layout(
+        xaxis={
+            "anchor": "y2",
+            "range": [0.5, last + 0.5],
+            "title": {"text": f"Layer (1 = next to the input, {last} = the output layer)"},
+        },
+        yaxis2={
+            "domain": [0.0, 0.4],
+            "anchor": "x",
+            "range": [-3, 103],
+            "title": {"text": "Inactive units (%)"},
+            "ticksuffix": "%",
+        },
+    )
+    fig.update_layout(
+        yaxis={"title": {"text": "RMS of the output h"}, "domain": [0.56, 1.0], **_log10_axis(rms)}
+    )
+    return fig
+
+
+def depth_story_figure(
+    story: pd.DataFrame, depths: Sequence[int], labels: dict[str, str]
+) -> go.Figure:
+    """The profile growing as layers are added: one animation frame per depth, each the
+    backward signal relative to that network's output layer (0 at the output), with a
+    play button and a depth slider. The figure starts on the deepest frame.
+
+    story: core.lab.StoryResult.frame (depth, variant, layer, relative_log10).
+    Traces: one line per network (frames update them in place).
+    """
+    if not depths:
+        raise ValueError("depths must name at least one depth")
+
+    def lines(depth: int) -> list[go.Scatter]:
+        rows = story[story["depth"] == depth]
+        out = []
+        for variant, label in labels.items():
+            mine = rows[rows["variant"] == variant].sort_values("layer")
+            values = mine["relative_log10"].tolist()
+            out.append(
+                go.Scatter(
+                    x=mine["layer"].tolist(),
+                    y=values,
+                    mode="lines+markers" if depth <= 30 else "lines",
+                    line={"color": lab_color(variant), "width": 2.5},
+                    marker={"size": 5},
+                    name=label,
+                    customdata=[fmt_power(v) for v in values],
+                    hovertemplate=(
+                        f"{label}, depth {depth}<br>layer %{{x}}: %{{customdata}} "
+                        "× the output layer's<extra></extra>"
+                    ),
+                )
+            )
+        return out
+
+    deepest = depths[-1]
+    fig = go.Figure(
+        data=lines(deepest),
+        frames=[go.Frame(data=lines(d), name=str(d)) for d in depths],
+    )
+    _base_layout(fig, "Add layers, and watch layer 1", LAB_STORY_HEIGHT)
+    values = story["relative_log10"].tolist()
+    fig.update_yaxes(
+        title_text="Backward signal ÷ output layer's (log scale)", **_log10_axis(values)
+    )
+    fig.update_xaxes(title_text="Layer (1 = next to the input)", range=[0.5, deepest + 1.5])
+    frame_args = {"frame": {"duration": 450, "redraw": True}, "transition": {"duration": 0}}
+    fig.update_layout(
+        margin={**MARGIN, "b": 190},
+        legend={"yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.2,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"t": 0, "r": 10},
+                # Opaque light buttons with dark text read the same on both themes.
+                "bgcolor": BADGE_FILL,
+                "bordercolor": BADGE_BORDER,
+                "font": {"color": BADGE_TEXT, "size": SMALL_FONT_SIZE},
+                "buttons": [
+                    {
+                        "label": "▶ Play",
+                        "method": "animate",
+                        "args": [None, {**frame_args, "fromcurrent": False}],
+                    },
+                    {
+                        "label": "❚❚ Pause",
+                        "method": "animate",
+                        "args": [[None], {**frame_args, "mode": "immediate"}],
+                    },
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": len(depths) - 1,
+                "x": 0.3,
+                "len": 0.7,
+                "y": -0.2,
+                "yanchor": "top",
+                "currentvalue": {"prefix": "depth ", "font": {"size": SMALL_FONT_SIZE}},
+                "pad": {"t": 0},
+                "steps": [
+                    {
+                        "label": str(d),
+                        "method": "animate",
+                        "args": [[str(d)], {**frame_args, "mode": "immediate"}],
+                    }
+                    for d in depths
+                ],
+            }
+        ],
+    )
+    return fig
+
+
 # ---- Training lab ------------------------------------------------------------------------
 # Every figure takes core.experiments.train_variants' tables (history_frame(),
 # grad_norm_frame()) or its TrainingResult, draws one trace per network in the network's
@@ -487,12 +867,14 @@ TRAIN_CLASS_COLORS = (OKABE_ITO["blue"], OKABE_ITO["orange"])
 TRAIN_CLASS_SYMBOLS = ("circle", "diamond")  # shape tells the classes apart without color
 TRAIN_CLASS_TINTS = ((0.0, "#8DBAD9"), (0.5, "#F4F4F4"), (1.0, "#F3CB73"))
 TRAIN_CHANCE_ACCURACY = 0.5  # the toy data sets are balanced (core.datasets)
+TRAIN_GRID_DECIMALS = 4  # probabilities and point coordinates sent to the browser
 TRAIN_LOSS_TITLES = {
     "bce": "Cross-entropy loss",
     "squared_error": "Squared error E",
 }
 TRAIN_STEP_TITLE = "Training step (0 = before any update)"
 TRAIN_NICE_TICKS_SPAN = 1e4  # loss axes spanning less than this get 1-2-5 tick labels
+TRAIN_MAX_LOG_TICKS = 8  # wider loss axes: a label every 1, 2, ... decades, at most ~8
 
 
 def training_variant_label(variant: str) -> str:
@@ -538,6 +920,7 @@ def _train_curves(
                 marker={"symbol": symbols, "size": sizes, "color": _train_color(variant)},
                 name=name,
                 legendgroup=variant,
+                showlegend=True,  # even alone: the legend names the network
                 hovertemplate=f"{label}<br>step %{{x}}: {hover}<extra></extra>",
             )
         )
@@ -596,8 +979,9 @@ def training_loss_figure(
     if values and max(values) / min(values) < TRAIN_NICE_TICKS_SPAN:
         ticks = _nice_log_ticks(min(values), max(values))
         fig.update_yaxes(tickvals=ticks, ticktext=[fmt(t) for t in ticks])
-    else:
-        fig.update_yaxes(dtick=1)
+    elif values:  # a diverging loss can span 60 decades: at most ~8 labels
+        decades = math.log10(max(values) / min(values))
+        fig.update_yaxes(dtick=max(1, math.ceil(decades / TRAIN_MAX_LOG_TICKS)))
     return fig
 
 
@@ -638,13 +1022,17 @@ def gradient_heatmap_figures(
     output layer. x = step, y = layer (1 at the bottom), color = log10 ||dL/dW||.
     Every map has the same color range and the same step axis, so colors and columns
     compare across networks. Cells without a finite, nonzero gradient are left empty; a
-    diverged network's map ends at its divergence, marked with a dashed line.
+    diverged network's map ends at its divergence, marked with a dashed line. The color
+    range covers the networks that did not diverge (when there are any): the exploding
+    gradients of one that did would otherwise squash every other map into one color;
+    its values past the range take the end colors, and its title says so.
     variants: the networks to draw, in order (default: those in grad_norms, in order of
     first appearance); one with no rows (diverged before its first record) gets a note.
     Returns {variant: figure}.
     """
     diverged = diverged or {}
-    finite = grad_norms["log10_grad_norm"].dropna()
+    calm = grad_norms[~grad_norms["variant"].isin(list(diverged))]["log10_grad_norm"].dropna()
+    finite = calm if len(calm) else grad_norms["log10_grad_norm"].dropna()
     zmin, zmax = (float(finite.min()), float(finite.max())) if len(finite) else (-1.0, 1.0)
     if zmax - zmin < 1e-9:  # one value everywhere: give the color bar some room
         zmin, zmax = zmin - 0.5, zmax + 0.5
@@ -684,14 +1072,15 @@ def gradient_heatmap_figures(
                 showarrow=False,
                 font={"size": SMALL_FONT_SIZE},
             )
-        elif stopped is not None:
-            fig.add_vline(
-                x=stopped,
-                line={"color": THEORY_COLOR, "width": 2, "dash": "dash"},
-                annotation_text=f"diverged at step {stopped}",
-                annotation_position="top left",
-            )
-        _base_layout(fig, label, TRAIN_HEATMAP_HEIGHT)
+        title = label
+        if stopped is not None:
+            title = f"{label}: diverged at step {stopped}"
+            values = rows["log10_grad_norm"].dropna()
+            if len(values) and (values.max() > zmax or values.min() < zmin):
+                title += " (colors capped)"
+        if layers and stopped is not None:
+            fig.add_vline(x=stopped, line={"color": THEORY_COLOR, "width": 2, "dash": "dash"})
+        _base_layout(fig, title, TRAIN_HEATMAP_HEIGHT)
         fig.update_xaxes(title_text="Training step", range=[0, max(last_step, 1)])
         top = max(layers) if layers else 1
         fig.update_yaxes(
@@ -716,11 +1105,14 @@ def decision_boundary_figure(result: TrainingResult, variant: str) -> go.Figure:
     label = training_variant_label(variant)
     fig = go.Figure()
     if run.grid_prob is not None:
+        # Rounded for the browser (a 60 x 60 grid at full precision is ~70 kB a trace);
+        # 1e-4 is far below what a color or the 50% line can show.
+        prob = [[round(v, TRAIN_GRID_DECIMALS) for v in row] for row in run.grid_prob.tolist()]
         fig.add_trace(
             go.Heatmap(
                 x=result.grid_x.tolist(),
                 y=result.grid_y.tolist(),
-                z=run.grid_prob.tolist(),
+                z=prob,
                 zmin=0.0,
                 zmax=1.0,
                 colorscale=[list(stop) for stop in TRAIN_CLASS_TINTS],
@@ -735,7 +1127,7 @@ def decision_boundary_figure(result: TrainingResult, variant: str) -> go.Figure:
             go.Contour(
                 x=result.grid_x.tolist(),
                 y=result.grid_y.tolist(),
-                z=run.grid_prob.tolist(),
+                z=prob,
                 contours={"start": 0.5, "end": 0.5, "size": 0.5, "coloring": "none"},
                 line={"color": BADGE_TEXT, "width": 2},
                 showscale=False,
@@ -748,8 +1140,8 @@ def decision_boundary_figure(result: TrainingResult, variant: str) -> go.Figure:
         mask = labels == cls
         fig.add_trace(
             go.Scatter(
-                x=result.X[mask, 0].tolist(),
-                y=result.X[mask, 1].tolist(),
+                x=[round(v, TRAIN_GRID_DECIMALS) for v in result.X[mask, 0].tolist()],
+                y=[round(v, TRAIN_GRID_DECIMALS) for v in result.X[mask, 1].tolist()],
                 mode="markers",
                 marker={
                     "color": TRAIN_CLASS_COLORS[cls],

@@ -1,6 +1,439 @@
-"""Placeholder page: being built."""
+"""Training lab: the four networks learn the same toy problem side by side.
 
+URL keys: ds, variants (repeated, one per network: ?variants=plain_relu&variants=residual;
+an empty ?variants= means none), act, depth, width, lr, steps, batch, n, noise, seed, loss.
+The page trains as soon as it opens (a shared link shows its results without a click);
+results are cached, so a rerun or a return to earlier settings is instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
 import streamlit as st
 
-st.title("training_lab")
-st.info("This page is being built.")
+from core.datasets import DATASETS
+from core.experiments import (
+    MAX_BATCH,
+    MAX_NOISE,
+    MAX_TRAIN_SAMPLES,
+    MAX_TRAIN_STEPS,
+    MIN_TRAIN_SAMPLES,
+    VARIANTS,
+    TrainingResult,
+    train_variants,
+    variant_spec,
+)
+from core.losses import LOSSES
+from dashboard import plots, ui
+from dashboard.plots import fmt
+
+# The default run is the one bench/bench.py times ("training: 4 variants, depth 6, width
+# 16, 500 steps"); it must finish well under 5 s with the progress bar showing.
+DEFAULTS: dict[str, Any] = {
+    "ds": "moons",
+    "act": "sigmoid",
+    "loss": "bce",
+    "depth": 6,
+    "width": 16,
+    "lr": 0.5,
+    "steps": 500,
+    "batch": 32,
+    "n": 400,
+    "noise": 0.2,
+    "seed": 0,
+}
+DETAIL_KEYS = ("batch", "n", "noise", "seed", "loss")  # in the "more settings" expander
+DEPTH_RANGE = ui.Allowed(1, 100, integer=True)
+WIDTH_RANGE = ui.Allowed(2, 256, integer=True)
+LR_RANGE = ui.Allowed(0.0, 100.0, lo_open=True)
+STEPS_RANGE = ui.Allowed(1, MAX_TRAIN_STEPS, integer=True)
+BATCH_RANGE = ui.Allowed(2, MAX_BATCH, integer=True)  # batch norm needs two rows
+SAMPLES_RANGE = ui.Allowed(MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, integer=True)
+NOISE_RANGE = ui.Allowed(0.0, MAX_NOISE)
+SEED_RANGE = ui.Allowed(0, 10_000, integer=True)
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+FIELD_WIDTH = 150  # pixels: two fields side by side on a phone
+PROGRESS_STEP = 0.02  # redraw the bar every 2% (each redraw is a message to the browser)
+CACHE_ENTRIES = 32  # a few hundred kB each (four 60 x 60 grids and the tables)
+
+DATASET_HELP = (
+    "moons: two interlocking half circles. circles: a ring around a smaller ring. "
+    "spirals: two arms wound into each other (the hardest). xor: opposite corners of a "
+    "square share a class."
+)
+VARIANTS_HELP = (
+    "plain_sigmoid: the course's network, sigmoid layers (Xavier start). plain_relu: ReLU "
+    "layers (He start). residual: a shortcut around every hidden layer that has its "
+    "input's width. batchnorm: each hidden layer's input normalized over the batch."
+)
+ACT_HELP = (
+    "The hidden activation of the residual and batch-norm networks (the plain ones are "
+    "named after theirs). Left at sigmoid, they show what a shortcut or batch "
+    "normalization does for a sigmoid network."
+)
+LOSS_HELP = (
+    "bce: binary cross-entropy, the usual loss for two classes. squared_error: the "
+    "course's E = ½(y − ŷ)², whose gradient also passes through the output sigmoid's slope."
+)
+
+
+class LabControls(ui.Controls):
+    """ui.Controls plus a control for several choices at once (pills).
+
+    Streamlit binds such a control to the address bar with the key repeated once per
+    choice (?variants=a&variants=b), so the share link is written the same way.
+    """
+
+    def several(
+        self,
+        label: str,
+        key: str,
+        options: Sequence[str],
+        default: Sequence[str],
+        *,
+        help: str | None = None,
+        where: Any = None,
+    ) -> tuple[str, ...]:
+        """Any subset of options, returned in the options' order (none is allowed)."""
+        self._before(key)
+        raw = None if key in st.session_state else st.query_params.get_all(key)
+        picked = (where or st).pills(
+            label,
+            list(options),
+            selection_mode="multi",
+            default=list(default),
+            key=key,
+            bind="query-params",
+            help=help,
+        )
+        value = tuple(o for o in options if o in picked)
+        if raw and any(r not in options for r in raw if r):
+            shown = ", ".join(value) or "none"
+            self._note(
+                f"Some of the link's values for **{label}** are not among the choices "
+                f"({', '.join(options)}), so the page shows: {shown}."
+            )
+        self._defaults[key], self._values[key] = tuple(default), value
+        return value
+
+    def query(self) -> list[tuple[str, str]]:
+        """This view's URL parameters (settings that differ from their defaults)."""
+        pairs: list[tuple[str, str]] = []
+        for key, value in self.values.items():
+            if value == self._defaults[key]:
+                continue
+            if isinstance(value, tuple):  # several choices: one pair each; none: ?key=
+                pairs.extend((key, v) for v in value or ("",))
+            else:
+                pairs.append((key, ui._url_text(value)))
+        return pairs
+
+    def share_box(self, where: Any = None) -> str:
+        """ui.Controls.share_box, with the repeated key of a several-choices control."""
+        base = st.context.url or ""
+        query = urlencode(self.query())
+        link = f"{base}?{query}" if query else base
+        box = (where or st.sidebar).container(border=True)
+        box.markdown("**Share this view**")
+        box.code(link or "(this page's address)", language=None, wrap_lines=True)
+        box.caption(
+            "Copy the link (button at the right of the box): it reopens this page with "
+            "the same settings and trains the same networks. Settings left at their "
+            "defaults are not in the link."
+        )
+        return link
+
+    def params(self) -> dict[str, str]:
+        """ui.Controls.params for the single-valued controls (see query() for all)."""
+        plain = {k: v for k, v in self.values.items() if not isinstance(v, tuple)}
+        return {k: ui._url_text(v) for k, v in plain.items() if v != self._defaults[k]}
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def train(
+    ds: str,
+    variants: tuple[str, ...],
+    act: str,
+    loss: str,
+    depth: int,
+    width: int,
+    lr: float,
+    steps: int,
+    batch: int,
+    n: int,
+    noise: float,
+    seed: int,
+) -> tuple[TrainingResult | None, str | None]:
+    """The one core call: (the trained networks, None) or (None, why core refused).
+
+    The progress bar is made in here, not passed in: Streamlit replays the elements a
+    cached function drew when it answers from the cache, and can only replay elements on
+    blocks the function made itself. The bar is emptied at the end, so a replay leaves
+    nothing on the page.
+    """
+    bar = st.progress(0.0, text=f"Training {len(variants)} networks for {steps} steps…")
+    shown = [0.0]
+
+    def report(fraction: float, text: str) -> None:
+        if fraction >= 1.0 or fraction - shown[0] >= PROGRESS_STEP:
+            shown[0] = fraction
+            bar.progress(min(max(fraction, 0.0), 1.0), text=f"Training… {text}")
+
+    try:
+        specs = {v: variant_spec(v, depth, width, n_in=2, activation=act) for v in variants}
+        result = train_variants(
+            specs,
+            ds,
+            n_samples=n,
+            noise=noise,
+            steps=steps,
+            lr=lr,
+            batch=batch,
+            seed=seed,
+            loss=loss,
+            progress=report,
+        )
+    except ValueError as exc:  # past a limit: too big for the time budget, batch > samples...
+        return None, str(exc)
+    finally:
+        bar.empty()
+    return result, None
+
+
+def summary_table(result: TrainingResult) -> pd.DataFrame:
+    """One row per network: how its run ended, as core recorded it, in the app's number
+    format (a diverging loss can reach 1e+67; the figures' titles use the same text)."""
+    rows = []
+    for name, run in result.runs.items():
+        last = run.history.iloc[-1] if len(run.history) else None
+        rows.append(
+            {
+                "network": plots.training_variant_label(name),
+                "accuracy": None if last is None else f"{fmt(100 * float(last['accuracy']))}%",
+                "final_loss": None if last is None else fmt(float(last["loss"])),
+                "diverged_at": run.diverged_at,
+                "last_step": None if last is None else int(last["step"]),
+            }
+        )
+    table = pd.DataFrame(rows)
+    # Whole numbers even where some are missing (a diverged run, a run that went through).
+    return table.astype({"last_step": "Int64", "diverged_at": "Int64"})
+
+
+SUMMARY_COLUMNS = {
+    "network": st.column_config.TextColumn("network"),
+    "final_loss": st.column_config.TextColumn(
+        "final loss", help="Loss on the whole training set at the last record."
+    ),
+    "accuracy": st.column_config.TextColumn(
+        "accuracy", help="Share of the training points classified correctly, at the end."
+    ),
+    "last_step": st.column_config.NumberColumn(
+        "last recorded step", help="The last step with a finite loss."
+    ),
+    "diverged_at": st.column_config.NumberColumn(
+        "diverged at step",
+        help="The step at which the loss became inf or nan; None if training went through.",
+    ),
+}
+
+
+def show(result: TrainingResult, settings: dict[str, Any]) -> None:
+    diverged = {n: r.diverged_at for n, r in result.runs.items() if r.diverged_at is not None}
+    for run in result.runs.values():
+        if run.diverged_at is not None:
+            st.warning(run.message, icon=":material/trending_up:")
+
+    st.dataframe(summary_table(result), hide_index=True, column_config=SUMMARY_COLUMNS)
+    history = result.history_frame()
+    loss_col, acc_col = st.columns(2)
+    loss_col.plotly_chart(
+        plots.training_loss_figure(history, diverged, result.loss),
+        width="stretch",
+        key="loss_chart",
+    )
+    acc_col.plotly_chart(
+        plots.training_accuracy_figure(history, diverged), width="stretch", key="accuracy_chart"
+    )
+
+    st.subheader("Do the early layers learn?")
+    st.markdown(
+        "Each map shows one network. A row is a weight layer (row 1 takes the two inputs, "
+        "the top row is the output unit), a column is a moment of training, and the color "
+        "is how big that layer's gradient is, on a log scale: one unit of the color bar is "
+        "a factor of ten. A layer's update is the learning rate times this gradient, so "
+        "dark bottom rows mean the first layers hardly move: the blame never reaches them. "
+        "All maps share one color scale."
+    )
+    names = list(result.runs)
+    maps = plots.gradient_heatmap_figures(result.grad_norm_frame(), diverged, names)
+    for start in range(0, len(names), 2):
+        for col, name in zip(st.columns(2), names[start : start + 2], strict=False):
+            col.plotly_chart(maps[name], width="stretch", key=f"grad_map_{name}")
+    st.caption(
+        "Empty cells: the gradient there was exactly zero or not a finite number. The "
+        "color scale spans the networks that did not diverge; a diverged network's larger "
+        "values are drawn in the top color."
+    )
+
+    st.subheader("What each network learned")
+    st.markdown(
+        "The background is each trained network's answer at every point of the plane: "
+        "blue where it says class 0 (circles), orange where it says class 1 (diamonds), "
+        "pale where it is unsure. The black line is where it is exactly 50/50: its "
+        "decision boundary."
+    )
+    for start in range(0, len(names), 2):
+        for col, name in zip(st.columns(2), names[start : start + 2], strict=False):
+            col.plotly_chart(
+                plots.decision_boundary_figure(result, name),
+                width="stretch",
+                key=f"boundary_{name}",
+            )
+
+    tag = f"{settings['ds']}_depth{settings['depth']}_width{settings['width']}"
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "Loss and accuracy (CSV)",
+            history.to_csv(index=False).encode(),
+            file_name=f"training_history_{tag}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+        st.download_button(
+            "Gradient norms per layer (CSV)",
+            result.grad_norm_frame().to_csv(index=False).encode(),
+            file_name=f"training_gradient_norms_{tag}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+
+
+ui.page_header(
+    "Training lab: do the early layers learn?",
+    "Up to four networks of the same depth and width learn to separate the same two "
+    "classes of points, from the same random start and with the same batches. Watch "
+    "which ones learn, and whether their first layers take part. The networks train as "
+    "soon as you change a setting; results are kept, so going back is instant.",
+)
+controls = LabControls()
+with st.container(border=True):
+    row = st.container(horizontal=True, gap="small")
+    ds = controls.choice("Data set", "ds", DATASETS, DEFAULTS["ds"], where=row, help=DATASET_HELP)
+    act = controls.choice(
+        "Activation (residual, batch norm)",
+        "act",
+        ACTIVATIONS,
+        DEFAULTS["act"],
+        where=row,
+        help=ACT_HELP,
+    )
+    variants = controls.several("Networks", "variants", VARIANTS, VARIANTS, help=VARIANTS_HELP)
+    row = st.container(horizontal=True, gap="small")
+    depth = controls.integer(
+        "Hidden layers",
+        "depth",
+        DEFAULTS["depth"],
+        DEPTH_RANGE,
+        where=row,
+        width=FIELD_WIDTH,
+        help="How deep every network is.",
+    )
+    width = controls.integer(
+        "Neurons per layer",
+        "width",
+        DEFAULTS["width"],
+        WIDTH_RANGE,
+        where=row,
+        width=FIELD_WIDTH,
+        help="Units in every hidden layer (the input is the two coordinates of a point).",
+    )
+    lr = controls.number(
+        "η (learning rate)",
+        "lr",
+        DEFAULTS["lr"],
+        LR_RANGE,
+        step=0.05,
+        where=row,
+        width=FIELD_WIDTH,
+        help="Each step moves every weight by η times its gradient. Too large: divergence.",
+    )
+    steps = controls.integer(
+        "Training steps",
+        "steps",
+        DEFAULTS["steps"],
+        STEPS_RANGE,
+        where=row,
+        width=FIELD_WIDTH,
+        help="Updates, each on one batch of points.",
+    )
+    changed = any(st.session_state.get(k, DEFAULTS[k]) != DEFAULTS[k] for k in DETAIL_KEYS)
+    linked = any(k in st.query_params for k in DETAIL_KEYS)
+    with st.expander("Data and training details", expanded=changed or linked):
+        row = st.container(horizontal=True, gap="small")
+        batch = controls.integer(
+            "Batch size",
+            "batch",
+            DEFAULTS["batch"],
+            BATCH_RANGE,
+            where=row,
+            width=FIELD_WIDTH,
+            help="Points per update (at most the number of points).",
+        )
+        n = controls.integer(
+            "Points",
+            "n",
+            DEFAULTS["n"],
+            SAMPLES_RANGE,
+            where=row,
+            width=FIELD_WIDTH,
+            help="Size of the training set, half of each class.",
+        )
+        noise = controls.number(
+            "Noise",
+            "noise",
+            DEFAULTS["noise"],
+            NOISE_RANGE,
+            step=0.05,
+            where=row,
+            width=FIELD_WIDTH,
+            help="Random jitter added to every point; more noise blurs the shapes.",
+        )
+        seed = controls.integer(
+            "Random seed",
+            "seed",
+            DEFAULTS["seed"],
+            SEED_RANGE,
+            where=row,
+            width=FIELD_WIDTH,
+            help="Picks the points, the starting weights and the batch order.",
+        )
+        loss = controls.choice("Loss", "loss", LOSSES, DEFAULTS["loss"], where=row, help=LOSS_HELP)
+
+with st.expander("Ideas to try", icon=":material/lightbulb:"):
+    st.markdown(
+        "- **Deeper:** set the hidden layers to 12, then 20. Watch the bottom rows of the "
+        "plain sigmoid map, and whether its accuracy ever leaves 50%.\n"
+        "- **Another activation:** switch the residual and batch-norm networks to relu "
+        "or tanh and compare them with the two plain ones.\n"
+        "- **Too fast:** raise η to 10, then 20. Steps that are too big can undo the "
+        "learning, or make the loss overflow; the page then says at which step.\n"
+        "- **Harder data:** spirals need more steps (try 2000) and more neurons.\n"
+        "- **Luck or law?** Change the random seed: does the ranking of the networks stay?"
+    )
+
+settings = controls.values
+if not variants:
+    st.info("Pick at least one network above to train.", icon=":material/info:")
+else:
+    result, problem = train(ds, variants, act, loss, depth, width, lr, steps, batch, n, noise, seed)
+    if result is None:
+        st.error(f"These settings cannot be trained: {problem}", icon=":material/error:")
+    else:
+        show(result, settings)
+
+controls.share_box()
