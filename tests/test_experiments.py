@@ -170,6 +170,7 @@ def test_saturated_and_dead_fractions_count_what_they_say():
             if act.name not in ("tanh", "sigmoid"):
                 assert row.saturated_frac == 0
     assert frame[frame["variant"] == "tanh"]["saturated_frac"].iloc[1] > 0.5
+    assert frame[frame["variant"] == "relu"]["dead_frac"].max() > 0  # a real dead unit
 
 
 def test_forward_overflow_is_reported_not_raised():
