@@ -19,6 +19,27 @@ from core.network import (
 )
 from core.worked_example import WorkedStep, chain_rule, worked_example
 
+# Loaded on first use: importing core.experiments eagerly here would make
+# `python -m core.experiments` warn that the module was imported twice.
+_LAZY = {
+    "gradient_profile": "core.experiments",
+    "variant_profiles": "core.experiments",
+    "update_size_table": "core.experiments",
+    "train_variants": "core.experiments",
+    "theory": "core.theory",
+    "experiments": "core.experiments",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(_LAZY[name])
+        return module if module.__name__ == f"core.{name}" else getattr(module, name)
+    raise AttributeError(f"module 'core' has no attribute {name!r}")
+
+
 __all__ = [
     "ACTIVATIONS",
     "INITS",
