@@ -482,7 +482,7 @@ LAB_OTHER_COLOR = OKABE_ITO["sky_blue"]
 LAB_BAND_OPACITY = 0.18
 LAB_PROFILE_HEIGHT = 520
 LAB_STATS_HEIGHT = 520
-LAB_STORY_HEIGHT = 540
+LAB_STORY_HEIGHT = 620
 LAB_MAX_TICKS = 7
 LAB_QUANTITY_TITLES: dict[str, str] = {
     "signal": "Backward signal ‖δ‖",
@@ -801,14 +801,16 @@ def depth_story_figure(
     fig.update_xaxes(title_text="Layer (1 = next to the input)", range=[0.5, deepest + 1.5])
     frame_args = {"frame": {"duration": 450, "redraw": True}, "transition": {"duration": 0}}
     fig.update_layout(
-        margin={**MARGIN, "b": 190},
+        # Under the plot, each on its own row (a phone is too narrow for two): the axis
+        # title, the buttons, the slider, the legend.
+        margin={**MARGIN, "b": 270},
         legend={"yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
         updatemenus=[
             {
                 "type": "buttons",
                 "direction": "left",
                 "x": 0.0,
-                "y": -0.2,
+                "y": -0.19,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"t": 0, "r": 10},
@@ -833,9 +835,9 @@ def depth_story_figure(
         sliders=[
             {
                 "active": len(depths) - 1,
-                "x": 0.3,
-                "len": 0.7,
-                "y": -0.2,
+                "x": 0.0,
+                "len": 1.0,
+                "y": -0.31,
                 "yanchor": "top",
                 "currentvalue": {"prefix": "depth ", "font": {"size": SMALL_FONT_SIZE}},
                 "pad": {"t": 0},

@@ -1,6 +1,427 @@
-"""Placeholder page: being built."""
+"""Myths and measurements: five claims of the simplified story, each beside a live measurement.
+
+URL keys: m1_depth; m2_depth; m3_depth, m3_sw2; m4_depth; m5_depth, m5_batch. Every
+number comes from core.myths; each claim links to the lab view that shows it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
 
 import streamlit as st
 
-st.title("myths")
-st.info("This page is being built.")
+from core import myths
+from dashboard import ui
+from dashboard.lab_controls import LabControls
+from dashboard.lab_presets import RANGES, preset
+from dashboard.navigation import page
+from dashboard.plots import fmt, fmt_factor, fmt_power, power_text
+
+FIELD_WIDTH = 150  # two fields side by side on a phone
+DEPTH_RANGE = ui.Allowed(myths.MIN_DEPTH, myths.MAX_DEPTH, integer=True)
+LAB = page("vanishing_lab.py")
+UPDATES = page("update_sizes.py")
+KEYS = ("m1_depth", "m2_depth", "m3_depth", "m3_sw2", "m4_depth", "m5_depth", "m5_batch")
+VERDICTS = {  # kind -> (color, icon); each claim words its own badge
+    "holds": ("green", ":material/check_circle:"),
+    "condition": ("orange", ":material/rule:"),
+    "corrected": ("red", ":material/edit:"),
+}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def update_ratio(depth: int) -> myths.UpdateRatioMyth:
+    return myths.update_ratio_myth(depth)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def power(depth: int) -> myths.PowerMyth:
+    return myths.power_myth(depth)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def relu_init(depth: int, sigma_w2: float) -> myths.ReluInitMyth:
+    return myths.relu_init_myth(depth, sigma_w2)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def residual(depth: int) -> myths.ResidualMyth:
+    return myths.residual_myth(depth)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def batchnorm(depth: int, batch: int) -> myths.BatchnormMyth:
+    return myths.batchnorm_myth(depth, batch)
+
+
+def per_layer(factor: float) -> str | None:
+    """A metric's second line: the factor per layer, or nothing when it was not measured."""
+    return f"{fmt_factor(factor)} per layer" if math.isfinite(factor) else None
+
+
+def claim_box(number: int, title: str, claim: str) -> Any:
+    """A bordered box with the claim in it; returns the box for the rest."""
+    box = st.container(border=True)
+    box.subheader(f"{number}. {title}")
+    box.markdown(f"**The claim.** {claim}")
+    return box
+
+
+def verdict(where: Any, kind: str, labels: dict[str, str], text: str) -> None:
+    """The verdict badge (kind: holds, condition or corrected, worded by labels[kind])
+    and the sentences that explain it."""
+    color, icon = VERDICTS[kind]
+    where.badge(labels[kind], color=color, icon=icon)
+    where.markdown(text)
+
+
+def lab_link(where: Any, key: str, label: str = "See it in the lab", **overrides: Any) -> None:
+    where.page_link(
+        LAB.link_target, label=label, icon=LAB.icon, query_params=preset(key).params(**overrides)
+    )
+
+
+ui.page_header(
+    "Myths and measurements",
+    "The course tells its story with round numbers and simple rules. Here each of them "
+    "meets a live measurement: some hold, some hold only under a condition, and one "
+    "number is a slip. Change the inputs and watch the numbers follow; every claim links "
+    "to the lab view that shows it.",
+)
+controls = LabControls()
+controls.note_unknown(KEYS)
+st.caption(
+    f"Measured on networks like the lab's: {myths.LAB.width} units a layer, batches of "
+    f"{myths.LAB.batch} random inputs, the median over {myths.LAB.n_seeds} random seeds. "
+    "“Per layer” is the factor by which the backward signal changes from one layer to the "
+    "one before it, fitted over the middle layers: below ×1 it fades toward the input, "
+    "above ×1 it grows."
+)
+
+# --- 1 ------------------------------------------------------------------------------
+box = claim_box(
+    1,
+    "“About ten times smaller, one layer back”",
+    "Updates shrink with the distance from the output: one layer further back, a weight's "
+    "update is roughly ten times smaller.",
+)
+depth1 = controls.integer(
+    "Depth of the sigmoid network",
+    "m1_depth",
+    10,
+    DEPTH_RANGE,
+    where=box,
+    width=FIELD_WIDTH,
+    help="Hidden layers of the plain sigmoid network (Xavier init) measured beside the "
+    "course's 2-2-1 network.",
+)
+m1 = update_ratio(depth1)
+with box.container(horizontal=True, gap="small"):
+    st.metric(
+        "Course net, mean |Δv| ÷ mean |Δw|",
+        f"{fmt(m1.mean_ratio)}×",
+        width="content",
+        border=True,
+    )
+    st.metric("Course net, Δv₁ ÷ Δw₁₁", f"{fmt(m1.single_ratio)}×", width="content", border=True)
+    st.metric(
+        f"Sigmoid net of {depth1} layers, per layer",
+        f"{fmt(m1.deep_times)}× smaller",
+        width="content",
+        border=True,
+    )
+kind = "holds" if m1.holds_on_course and m1.holds_deep else "condition"
+if not m1.holds_on_course and not m1.holds_deep:
+    kind = "corrected"
+verdict(
+    box,
+    kind,
+    {
+        "holds": "Holds",
+        "condition": "Holds on the course's network only"
+        if m1.holds_on_course
+        else "Holds on the deeper network only",
+        "corrected": "Ten is not what we measure",
+    },
+    f"On the course's own numbers the ratio is {fmt(m1.mean_ratio)} comparing the mean "
+    f"update of each layer, or {fmt(m1.single_ratio)} comparing v₁ with w₁₁: "
+    + ("ten is a fair round number there. " if m1.holds_on_course else "not ten. ")
+    + f"In a deeper sigmoid network of {depth1} layers each step back makes the updates "
+    f"{fmt(m1.deep_times)} times smaller"
+    + (", close to ten as well. " if m1.holds_deep else ", not ten. ")
+    + "The factor depends on the weights, the activation's slope and what each layer "
+    "receives as input: it is a measurement, not a constant.",
+)
+with box.container(horizontal=True, gap="small"):
+    lab_link(st, "course", "Update sizes in the lab", depth=float(depth1), metric="update size")
+    st.page_link(UPDATES.link_target, label="The update-size table", icon=UPDATES.icon)
+
+# --- 2 ------------------------------------------------------------------------------
+box = claim_box(
+    2,
+    "“0.25 per layer, so 0.5¹⁰⁰ after 100 layers”",
+    "A sigmoid's slope is at most 0.25, so each layer shrinks the blame at least fourfold; "
+    "the course then quotes 0.5¹⁰⁰ for what is left after 100 layers.",
+)
+depth2 = controls.integer(
+    "Layers",
+    "m2_depth",
+    100,
+    DEPTH_RANGE,
+    where=box,
+    width=FIELD_WIDTH,
+    help="How many sigmoid layers the blame travels through (the course uses 100).",
+)
+m2 = power(depth2)
+course_power = power_text("0.5", depth2)
+bound_power = power_text("0.25", depth2)
+with box.container(horizontal=True, gap="small"):
+    st.metric(
+        f"The course's figure, {course_power}",
+        fmt_power(m2.course_log10),
+        width="content",
+        border=True,
+    )
+    st.metric(f"The rule, {bound_power}", fmt_power(m2.bound_log10), width="content", border=True)
+    st.metric(
+        "Measured: layer 1 ÷ output layer",
+        fmt_power(m2.measured_log10),
+        delta=per_layer(m2.measured_factor),
+        delta_color="off",
+        delta_arrow="off",
+        width="content",
+        border=True,
+    )
+verdict(
+    box,
+    "corrected",
+    {"corrected": "The rule holds, the number is a slip"},
+    f"The rule (×0.25 per layer) and the number ({course_power}) do not match: "
+    f"{course_power} = {fmt_power(m2.course_log10)}, while {bound_power} = "
+    f"{fmt_power(m2.bound_log10)}, {fmt(m2.decades_apart)} powers of ten smaller. "
+    f"In a measured plain sigmoid network {depth2} layers deep the blame changes by "
+    f"{fmt_factor(m2.measured_factor)} per layer: "
+    + (
+        "a little below the bound even, "
+        if m2.within_bound
+        else "above the bound (the weights make up for part of the slope), "
+    )
+    + f"close to the mean-field prediction of {fmt_factor(m2.mean_field_factor)}. With the "
+    f"weights counted, the bound per layer is σw/4; Xavier's weights have σw = "
+    f"{fmt(m2.sigma_w)} here, which makes it {fmt_factor(m2.weighted_bound_factor)} again.",
+)
+lab_link(box, "course", depth=float(depth2))
+
+# --- 3 ------------------------------------------------------------------------------
+box = claim_box(
+    3,
+    "“ReLU: no more vanishing”",
+    "ReLU's slope is exactly 1 wherever the unit is on, so a ReLU network passes the "
+    "blame back without shrinking it.",
+)
+row = box.container(horizontal=True, gap="small")
+depth3 = controls.integer(
+    "Layers", "m3_depth", 50, DEPTH_RANGE, where=row, width=FIELD_WIDTH, help="Hidden layers."
+)
+sw2 = controls.number(
+    "The other σw²",
+    "m3_sw2",
+    1.0,
+    RANGES["sw2"],
+    step=0.1,
+    where=row,
+    width=FIELD_WIDTH,
+    help="Weights drawn with variance σw²/fan_in. He initialization is σw² = 2; LeCun's is 1.",
+)
+m3 = relu_init(depth3, sw2)
+with box.container(horizontal=True, gap="small"):
+    st.metric(
+        "ReLU, He (σw² = 2): layer 1 ÷ output",
+        fmt_power(m3.he_log10),
+        delta=per_layer(m3.he_factor),
+        delta_color="off",
+        delta_arrow="off",
+        width="content",
+        border=True,
+    )
+    st.metric(
+        f"ReLU, σw² = {fmt(m3.sigma_w2)}: layer 1 ÷ output",
+        fmt_power(m3.other_log10),
+        delta=per_layer(m3.other_factor),
+        delta_color="off",
+        delta_arrow="off",
+        width="content",
+        border=True,
+    )
+if not m3.other_measured:
+    change = (
+        "cannot even be measured at this depth: its activations leave the range of "
+        "float64 numbers (they overflow, or shrink to exactly zero)"
+    )
+elif m3.other_vanishes:
+    change = f"fades, {fmt_factor(m3.other_factor)} per layer"
+elif m3.other_explodes:
+    change = f"grows instead: {fmt_factor(m3.other_factor)} per layer"
+else:
+    change = f"stays level too ({fmt_factor(m3.other_factor)} per layer)"
+verdict(
+    box,
+    "holds"
+    if m3.he_is_flat and m3.other_measured and not (m3.other_vanishes or m3.other_explodes)
+    else "condition",
+    {"holds": "Holds", "condition": "Holds with He initialization"},
+    f"With He initialization the signal keeps its size ({fmt_factor(m3.he_factor)} per "
+    f"layer measured, {fmt_factor(m3.he_predicted)} predicted). With σw² = "
+    f"{fmt(m3.sigma_w2)} it {change}; theory predicts √(σw²/2) = "
+    f"{fmt_factor(m3.other_predicted)}. ReLU switches off about half its units, so the "
+    "weights must make up for that half: the slope of 1 alone is not enough.",
+)
+if sw2 == 1.0:
+    lab_link(box, "relu_no_he", depth=float(depth3))
+else:
+    lab_link(box, "relu_no_he", depth=float(depth3), init="custom", sw2=sw2)
+
+# --- 4 ------------------------------------------------------------------------------
+box = claim_box(
+    4,
+    "“Residual connections fix it”",
+    "A shortcut around every layer gives the blame a direct path back, so it can no longer "
+    "vanish. The fine print: with unscaled branches the signal grows instead, about 2ᴸ "
+    "in variance, and scaling each branch by 1/√depth tames it.",
+)
+depth4 = controls.integer(
+    "Layers", "m4_depth", 50, DEPTH_RANGE, where=box, width=FIELD_WIDTH, help="Hidden layers."
+)
+m4 = residual(depth4)
+with box.container(horizontal=True, gap="small"):
+    st.metric(
+        "Branch × 1: layer 1 ÷ output",
+        fmt_power(m4.unscaled_log10),
+        delta=per_layer(m4.unscaled_factor),
+        delta_color="off",
+        delta_arrow="off",
+        width="content",
+        border=True,
+    )
+    st.metric(
+        "The 2ᴸ estimate",
+        fmt_power(m4.claim_log10),
+        delta=per_layer(m4.claim_factor),
+        delta_color="off",
+        delta_arrow="off",
+        width="content",
+        border=True,
+    )
+    st.metric(
+        "Branch × 1/√depth: layer 1 ÷ output",
+        fmt_power(m4.scaled_log10),
+        delta=per_layer(m4.scaled_factor),
+        delta_color="off",
+        delta_arrow="off",
+        width="content",
+        border=True,
+    )
+faster = (
+    f"The estimate is too gentle, though: the measured growth is {fmt_factor(m4.unscaled_factor)} "
+    f"per layer, not {fmt_factor(m4.claim_factor)}. The estimate treats every branch as "
+    "adding something independent of the running sum, but ReLU outputs are never "
+    "negative, so the branches keep pushing the sum the same way: the activations "
+    f"themselves grow {fmt_factor(m4.forward_factor)} per layer on the way up. "
+    if m4.faster_than_claim
+    else f"The 2ᴸ estimate ({fmt_factor(m4.claim_factor)} per layer) is about right. "
+)
+verdict(
+    box,
+    "condition",
+    {"condition": "Holds if the branches are scaled"},
+    (
+        f"With unscaled ReLU branches the blame grows on its way back: layer 1 receives "
+        f"{fmt_power(m4.unscaled_log10)} times what the output layer gets. "
+        if m4.grows
+        else "At this depth the unscaled branches barely change the signal. "
+    )
+    + faster
+    + (
+        f"Scaled by 1/√depth, what reaches layer 1 stays within ten times the output "
+        f"layer's ({fmt_power(m4.scaled_log10)}): the shortcut does its job."
+        if m4.tamed
+        else f"Scaled by 1/√depth, layer 1 still receives {fmt_power(m4.scaled_log10)} "
+        "times the output layer's signal."
+    ),
+)
+with box.container(horizontal=True, gap="small"):
+    lab_link(st, "residual_unscaled", "Unscaled, in the lab", depth=float(depth4))
+    lab_link(
+        st, "residual_unscaled", "Scaled, in the lab", depth=float(depth4), scale="1/sqrt(depth)"
+    )
+
+# --- 5 ------------------------------------------------------------------------------
+box = claim_box(
+    5,
+    "“Batch normalization keeps the gradients healthy”",
+    "Batch normalization rescales every layer's inputs on each batch, so the signal stays "
+    "at a sensible size all the way through the network.",
+)
+row = box.container(horizontal=True, gap="small")
+depth5 = controls.integer(
+    "Layers", "m5_depth", 50, DEPTH_RANGE, where=row, width=FIELD_WIDTH, help="Hidden layers."
+)
+batch5 = controls.integer(
+    "Batch size",
+    "m5_batch",
+    16,
+    RANGES["batch"],
+    where=row,
+    width=FIELD_WIDTH,
+    help="Batch norm normalizes over the batch; smaller batches explode faster.",
+)
+m5 = batchnorm(depth5, batch5)
+with box.container(horizontal=True, gap="small"):
+    st.metric(
+        "Batch norm (ReLU): layer 1 ÷ output",
+        fmt_power(m5.measured_log10),
+        delta=per_layer(m5.measured),
+        delta_color="off",
+        delta_arrow="off",
+        width="content",
+        border=True,
+    )
+    st.metric(
+        f"Yang et al., batch {batch5}",
+        fmt_power(m5.predicted_log10),
+        delta=per_layer(m5.predicted),
+        delta_color="off",
+        delta_arrow="off",
+        width="content",
+        border=True,
+    )
+    st.metric(
+        "Plain ReLU, same depth",
+        fmt_factor(m5.plain_factor),
+        help="Per layer.",
+        width="content",
+        border=True,
+    )
+verdict(
+    box,
+    "corrected" if m5.explodes else "holds",
+    {"corrected": "Not at initialization", "holds": "Holds at this setting"},
+    (
+        "The forward signal is indeed kept in shape, but at initialization the blame "
+        f"explodes on its way back: {fmt_factor(m5.measured)} per layer, so layer 1 receives "
+        f"{fmt_power(m5.measured_log10)} times the output layer's gradient, while a plain "
+        f"ReLU network stays at {fmt_factor(m5.plain_factor)}. "
+        if m5.explodes
+        else f"At this setting the gradient changes only {fmt_factor(m5.measured)} per layer. "
+    )
+    + f"Yang et al. (ICLR 2019) derived the rate: {fmt_factor(m5.predicted)} per layer "
+    f"at a batch of {batch5}, "
+    + ("which the measurement matches. " if m5.agrees else "close to the measurement. ")
+    + "Larger batches slow the explosion down, but it never stops: as the batch grows the "
+    f"rate approaches {fmt_factor(m5.large_batch)} per layer. All of this is about the "
+    "starting point; training changes the weights, and with them the picture.",
+)
+lab_link(box, "batchnorm", depth=float(depth5), batch=float(batch5))
+
+controls.share_box()

@@ -1,0 +1,156 @@
+"""Page benchmarks: how long a script run of the lab pages takes, cold and cached.
+
+    python bench/bench_pages.py              # about half a minute
+    python bench/bench_pages.py --quick      # tiny views, a few seconds: proves it runs
+    python bench/bench_pages.py --repeat 9   # more runs per timing on a noisy machine
+    OPENBLAS_NUM_THREADS=1 python bench/bench_pages.py   # one BLAS thread (see below)
+
+The figures go to stdout; Streamlit's own log lines (AppTest runs outside a server and
+says so) go to stderr: add 2>/dev/null to hide them. On a busy 2-core machine OpenBLAS's
+two threads can make the core call several times slower than one thread does
+(bench/README.md); run it both ways to see it.
+
+A script, not a test: it prints figures and asserts nothing. Each page is run the way
+Streamlit runs it, with streamlit.testing.v1.AppTest from dashboard/app.py:
+
+- cold: st.cache_data emptied, then one script run of the page (what the first visitor
+  of a view waits for; modules already imported, as in a running server);
+- cached: the same view again (every later visitor, and every rerun that changes
+  nothing the core call depends on, e.g. switching the plotted quantity);
+- beside them, the parts of a cold run: the core call alone and the figure builders.
+
+Each timing is the best of --repeat runs, with the median beside it (the machine may be
+shared; the best run is the least disturbed). AppTest's own overhead (a script thread,
+polling) is included, so the figures are upper bounds of the script's time.
+Goals (issue 5): the lab's default view under 0.5 s cold and under 0.1 s cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from core import lab  # noqa: E402
+from dashboard import plots  # noqa: E402
+
+APP = str(ROOT / "dashboard" / "app.py")
+GOALS = {"cold": 0.5, "cached": 0.1}  # seconds, the lab's default view
+
+
+def timings(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """(best, median) wall time of `repeat` calls, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def page_runs(file: str, query: dict[str, str], repeat: int) -> dict[str, tuple[float, float]]:
+    """Cold and cached script runs of one page view."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()  # imports, the home page: what a running server has already done
+    at.switch_page(f"app_pages/{file}")
+    at.query_params = dict(query)
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"{file}: {at.exception[0].value}")
+
+    def cold() -> None:
+        st.cache_data.clear()
+        at.run()
+
+    out = {"cold": timings(cold, repeat)}
+    at.run()
+    out["cached"] = timings(at.run, repeat)
+    return out
+
+
+def row(name: str, best: float, median: float, goal: str = "") -> None:
+    print(f"   {name:<58} {best:>8.3f} {median:>8.3f} {goal:>7}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per timing (best kept)")
+    parser.add_argument("--quick", action="store_true", help="tiny views, to prove it runs")
+    args = parser.parse_args(argv)
+    repeat = 1 if args.quick else max(1, args.repeat)
+    env = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP", "MKL"))}
+    print(f"{os.cpu_count()} CPUs, BLAS environment: {env or 'none'}")
+    print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+    start = time.perf_counter()
+    first = AppTest.from_file(APP, default_timeout=120)
+    first.run()
+    first.switch_page("app_pages/vanishing_lab.py")
+    first.run()
+    print(f"\nFirst run in a new process (imports included): {time.perf_counter() - start:.2f} s")
+
+    print(f"\nScript runs, seconds (best and median of {repeat})")
+    print(f"   {'view':<58} {'best':>8} {'median':>8} {'goal':>7}")
+    views = (
+        ("lab, default view", "vanishing_lab.py", {}),
+        ("lab, depth 200", "vanishing_lab.py", {"depth": "200"}),
+        ("lab, default view + depth story", "vanishing_lab.py", {"story": "true"}),
+        ("myths, default view", "myths.py", {}),
+    )
+    if args.quick:
+        tiny = {"depth": "4", "width": "8", "batch": "8", "seeds": "1"}
+        views = (
+            ("lab, tiny view", "vanishing_lab.py", tiny),
+            ("lab, tiny view + depth story", "vanishing_lab.py", {**tiny, "story": "true"}),
+            ("myths, default view", "myths.py", {}),
+        )
+    for name, file, query in views:
+        runs = page_runs(file, query, repeat)
+        default = name == "lab, default view"
+        for kind in ("cold", "cached"):
+            goal = f"<{GOALS[kind]:g}" if default else ""
+            row(f"{name}: {kind}", *runs[kind], goal)
+
+    print(
+        "\nParts of a cold run of the lab"
+        + (" (tiny)" if args.quick else "'s default view")
+        + ", seconds"
+    )
+    settings = (
+        lab.LabSettings(depth=4, width=8, batch=8, n_seeds=1) if args.quick else lab.LabSettings()
+    )
+    result = lab.lab_profiles(settings)
+    row(
+        "core.lab.lab_profiles (the one core call)",
+        *timings(lambda: lab.lab_profiles(settings), repeat),
+    )
+    row(
+        "main chart (lab_profile_figure, theory on)",
+        *timings(
+            lambda: plots.lab_profile_figure(
+                result.summary, "signal", result.labels, result.theory
+            ),
+            repeat,
+        ),
+    )
+    row(
+        "forward chart (forward_stats_figure)",
+        *timings(lambda: plots.forward_stats_figure(result.summary, result.labels), repeat),
+    )
+    print(f"\nload average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

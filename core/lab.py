@@ -1,0 +1,499 @@
+"""The vanishing-gradient lab's numbers: every value the lab page shows, from two calls.
+
+``lab_profiles(settings)`` measures the labs' networks at initialization
+(core.experiments.gradient_profile) and derives everything the page draws or prints,
+so that the page itself does no arithmetic:
+
+- ``summary``: median and 10-90% band over the seeds per network and layer
+  (summarize_profile), plus ``inactive_frac_*``: the share of units that pass (almost)
+  no gradient, i.e. saturated sigmoid/tanh outputs or dead ReLUs, whichever the
+  layer's activation can have;
+- ``factors``: per network and quantity, the measured factor per layer, what reaches
+  the first layer relative to the output layer, and for the backward signal the
+  factor theory predicts where it has a closed form;
+- ``theory``: lines to draw over the backward signal (bounds, mean-field predictions,
+  the batchnorm explosion rate), each anchored at its network's last hidden layer;
+- ``notes``: one short sentence per network that had overflow or zero gradients.
+
+``depth_story(settings)`` profiles the same networks at growing depths (one seed) for
+the page's "depth as a story" animation.
+
+The networks are the labs' four variants (core.experiments.variant_spec) and, when the
+chosen activation is tanh or leaky ReLU, a fifth: a plain network with that activation,
+so that a plain tanh net (the "edge of chaos" at sigma_w^2 = 1) can be measured too.
+Every limit of core.experiments applies; past one, a ValueError says what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from core import experiments as ex
+from core import theory
+from core.network import NetworkSpec
+
+ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "leaky_relu")
+# "default": each network's own init (variant_spec); "custom": sigma_w^2 = settings.sigma_w2.
+INITS: tuple[str, ...] = ("default", "xavier", "he", "lecun", "custom")
+EXTRA_PLAIN: tuple[str, ...] = ("tanh", "leaky_relu")  # activations that add a plain network
+QUANTITIES: dict[str, str] = {  # what the lab can plot -> the profile column
+    "signal": "log10_delta_rms",
+    "weight_grad": "log10_grad_w",
+    "update": "log10_update",
+}
+MIN_BATCH = 4  # batchnorm's explosion rate (theory.batchnorm_rate) needs 4 rows or more
+MAX_SIGMA_W2 = 100.0
+STORY_FRAMES = 10
+STORY_SECONDS = ex.MAX_SECONDS  # the whole animation is held to one call's time limit
+FIT_SKIP = 5  # layers left out at each end when fitting a factor per layer
+SAME_LINE = 0.01  # sigma_w / 4 within 1% of 0.25: one line, not two on top of each other
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    """Everything the lab's measurement depends on (small and hashable).
+
+    depth: hidden layers (1..MAX_DEPTH); width: units per hidden layer and inputs
+    (1..MAX_WIDTH); batch: rows of input (MIN_BATCH..MAX_BATCH); n_seeds: seeds
+    0..n_seeds-1 (1..MAX_SEEDS); activation: of the residual and batchnorm networks
+    (and of the extra plain one, see EXTRA_PLAIN); init: one of INITS, with sigma_w2
+    used for "custom"; residual_scale: "1" or "1/sqrt(depth)"; lr: turns gradients
+    into updates.
+    """
+
+    depth: int = 50
+    width: int = 128
+    batch: int = 64
+    n_seeds: int = 3
+    activation: str = "sigmoid"
+    init: str = "default"
+    sigma_w2: float = 1.0
+    residual_scale: str = "1"
+    lr: float = 0.1
+
+    def __post_init__(self) -> None:
+        ex._check_int("depth", self.depth, 1, ex.MAX_DEPTH, "MAX_DEPTH")
+        ex._check_int("width", self.width, 1, ex.MAX_WIDTH, "MAX_WIDTH")
+        ex._check_int("batch", self.batch, MIN_BATCH, ex.MAX_BATCH, "MAX_BATCH")
+        ex._check_int("n_seeds", self.n_seeds, 1, ex.MAX_SEEDS, "MAX_SEEDS")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}"
+            )
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}; got {self.init!r}")
+        ex._check_float("sigma_w2", self.sigma_w2, 0.0, MAX_SIGMA_W2, low_open=True)
+        ex.residual_scale_value(self.residual_scale, self.depth)
+        ex._check_float("lr (learning rate)", self.lr, 0.0, ex.MAX_LR, low_open=True)
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return tuple(range(self.n_seeds))
+
+    @property
+    def init_value(self) -> str | float | None:
+        """The init as variant_spec takes it: None for each network's default."""
+        if self.init == "default":
+            return None
+        if self.init == "custom":
+            return float(self.sigma_w2)
+        return self.init
+
+    def with_depth(self, depth: int) -> LabSettings:
+        return replace(self, depth=depth)
+
+
+def lab_specs(settings: LabSettings) -> dict[str, NetworkSpec]:
+    """The networks the lab compares, by name (variant names, then "plain_<activation>")."""
+    s = settings
+    specs = {
+        v: ex.variant_spec(
+            v,
+            s.depth,
+            s.width,
+            activation=s.activation,
+            init=s.init_value,
+            residual_scale=s.residual_scale,
+        )
+        for v in ex.VARIANTS
+    }
+    if s.activation in EXTRA_PLAIN:
+        default = "he" if s.activation == "leaky_relu" else "xavier"  # as variant_spec does
+        init = default if s.init_value is None else s.init_value
+        specs[f"plain_{s.activation}"] = NetworkSpec(
+            sizes=(s.width, *([s.width] * s.depth), 1),
+            activation=s.activation,
+            output_activation="sigmoid",
+            init=init,
+        )
+    return specs
+
+
+def _init_name(init: str | float) -> str:
+    names = {"xavier": "Xavier", "he": "He", "lecun": "LeCun"}
+    return names[init] if isinstance(init, str) else f"σw² = {init:g}"
+
+
+def lab_labels(settings: LabSettings) -> dict[str, str]:
+    """Legend label of every network, naming what varies, e.g. "Plain ReLU (He)"."""
+    s = settings
+    labels = {
+        v: ex.variant_label(v, s.activation, s.residual_scale, s.init_value) for v in ex.VARIANTS
+    }
+    for name, spec in lab_specs(settings).items():
+        if name not in labels:
+            labels[name] = f"Plain {spec.activation} ({_init_name(spec.init)})"
+    return labels
+
+
+def lab_short_labels(settings: LabSettings) -> dict[str, str]:
+    """A short name of every network, e.g. "Plain ReLU" (lab_labels says the init too)."""
+    return {
+        name: ex.VARIANT_LABELS.get(name, f"Plain {spec.activation}")
+        for name, spec in lab_specs(settings).items()
+    }
+
+
+def _too_big(settings: LabSettings) -> str | None:
+    specs = lab_specs(settings)
+    return ex._too_big_message(
+        "",
+        ex.estimate_profile_seconds(specs, settings.batch, settings.n_seeds),
+        ex.estimate_profile_bytes(specs, settings.batch),
+        "",
+    )
+
+
+def deepest(settings: LabSettings) -> int:
+    """The largest depth at which these settings fit the time and memory limits (0: none)."""
+    if _too_big(settings.with_depth(1)):
+        return 0
+    lo, hi = 1, ex.MAX_DEPTH
+    if not _too_big(settings.with_depth(hi)):
+        return hi
+    while hi - lo > 1:  # cost grows with depth
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if not _too_big(settings.with_depth(mid)) else (lo, mid)
+    return lo
+
+
+def _check_size(settings: LabSettings) -> None:
+    specs = lab_specs(settings)
+    message = ex._too_big_message(
+        "This comparison",
+        ex.estimate_profile_seconds(specs, settings.batch, settings.n_seeds),
+        ex.estimate_profile_bytes(specs, settings.batch),
+        "",
+    )
+    if message:
+        most = deepest(settings)
+        hint = (
+            f"At width {settings.width}, batch {settings.batch} and {settings.n_seeds} "
+            f"seed(s) the depth can be at most {most}."
+            if most
+            else "Lower the width, the batch or the number of seeds."
+        )
+        raise ValueError(f"{message}{hint}")
+
+
+# ------------------------------------------------------------------------ theory
+
+
+def hidden_sigma_w2(settings: LabSettings, spec: NetworkSpec) -> float:
+    """sigma_w^2 of a hidden-to-hidden layer (square, width x width) of this network."""
+    return theory.init_sigma_w2(spec.init, settings.width, settings.width)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A per-layer factor of the backward signal's norm, and where it comes from."""
+
+    kind: str  # "mean_field", "batchnorm_rate", "bound_quarter", "bound_sigma"
+    factor: float  # ||delta_l|| / ||delta_{l+1}||
+    label: str  # short legend text, e.g. "mean field ×0.236/layer"
+
+
+def predictions(settings: LabSettings) -> dict[str, list[Prediction]]:
+    """What theory says about each network's backward signal, per layer.
+
+    Plain networks: mean-field sqrt(chi_1) at the hidden layers' sigma_w^2; the plain
+    sigmoid network also gets the bounds 0.25 (sigma' <= 1/4, weights ignored) and
+    sigma_w / 4 (one line when they agree within SAME_LINE). Batchnorm with ReLU:
+    sqrt of Yang et al.'s rate at this batch size. Residual networks, and batchnorm with
+    other activations, have no closed form here (an empty list).
+    """
+    out: dict[str, list[Prediction]] = {}
+    for name, spec in lab_specs(settings).items():
+        found: list[Prediction] = []
+        if not spec.residual and not spec.batchnorm:
+            sw2 = hidden_sigma_w2(settings, spec)
+            factor = theory.per_layer_factor(spec.activation, sw2)
+            found.append(Prediction("mean_field", factor, f"mean field ×{factor:.3g}/layer"))
+            if spec.activation == "sigmoid":
+                sigma_w = math.sqrt(sw2)
+                same = abs(sigma_w / 4 / 0.25 - 1) <= SAME_LINE
+                quarter = "bound ×0.25/layer" + (" (= σw/4)" if same else "")
+                found.append(Prediction("bound_quarter", 0.25, quarter))
+                if not same:
+                    found.append(
+                        Prediction(
+                            "bound_sigma", sigma_w / 4, f"bound σw/4 = ×{sigma_w / 4:.3g}/layer"
+                        )
+                    )
+        elif spec.batchnorm and spec.activation in theory.BATCHNORM_ACTIVATIONS:
+            factor = math.sqrt(theory.batchnorm_rate(spec.activation, settings.batch))
+            found.append(Prediction("batchnorm_rate", factor, f"Yang et al. ×{factor:.3g}/layer"))
+        out[name] = found
+    return out
+
+
+# ------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True, eq=False)
+class LabResult:
+    """Everything the lab page shows (see the module docstring).
+
+    frame: the tidy profile (core.experiments.ProfileResult.frame).
+    summary: summarize_profile(frame) plus inactive_frac_median/_p10/_p90.
+    factors: one row per (network, quantity): variant, label, quantity (a key of
+      QUANTITIES), measured (factor per layer, toward the input), first_log10 and
+      first_factor (layer 1 relative to the output layer; the factor may under- or
+      overflow where the log10 stays exact), and for the backward signal predicted,
+      predicted_kind (a Prediction.kind, "" when none), agreement (measured /
+      predicted), predicted_log10 (predicted ** steps, in log10); bound_log10 (0.25 **
+      steps, for plain sigmoid); inactive_max (the largest share of inactive units over
+      the hidden layers, medians over seeds); steps (layers from the output to layer 1,
+      = depth). NaN where a value does not apply.
+    theory: columns variant, kind, label, factor, layer, log10_delta_rms: the lines
+      to draw over the backward signal, each through its network's measured median
+      at the last hidden layer (layer = depth); empty where that is not finite.
+    labels: network -> legend label; short_labels: network -> short name ("Plain ReLU").
+    issues / messages: from the profile.
+    notes: one short sentence per (network, kind of problem), for a chart annotation.
+    """
+
+    settings: LabSettings
+    frame: pd.DataFrame
+    summary: pd.DataFrame
+    factors: pd.DataFrame
+    theory: pd.DataFrame
+    labels: dict[str, str]
+    short_labels: dict[str, str]
+    issues: tuple[ex.ProfileIssue, ...]
+    messages: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def _add_inactive(summary: pd.DataFrame) -> pd.DataFrame:
+    # A layer's activation has either saturation (sigmoid, tanh) or dead units (ReLU),
+    # never both, so per row one of the two is 0 and the sum is the one that applies.
+    summary = summary.copy()
+    for stat in ("median", "p10", "p90"):
+        summary[f"inactive_frac_{stat}"] = (
+            summary[f"saturated_frac_{stat}"] + summary[f"dead_frac_{stat}"]
+        )
+    return summary
+
+
+_PROBLEM = {
+    "forward_overflow": "forward pass overflowed",
+    "backward_overflow": "gradient overflowed",
+    "zero_gradient": "gradient exactly zero",
+}
+
+
+def issue_notes(
+    issues: tuple[ex.ProfileIssue, ...], labels: dict[str, str], n_seeds: int
+) -> tuple[str, ...]:
+    """One short line per (network, kind of problem), short enough for a chart annotation
+    on a phone: e.g. "Plain ReLU (He): gradient exactly zero in 2 of 3 seeds, from layer
+    61 down". The layer is where it starts over all seeds: the forward pass runs from the
+    input up, the backward pass from the output down."""
+    grouped: dict[tuple[str, str], list[ex.ProfileIssue]] = {}
+    for issue in issues:
+        grouped.setdefault((issue.variant, issue.kind), []).append(issue)
+    notes = []
+    for (variant, kind), found in grouped.items():
+        if kind == "forward_overflow":
+            where = f"from layer {min(i.layer for i in found)} on"
+        else:
+            where = f"from layer {max(i.layer for i in found)} down"
+        notes.append(
+            f"{labels.get(variant, variant)}: {_PROBLEM[kind]} in "
+            f"{len(found)} of {n_seeds} seeds, {where}"
+        )
+    return tuple(notes)
+
+
+def _factor_rows(
+    settings: LabSettings,
+    summary: pd.DataFrame,
+    labels: dict[str, str],
+    predicted: dict[str, list[Prediction]],
+) -> pd.DataFrame:
+    rows = []
+    hidden = summary[summary["layer"] <= settings.depth]
+    inactive = hidden.groupby("variant")["inactive_frac_median"].max()
+    for quantity, column in QUANTITIES.items():
+        measured = ex.per_layer_factor_measured(summary, column, skip=FIT_SKIP)
+        first = ex.first_layer_ratio(summary, column)
+        for name in labels:
+            model = next(
+                (p for p in predicted[name] if p.kind in ("mean_field", "batchnorm_rate")), None
+            )
+            use = quantity == "signal" and model is not None
+            bound = quantity == "signal" and any(p.kind == "bound_quarter" for p in predicted[name])
+            factor = measured.get(name, math.nan)
+            rows.append(
+                {
+                    "variant": name,
+                    "label": labels[name],
+                    "quantity": quantity,
+                    "measured": factor,
+                    "first_log10": first[name].log10 if name in first else math.nan,
+                    "first_factor": first[name].factor if name in first else math.nan,
+                    "predicted": model.factor if use else math.nan,
+                    "predicted_kind": model.kind if use else "",
+                    "agreement": factor / model.factor if use else math.nan,
+                    "predicted_log10": (
+                        settings.depth * math.log10(model.factor) if use else math.nan
+                    ),
+                    "bound_log10": (
+                        theory.sigmoid_bound_log10(settings.depth) if bound else math.nan
+                    ),
+                    "inactive_max": float(inactive.get(name, math.nan)),
+                    "steps": settings.depth,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _theory_lines(
+    settings: LabSettings, summary: pd.DataFrame, predicted: dict[str, list[Prediction]]
+) -> pd.DataFrame:
+    parts = []
+    depth = settings.depth
+    layers = np.arange(1, depth + 1)
+    at_last = summary[summary["layer"] == depth].set_index("variant")["log10_delta_rms_median"]
+    for name, found in predicted.items():
+        anchor = float(at_last.get(name, math.nan))
+        if not math.isfinite(anchor):
+            continue
+        for p in found:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "variant": name,
+                        "kind": p.kind,
+                        "label": p.label,
+                        "factor": p.factor,
+                        "layer": layers,
+                        "log10_delta_rms": anchor + (depth - layers) * math.log10(p.factor),
+                    }
+                )
+            )
+    columns = ["variant", "kind", "label", "factor", "layer", "log10_delta_rms"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def lab_profiles(settings: LabSettings) -> LabResult:
+    """Measure the lab's networks under `settings` and derive what the page shows.
+
+    Raises ValueError (with the deepest depth that would fit) when the comparison is
+    past the time or memory limits of core.experiments.
+    """
+    if not isinstance(settings, LabSettings):
+        raise ValueError("settings must be a LabSettings")
+    _check_size(settings)
+    specs = lab_specs(settings)
+    labels = lab_labels(settings)
+    result = ex.gradient_profile(specs, settings.batch, settings.seeds, settings.lr)
+    summary = _add_inactive(ex.summarize_profile(result))
+    predicted = predictions(settings)
+    return LabResult(
+        settings=settings,
+        frame=result.frame,
+        summary=summary,
+        factors=_factor_rows(settings, summary, labels, predicted),
+        theory=_theory_lines(settings, summary, predicted),
+        labels=labels,
+        short_labels=lab_short_labels(settings),
+        issues=result.issues,
+        messages=tuple(result.messages()),
+        notes=issue_notes(result.issues, labels, settings.n_seeds),
+    )
+
+
+# -------------------------------------------------------------------------- story
+
+
+@dataclass(frozen=True, eq=False)
+class StoryResult:
+    """Profiles at growing depths, one seed (seed 0).
+
+    frame: columns depth, variant, layer, relative_log10 = log10 of the backward signal
+    at `layer` relative to the output layer of that same network (0 at the output).
+    depths: the depths, in order. skipped: why the story could not be computed, or "".
+    """
+
+    frame: pd.DataFrame
+    depths: tuple[int, ...]
+    labels: dict[str, str]
+    skipped: str = ""
+
+
+def story_depths(settings: LabSettings, frames: int = STORY_FRAMES) -> tuple[int, ...]:
+    """Up to `frames` depths, evenly spaced up to settings.depth, whose profiles (one
+    seed each) fit STORY_SECONDS together; fewer frames when they would not. Empty when
+    not even two frames fit."""
+    for count in range(min(frames, settings.depth), 1, -1):
+        depths = tuple(
+            sorted({max(1, round(settings.depth * k / count)) for k in range(1, count + 1)})
+        )
+        seconds = sum(
+            ex.estimate_profile_seconds(lab_specs(settings.with_depth(d)), settings.batch, 1)
+            for d in depths
+        )
+        if seconds <= STORY_SECONDS:
+            return depths
+    return ()
+
+
+def depth_story(settings: LabSettings, frames: int = STORY_FRAMES) -> StoryResult:
+    """The lab's networks at growing depths (story_depths), seed 0: how what reaches
+    the first layer changes as layers are added."""
+    if not isinstance(settings, LabSettings):
+        raise ValueError("settings must be a LabSettings")
+    labels = lab_labels(settings)
+    depths = story_depths(settings, frames)
+    columns = ["depth", "variant", "layer", "relative_log10"]
+    if not depths:
+        reason = (
+            "The animation is left out at this size: even two depths would take longer "
+            f"than its budget of {STORY_SECONDS:g} s. Lower the depth, width or batch to see it."
+            if settings.depth > 1
+            else "With one hidden layer there is nothing to grow: raise the depth."
+        )
+        return StoryResult(pd.DataFrame(columns=columns), (), labels, reason)
+    parts = []
+    for depth in depths:
+        specs = lab_specs(settings.with_depth(depth))
+        result = ex.gradient_profile(specs, settings.batch, (0,), settings.lr)
+        frame = result.frame
+        top = frame[frame["layer"] == depth + 1].set_index("variant")["log10_delta_rms"]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "depth": depth,
+                    "variant": frame["variant"],
+                    "layer": frame["layer"],
+                    "relative_log10": frame["log10_delta_rms"] - frame["variant"].map(top),
+                }
+            )
+        )
+    return StoryResult(pd.concat(parts, ignore_index=True), depths, labels)

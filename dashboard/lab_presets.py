@@ -1,0 +1,144 @@
+"""The vanishing-gradient lab's settings as data: URL keys, defaults, ranges and presets.
+
+Shared by the lab page (its controls and preset buttons) and the myths page (links that
+open the lab at a preset). A preset names every setting it changes; applying it puts the
+others back to their defaults, so a preset always opens the same view.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import experiments as ex
+from core import lab
+from dashboard.ui import Allowed
+
+# Quantity shown -> core.lab.QUANTITIES key. The names are what the URL carries.
+METRICS: dict[str, str] = {
+    "backward signal": "signal",
+    "weight gradient": "weight_grad",
+    "update size": "update",
+}
+SCALES: tuple[str, ...] = ex.RESIDUAL_SCALES
+_DEFAULT = lab.LabSettings()
+# URL key -> default. Whole-number fields hold floats (see dashboard.ui.Controls.integer).
+DEFAULTS: dict[str, Any] = {
+    "metric": "backward signal",
+    "theory": True,
+    "depth": float(_DEFAULT.depth),
+    "width": float(_DEFAULT.width),
+    "batch": float(_DEFAULT.batch),
+    "seeds": float(_DEFAULT.n_seeds),
+    "act": _DEFAULT.activation,
+    "init": _DEFAULT.init,
+    "sw2": _DEFAULT.sigma_w2,
+    "scale": _DEFAULT.residual_scale,
+    "story": False,
+}
+RANGES: dict[str, Allowed] = {
+    "depth": Allowed(1, ex.MAX_DEPTH, integer=True),
+    "width": Allowed(2, ex.MAX_WIDTH, integer=True),
+    "batch": Allowed(lab.MIN_BATCH, ex.MAX_BATCH, integer=True),
+    "seeds": Allowed(1, ex.MAX_SEEDS, integer=True),
+    "sw2": Allowed(0.0, lab.MAX_SIGMA_W2, lo_open=True),
+}
+
+
+def url_text(value: Any) -> str:
+    """A value as Streamlit writes it into the address bar (50.0 -> "50", True -> "true")."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named view of the lab: the settings it changes from DEFAULTS, and what to see."""
+
+    key: str
+    title: str
+    look_for: str  # one or two sentences: what the student should look at
+    focus: tuple[str, ...]  # the networks (core.lab names) the preset is about
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Every setting of this view (DEFAULTS overridden by the preset's changes)."""
+        return {**DEFAULTS, **self.changes}
+
+    def params(self, **overrides: Any) -> dict[str, str]:
+        """URL parameters that open this view (settings equal to DEFAULTS are left out);
+        overrides change settings on top of the preset, e.g. depth=100.0."""
+        values = {**self.values, **overrides}
+        return {k: url_text(v) for k, v in values.items() if v != DEFAULTS[k]}
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        "course",
+        "The course's claim",
+        "The course's own example: a plain sigmoid network 100 layers deep. Compare its "
+        "line with the dotted bound of ×0.25 per layer that the course multiplies, and "
+        "with the dashed mean-field prediction.",
+        ("plain_sigmoid",),
+        {"depth": 100.0},
+    ),
+    Preset(
+        "relu_no_he",
+        "ReLU without He initialization",
+        "Every network now starts with LeCun weights (σw² = 1) instead of He's σw² = 2. "
+        "Watch plain ReLU: it no longer stays flat but fades too, more slowly than sigmoid.",
+        ("plain_relu",),
+        {"act": "relu", "init": "lecun"},
+    ),
+    Preset(
+        "residual_unscaled",
+        "Unscaled residual explodes",
+        "ReLU residual branches added at full strength: each one adds to the signal, so it "
+        "grows layer after layer toward the input. Set the branch scale to 1/sqrt(depth) "
+        "to tame it.",
+        ("residual",),
+        {"act": "relu", "scale": "1"},
+    ),
+    Preset(
+        "batchnorm",
+        "Batch normalization at initialization",
+        "A batch-normalized ReLU network fed small batches: at initialization its gradient "
+        "grows toward the input, at the rate Yang et al. (2019) derived, while plain ReLU "
+        "stays flat.",
+        ("batchnorm", "plain_relu"),
+        {"act": "relu", "batch": 16.0},
+    ),
+    Preset(
+        "edge_of_chaos",
+        "Edge of chaos (tanh)",
+        "A plain tanh network (sky blue) with σw² = 1 sits exactly at the edge of chaos, "
+        "where mean-field theory predicts no exponential change at all. What is left is a "
+        "slow drift: at this setting the forward signal itself fades, slowly.",
+        ("plain_tanh",),
+        {"act": "tanh", "init": "custom", "sw2": 1.0},
+    ),
+)
+
+
+def preset(key: str) -> Preset:
+    """The preset with this key."""
+    for p in PRESETS:
+        if p.key == key:
+            return p
+    raise KeyError(f"no preset {key!r}; presets are {', '.join(p.key for p in PRESETS)}")
+
+
+def matching_preset(values: Mapping[str, Any]) -> Preset | None:
+    """The preset whose view these settings are (the shown quantity, the overlay and
+    the story left aside), or None."""
+    aside = {"metric", "theory", "story"}
+    for p in PRESETS:
+        if all(values.get(k) == v for k, v in p.values.items() if k not in aside):
+            return p
+    return None

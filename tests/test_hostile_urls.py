@@ -1,0 +1,163 @@
+"""Hostile query strings never break a page nor reach it as raw HTML (AppTest + hypothesis).
+
+Every page in dashboard.navigation.PAGES gets random query strings: its own widget keys
+(found by running the page at its defaults) and random ones, with huge numbers, nan/inf,
+unicode, very long values, HTML and JavaScript payloads and repeated keys. Each must run
+without an exception, on the page asked for, and no element that renders raw HTML
+(st.markdown(unsafe_allow_html=True), st.html) may carry a payload or script markup.
+The same payloads are opened in a real browser by tests/e2e/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Html, Markdown, Widget
+from streamlit.testing.v1.util import patch_config_options
+
+from dashboard.navigation import PAGES, PageInfo
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+EXAMPLES_PER_PAGE = 8  # with the sweep below: about 40 s for six pages
+TIMEOUT = 30
+
+HTML_PAYLOADS = (
+    "<script>window.__pwned=1</script>",
+    '<img src=x onerror="window.__pwned=1">',
+    "javascript:alert(1)",
+    '"><svg onload=alert(1)>',
+    "[click](javascript:alert(1))",
+    "<iframe src=javascript:alert(1)></iframe>",
+    "</textarea><b>bold</b>",
+    "{{7*7}}${7*7}<%= 7*7 %>",
+    "__import__('os').system('id')",
+)
+ODD_NUMBERS = (
+    "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e308", "-1e308", "1e309",
+    "1e-320", "5e-324", "0", "-0", "00", "-1", "0.0", "1e400", "9" * 400, "", " ",
+    "true", "false", "None", "null", "[]", "{}", "0x1F", "1_000", "1,5", "١٢٣", "½",
+    "%00", "\x00", "\u202e", "𝟙𝟚",
+)  # fmt: skip
+# Parameter names a page might read with st.query_params besides its widget keys.
+ODD_KEYS = (
+    "page", "embed", "embed_options", "theme", "__proto__", "", " ", "key[]",
+    "msg", "q", "title", "name", "text", "label", "url", "next", "preset", "lang",
+)  # fmt: skip
+MARKUP = ("<script", "onerror=", "onload=", "javascript:", "<iframe")
+
+values = st.one_of(
+    st.sampled_from(ODD_NUMBERS),
+    st.sampled_from(HTML_PAYLOADS),
+    st.integers(-(10**30), 10**30).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(max_size=40),
+    st.builds(
+        lambda piece, n: piece * n,
+        st.sampled_from(["9", "a", "é", "<b>", "-"]),
+        st.integers(1_000, 20_000),
+    ),
+)
+
+
+@functools.cache
+def page_keys(info: PageInfo) -> tuple[str, ...]:
+    """The keys of the widgets a page shows at its defaults (its URL parameters)."""
+    at = open_page(info, {})
+    assert not at.exception, f"{info.url_path} fails at its defaults: {at.exception}"
+    return tuple(
+        sorted({n.key for n in (*at.main, *at.sidebar) if isinstance(n, Widget) and n.key})
+    )
+
+
+def open_page(info: PageInfo, query: dict[str, str | list[str]]) -> AppTest:
+    """Start the app, switch to the page, and run it with the given query parameters."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    # config.toml hides error details from visitors; a failing test needs them
+    with patch_config_options({"client.showErrorDetails": "full"}):
+        at.run()
+        at.switch_page(f"app_pages/{info.file}")
+        at.query_params = dict(query)
+        return at.run()
+
+
+def current_script(at: AppTest) -> Path:
+    """The page script the last run finished on (AppTest keeps it in private state)."""
+    info = at._registered_pages[at._finished_page_script_hash]
+    return Path(str(info["script_path"])).resolve()
+
+
+def queries(keys: tuple[str, ...]) -> st.SearchStrategy[dict[str, str | list[str]]]:
+    key = st.one_of(
+        *([st.sampled_from(keys)] if keys else []),
+        st.sampled_from(ODD_KEYS),
+        st.text(min_size=1, max_size=20),
+    )
+    return st.dictionaries(
+        key, st.one_of(values, st.lists(values, min_size=2, max_size=3)), max_size=6
+    )
+
+
+def raw_html_bodies(at: AppTest) -> list[str]:
+    """Bodies of every element the frontend renders as HTML rather than as text."""
+    bodies = []
+    for node in (*at.main, *at.sidebar):
+        if isinstance(node, Html) or (isinstance(node, Markdown) and node.proto.allow_html):
+            bodies.append(node.value)
+    return bodies
+
+
+def check_page(info: PageInfo, at: AppTest, query: dict[str, str | list[str]]) -> None:
+    """No exception, still on the page asked for, something rendered, no raw HTML payload."""
+    shown = "&".join(f"{k}={str(v)[:40]}" for k, v in query.items())
+    assert not at.exception, (
+        f"{info.url_path}?{shown} raised: {at.exception[0].value}\n"
+        + "\n".join(at.exception[0].stack_trace)
+    )
+    assert current_script(at) == info.path.resolve(), "the run did not end on the page asked for"
+    assert len(at.main) > 0, "the page rendered nothing"
+
+    sent = [v for vs in query.values() for v in (vs if isinstance(vs, list) else [vs])]
+    for body in raw_html_bodies(at):
+        low = body.lower()
+        assert not any(m in low for m in MARKUP), f"markup in raw HTML: {body[:300]!r}"
+        for value in sent:
+            if "<" in value and len(value) >= 6:
+                assert value not in body, f"query value {value[:80]!r} rendered as raw HTML"
+
+
+SWEEP = (
+    *HTML_PAYLOADS[:5],
+    "<iframe src=javascript:alert(1)></iframe>{{7*7}}__import__('os').system('id')",
+    "nan",
+    "-inf",
+    "1e308",
+    "",
+    "9" * 5000,
+)
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda p: p.url_path)
+def test_every_parameter_meets_every_payload(info: PageInfo) -> None:
+    """Deterministic sweep: each widget key and each likely name gets each payload once."""
+    names = [*page_keys(info), *ODD_KEYS]
+    for shift in range(len(SWEEP)):
+        query = {k: SWEEP[(i + shift) % len(SWEEP)] for i, k in enumerate(names)}
+        check_page(info, open_page(info, query), query)
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda p: p.url_path)
+@settings(
+    max_examples=EXAMPLES_PER_PAGE,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_hostile_query_string_never_breaks_a_page(info: PageInfo, data) -> None:
+    query = data.draw(queries(page_keys(info)), label="query")
+    check_page(info, open_page(info, query), query)

@@ -1,0 +1,204 @@
+"""core.lab: the lab's measurement and everything derived from it, checked against core."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from core import experiments as ex
+from core import lab, theory
+
+SMALL = lab.LabSettings(depth=12, width=32, batch=16, n_seeds=2)
+
+
+@pytest.fixture(scope="module")
+def small() -> lab.LabResult:
+    return lab.lab_profiles(SMALL)
+
+
+@pytest.fixture(scope="module")
+def tanh_relu() -> lab.LabResult:
+    """tanh for residual/batchnorm adds a plain tanh network; custom init everywhere."""
+    return lab.lab_profiles(
+        lab.LabSettings(depth=12, width=32, batch=16, n_seeds=2, activation="tanh", init="custom")
+    )
+
+
+def test_profiles_are_core_profiles_of_the_lab_networks(small):
+    specs = lab.lab_specs(SMALL)
+    assert list(specs) == list(ex.VARIANTS)
+    direct = ex.gradient_profile(specs, SMALL.batch, SMALL.seeds, SMALL.lr)
+    assert small.frame.equals(direct.frame)
+    summary = ex.summarize_profile(direct)
+    for column in ("log10_delta_rms_median", "act_rms_p90", "log10_update_p10"):
+        np.testing.assert_array_equal(small.summary[column], summary[column])
+    # inactive = saturated (sigmoid, tanh) or dead (ReLU): whichever the layer can have
+    np.testing.assert_array_equal(
+        small.summary["inactive_frac_median"],
+        summary["saturated_frac_median"] + summary["dead_frac_median"],
+    )
+
+
+def test_factor_table_comes_from_core_fits(small):
+    factors = small.factors
+    assert len(factors) == len(ex.VARIANTS) * len(lab.QUANTITIES)
+    for quantity, column in lab.QUANTITIES.items():
+        rows = factors[factors["quantity"] == quantity].set_index("variant")
+        measured = ex.per_layer_factor_measured(small.summary, column)
+        first = ex.first_layer_ratio(small.summary, column)
+        for variant in ex.VARIANTS:
+            assert rows.loc[variant, "measured"] == measured[variant]
+            assert rows.loc[variant, "first_log10"] == first[variant].log10
+    signal = factors[factors["quantity"] == "signal"].set_index("variant")
+    sigmoid_w2 = theory.init_sigma_w2("xavier", SMALL.width, SMALL.width)
+    assert signal.loc["plain_sigmoid", "predicted"] == theory.per_layer_factor(
+        "sigmoid", sigmoid_w2
+    )
+    assert signal.loc["plain_relu", "predicted"] == theory.per_layer_factor("relu", 2.0)
+    assert signal.loc["plain_relu", "agreement"] == pytest.approx(
+        signal.loc["plain_relu", "measured"] / signal.loc["plain_relu", "predicted"]
+    )
+    assert signal.loc["plain_sigmoid", "bound_log10"] == theory.sigmoid_bound_log10(SMALL.depth)
+    # Sigmoid batchnorm and residual networks have no closed form: no prediction, said so.
+    assert math.isnan(signal.loc["residual", "predicted"])
+    assert signal.loc["residual", "predicted_kind"] == ""
+    assert signal.loc["batchnorm", "predicted_kind"] == ""
+    assert (factors[factors["quantity"] != "signal"]["predicted"].isna()).all()
+
+
+def test_theory_lines_start_at_the_measured_last_hidden_layer(small):
+    lines = small.theory
+    kinds = set(zip(lines["variant"], lines["kind"], strict=True))
+    # Xavier between square layers: sigma_w = 1, so sigma_w/4 is the 0.25 line itself.
+    assert kinds == {
+        ("plain_sigmoid", "mean_field"),
+        ("plain_sigmoid", "bound_quarter"),
+        ("plain_relu", "mean_field"),
+    }
+    median = small.summary.set_index(["variant", "layer"])["log10_delta_rms_median"]
+    for (variant, kind), line in lines.groupby(["variant", "kind"]):
+        line = line.set_index("layer")["log10_delta_rms"]
+        assert list(line.index) == list(range(1, SMALL.depth + 1))
+        assert line[SMALL.depth] == median[(variant, SMALL.depth)]
+        factor = lines[(lines["variant"] == variant) & (lines["kind"] == kind)]["factor"].iloc[0]
+        assert line[1] - line[SMALL.depth] == pytest.approx((SMALL.depth - 1) * math.log10(factor))
+
+
+def test_a_weighted_bound_and_the_batchnorm_rate_appear_when_they_apply():
+    found = lab.predictions(lab.LabSettings(activation="relu", init="custom", sigma_w2=4.0))
+    kinds = {p.kind: p.factor for p in found["plain_sigmoid"]}
+    assert kinds["bound_sigma"] == pytest.approx(0.5)  # sigma_w / 4 with sigma_w = 2
+    assert kinds["bound_quarter"] == 0.25
+    [rate] = found["batchnorm"]
+    assert rate.factor == math.sqrt(theory.batchnorm_rate("relu", lab.LabSettings().batch))
+    assert found["residual"] == []
+
+
+def test_tanh_adds_a_plain_tanh_network_with_its_own_theory(tanh_relu):
+    assert list(tanh_relu.labels) == [*ex.VARIANTS, "plain_tanh"]
+    assert tanh_relu.labels["plain_tanh"] == "Plain tanh (σw² = 1)"
+    assert tanh_relu.short_labels["plain_tanh"] == "Plain tanh"
+    spec = lab.lab_specs(tanh_relu.settings)["plain_tanh"]
+    assert spec.activation == "tanh" and spec.init == 1.0 and not spec.residual
+    signal = tanh_relu.factors[tanh_relu.factors["quantity"] == "signal"].set_index("variant")
+    assert signal.loc["plain_tanh", "predicted"] == theory.per_layer_factor("tanh", 1.0)
+    assert "plain_tanh" not in lab.lab_specs(lab.LabSettings(activation="relu"))
+    leaky = lab.lab_specs(lab.LabSettings(activation="leaky_relu"))["plain_leaky_relu"]
+    assert leaky.init == "he"  # a ReLU-like network's default, as for the variants
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"depth": 0}, "depth"),
+        ({"depth": 1001}, "MAX_DEPTH"),
+        ({"width": 2000}, "MAX_WIDTH"),
+        ({"batch": 3}, "batch"),
+        ({"n_seeds": 21}, "MAX_SEEDS"),
+        ({"activation": "softmax"}, "activation"),
+        ({"init": "orthogonal"}, "init"),
+        ({"sigma_w2": math.inf}, "sigma_w2"),
+        ({"sigma_w2": 0.0}, "sigma_w2"),
+        ({"residual_scale": "2"}, "residual_scale"),
+        ({"depth": 5.5}, "depth"),
+    ],
+)
+def test_settings_refuse_what_core_cannot_measure(change, words):
+    with pytest.raises(ValueError, match=words):
+        lab.LabSettings(**change)
+
+
+def test_too_big_names_the_deepest_depth_that_fits():
+    settings = lab.LabSettings(depth=1000, width=1024, batch=64, n_seeds=3)
+    deepest = lab.deepest(settings)
+    assert 0 < deepest < 1000
+    with pytest.raises(ValueError, match=f"depth can be at most {deepest}") as error:
+        lab.lab_profiles(settings)
+    assert "MAX_SECONDS" in str(error.value)
+    # The cost model agrees: the deepest fits, one more does not.
+    assert lab._too_big(settings.with_depth(deepest)) is None
+    assert lab._too_big(settings.with_depth(deepest + 1)) is not None
+    nothing = lab.LabSettings(depth=5, width=1024, batch=512, n_seeds=20)
+    assert lab.deepest(nothing) == 0
+    with pytest.raises(ValueError, match="Lower the width"):
+        lab.lab_profiles(nothing)
+
+
+def test_overflow_becomes_short_notes_and_gaps_not_an_error():
+    settings = lab.LabSettings(
+        depth=400, width=16, batch=8, n_seeds=2, activation="relu", init="custom", sigma_w2=100.0
+    )
+    result = lab.lab_profiles(settings)
+    kinds = {(i.variant, i.kind) for i in result.issues}
+    assert ("plain_relu", "forward_overflow") in kinds
+    first = min(i.layer for i in result.issues if i.variant == "plain_relu")
+    note = next(n for n in result.notes if n.startswith("Plain ReLU"))
+    assert (
+        note
+        == f"Plain ReLU (σw² = 100): forward pass overflowed in 2 of 2 seeds, from layer {first} on"
+    )
+    assert all(len(n) < 90 for n in result.notes)  # short enough for a chart annotation
+    plain = result.summary[result.summary["variant"] == "plain_relu"]
+    assert plain["log10_delta_rms_median"].isna().all()  # no seed has backward values
+    assert result.messages == tuple(i.message for i in result.issues)
+
+
+def test_issue_notes_count_seeds_and_say_where_it_starts():
+    issues = (
+        ex.ProfileIssue("plain_relu", 0, "zero_gradient", 40, "..."),
+        ex.ProfileIssue("plain_relu", 2, "zero_gradient", 45, "..."),
+    )
+    notes = lab.issue_notes(issues, {"plain_relu": "Plain ReLU (He)"}, 3)
+    assert notes == ("Plain ReLU (He): gradient exactly zero in 2 of 3 seeds, from layer 45 down",)
+
+
+def test_story_grows_the_same_networks_one_depth_at_a_time():
+    settings = lab.LabSettings(depth=10, width=16, batch=8, n_seeds=3)
+    story = lab.depth_story(settings)
+    assert story.depths == tuple(range(1, 11)) and story.skipped == ""
+    frame = story.frame
+    for depth in story.depths:
+        rows = frame[frame["depth"] == depth]
+        assert sorted(set(rows["layer"])) == list(range(1, depth + 2))
+        at_output = rows[rows["layer"] == depth + 1]["relative_log10"]
+        assert (at_output == 0).all()  # each frame is relative to its own output layer
+    # Frame 10 is seed 0 of the full network, measured on its own.
+    one = ex.gradient_profile(lab.lab_specs(settings), settings.batch, (0,), settings.lr).frame
+    sig = one[one["variant"] == "plain_sigmoid"].set_index("layer")["log10_delta_rms"]
+    mine = frame[(frame["depth"] == 10) & (frame["variant"] == "plain_sigmoid")]
+    assert mine.set_index("layer")["relative_log10"][1] == pytest.approx(sig[1] - sig[11])
+
+
+def test_story_stays_within_its_budget_or_says_why_not():
+    depths = lab.story_depths(lab.LabSettings(depth=300, width=256, batch=64))
+    assert 2 <= len(depths) < lab.STORY_FRAMES and depths[-1] == 300
+    seconds = sum(
+        ex.estimate_profile_seconds(lab.lab_specs(lab.LabSettings(depth=d, width=256)), 64, 1)
+        for d in depths
+    )
+    assert seconds <= lab.STORY_SECONDS
+    huge = lab.depth_story(lab.LabSettings(depth=1000, width=1024, batch=512))
+    assert huge.depths == () and "budget" in huge.skipped
+    assert "nothing to grow" in lab.depth_story(lab.LabSettings(depth=1)).skipped

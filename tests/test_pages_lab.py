@@ -1,0 +1,518 @@
+"""The vanishing-gradient lab and the myths page in AppTest: numbers from core, presets,
+URLs, bad input.
+
+Every run starts from dashboard/app.py (the real router), then switches page. Expected
+numbers come from core.lab / core.myths and are formatted as the pages format them.
+Small networks (few layers, narrow) wherever the test is not about the defaults.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Markdown
+
+from core import lab, myths
+from dashboard import lab_presets, plots
+from dashboard.plots import fmt, fmt_factor, fmt_power
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+TIMEOUT = 60
+LAB_KEYS = ("depth", "width", "batch", "seeds", "act", "init", "sw2", "scale", "metric", "theory")
+NUMBER_KEYS = ("depth", "width", "batch", "seeds")
+SMALL = {"depth": "10", "width": "16", "batch": "8", "seeds": "2"}
+SMALL_SETTINGS = lab.LabSettings(depth=10, width=16, batch=8, n_seeds=2)
+
+
+def open_page(file: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(f"app_pages/{file}")
+    at.query_params = dict(query or {})
+    return at.run()
+
+
+def open_lab(query: dict[str, str] | None = None) -> AppTest:
+    return open_page("vanishing_lab.py", query)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly charts by their title."""
+    out = {}
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        out[spec["layout"]["title"]["text"]] = spec
+    return out
+
+
+def profile_chart(at: AppTest) -> dict:
+    [spec] = [s for title, s in charts(at).items() if title.endswith("by layer")]
+    return spec
+
+
+def trace_names(spec: dict) -> list[str]:
+    return [t.get("name") for t in spec["data"]]
+
+
+def warnings(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in (*at.markdown, *at.info, *at.caption))
+
+
+def share_query(at: AppTest) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(at.sidebar.code[0].value).query))
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.proto.delta) for m in at.metric}
+
+
+def signal_rows(result: lab.LabResult):
+    return result.factors[result.factors["quantity"] == "signal"].set_index("variant")
+
+
+@functools.cache
+def preset_result(key: str) -> lab.LabResult:
+    """core's measurement of a preset's view (computed once for this file's tests)."""
+    values = lab_presets.preset(key).values
+    return lab.lab_profiles(
+        lab.LabSettings(
+            depth=int(values["depth"]),
+            width=int(values["width"]),
+            batch=int(values["batch"]),
+            n_seeds=int(values["seeds"]),
+            activation=values["act"],
+            init=values["init"],
+            sigma_w2=values["sw2"],
+            residual_scale=values["scale"],
+        )
+    )
+
+
+# --- the lab at its defaults ------------------------------------------------------------
+def test_lab_defaults_show_core_numbers_charts_and_tables():
+    at = open_lab()
+    assert not at.exception and not at.warning and not at.error, warnings(at)
+    assert at.title[0].value == "Vanishing-gradient lab"
+    result = lab.lab_profiles(lab.LabSettings())
+    # One metric per network: what reaches layer 1, and the factor per layer.
+    shown = metrics(at)
+    rows = signal_rows(result)
+    assert len(shown) == 4
+    for variant, row in rows.iterrows():
+        value, delta = shown[result.short_labels[variant]]
+        assert value == fmt_power(row["first_log10"])
+        assert delta == f"{fmt_factor(row['measured'])} per layer"
+    assert shown["Plain sigmoid"][0].endswith("10⁻³²")  # 50 sigmoid layers: ~32 decades
+    # The main chart: a median line and a band per network, theory lines on by default.
+    spec = profile_chart(at)
+    names = trace_names(spec)
+    for label in result.labels.values():
+        assert label in names and f"{label}: 10–90% of seeds" in names
+    assert "plain sigmoid: bound ×0.25/layer (= σw/4)" in names
+    assert any(n.startswith("plain ReLU: mean field") for n in names)
+    median = next(t for t in spec["data"] if t["name"] == result.labels["plain_sigmoid"])
+    summary = result.summary[result.summary["variant"] == "plain_sigmoid"]
+    assert median["y"] == pytest.approx(summary["log10_delta_rms_median"].tolist())
+    assert "The forward pass behind it" in charts(at)
+    assert "Add layers, and watch layer 1" not in charts(at)  # the story is opt-in
+    # Measured vs predicted, from core's factors.
+    table = at.dataframe[0].value.set_index("network")
+    sigmoid = rows.loc["plain_sigmoid"]
+    assert table.loc[sigmoid["label"], "measured per layer"] == fmt_factor(sigmoid["measured"])
+    assert table.loc[sigmoid["label"], "predicted per layer"] == fmt_factor(sigmoid["predicted"])
+    assert table.loc[result.labels["residual"], "theory"] == "no closed form here"
+    assert len(at.get("download_button")) == 3
+    assert at.sidebar.markdown[0].value == "**Share this view**"
+    assert share_query(at) == {}  # defaults are not repeated in the link
+    assert at.radio(key="metric").value == "backward signal"
+
+
+def test_lab_default_forward_text_comes_from_core():
+    at = open_lab(SMALL)
+    result = lab.lab_profiles(SMALL_SETTINGS)
+    rows = signal_rows(result)
+    expected = (
+        f"{rows.loc['plain_relu', 'label']} {fmt(100 * rows.loc['plain_relu', 'inactive_max'])}%"
+    )
+    assert expected in texts(at)
+
+
+# --- presets ----------------------------------------------------------------------------
+@pytest.mark.parametrize("preset", lab_presets.PRESETS, ids=lambda p: p.key)
+def test_each_preset_sets_every_control_in_one_click(preset):
+    at = open_lab({"depth": "7", "seeds": "1", "theory": "false", "metric": "update size"})
+    at.button(key=f"preset_{preset.key}").click().run()
+    assert not at.exception and not at.warning and not at.error, warnings(at)
+    values = preset.values
+    for key in NUMBER_KEYS:
+        assert at.number_input(key=key).value == values[key], key
+    for key in ("act", "init", "scale"):
+        assert at.selectbox(key=key).value == values[key], key
+    assert at.toggle(key="theory").value is True
+    assert at.radio(key="metric").value == "backward signal"
+    # The preset's view is a link like any other.
+    assert share_query(at) == preset.params()
+    # Its explanation names it and quotes core's numbers for the networks it is about.
+    result = preset_result(preset.key)
+    rows = signal_rows(result)
+    [info] = at.info
+    assert info.value.startswith(f"**{preset.title}.**")
+    for name in preset.focus:
+        assert f"**{rows.loc[name, 'label']}**: {fmt_factor(rows.loc[name, 'measured'])}" in (
+            info.value
+        )
+    assert at.button(key=f"preset_{preset.key}").proto.type == "primary"
+    to_myths = [link for link in at.get("page_link") if link.proto.page == "myths"]
+    assert len(to_myths) == (0 if preset.key == "edge_of_chaos" else 1)
+    names = trace_names(profile_chart(at))
+    assert all(result.labels[n] in names for n in preset.focus)
+
+
+@pytest.mark.parametrize("preset", lab_presets.PRESETS, ids=lambda p: p.key)
+def test_each_preset_link_reproduces_its_view(preset):
+    at = open_lab(preset.params())
+    assert not at.exception and not at.warning
+    assert at.info and at.info[0].value.startswith(f"**{preset.title}.**")
+    assert share_query(at) == preset.params()
+
+
+def test_preset_numbers_tell_the_story():
+    """What each preset shows, measured: the networks each one is about."""
+    rows = {p.key: signal_rows(preset_result(p.key)) for p in lab_presets.PRESETS}
+    course = rows["course"].loc["plain_sigmoid"]
+    assert course["measured"] < 0.25 and course["first_log10"] < 100 * -0.6  # below 0.25^100
+    assert rows["relu_no_he"].loc["plain_relu", "measured"] < 0.75  # about sqrt(1/2)
+    assert rows["residual_unscaled"].loc["residual", "measured"] > 1.4  # grows toward input
+    bn = rows["batchnorm"].loc["batchnorm"]
+    assert bn["measured"] > 1.2 and abs(bn["agreement"] - 1) < 0.05
+    assert abs(rows["batchnorm"].loc["plain_relu", "measured"] - 1) < 0.05
+    tanh = rows["edge_of_chaos"].loc["plain_tanh"]
+    assert tanh["predicted"] == 1.0 and abs(tanh["first_log10"]) < 1.5  # within ~10x over 50
+
+
+# --- controls change the view ------------------------------------------------------------
+def test_changing_depth_changes_the_figure():
+    at = open_lab(SMALL)
+    before = profile_chart(at)
+    at.number_input(key="depth").set_value(6).run()
+    after = profile_chart(at)
+    assert not at.exception
+    assert after["layout"]["xaxis"]["range"] == [0.5, 7.5]
+    assert before["data"] != after["data"]
+    result = lab.lab_profiles(lab.LabSettings(depth=6, width=16, batch=8, n_seeds=2))
+    median = next(t for t in after["data"] if t["name"] == result.labels["plain_relu"])
+    rows = result.summary[result.summary["variant"] == "plain_relu"]
+    assert median["y"] == pytest.approx(rows["log10_delta_rms_median"].tolist())
+    assert share_query(at)["depth"] == "6"
+
+
+def test_quantity_switch_and_theory_toggle():
+    at = open_lab(SMALL)
+    at.radio(key="metric").set_value("update size").run()
+    spec = profile_chart(at)
+    assert spec["layout"]["title"]["text"] == "Update size, mean |Δw| by layer"
+    assert not any("mean field" in (n or "") for n in trace_names(spec))
+    assert "Theory lines are drawn for the backward signal only" in texts(at)
+    result = lab.lab_profiles(SMALL_SETTINGS)
+    update = result.factors[result.factors["quantity"] == "update"].set_index("variant")
+    label = result.short_labels["plain_sigmoid"]
+    assert metrics(at)[label][0] == fmt_power(update.loc["plain_sigmoid", "first_log10"])
+    at.radio(key="metric").set_value("backward signal").run()
+    assert any("mean field" in (n or "") for n in trace_names(profile_chart(at)))
+    at.toggle(key="theory").set_value(False).run()
+    assert not any("mean field" in (n or "") for n in trace_names(profile_chart(at)))
+    assert share_query(at) == {**SMALL, "theory": "false"}
+
+
+def test_custom_init_shows_its_field_and_adds_a_plain_tanh_network():
+    at = open_lab({**SMALL, "init": "custom", "sw2": "2", "act": "tanh"})
+    assert not at.exception and not at.warning
+    assert at.number_input(key="sw2").value == 2.0
+    names = trace_names(profile_chart(at))
+    assert "Plain tanh (σw² = 2)" in names
+    assert "Plain tanh" in metrics(at)
+    assert "sw2" not in [w.key for w in open_lab(SMALL).number_input]  # only for custom
+
+
+def test_url_parameters_reproduce_the_view_and_the_share_link_round_trips():
+    query = {
+        **SMALL,
+        "act": "relu",
+        "init": "custom",
+        "sw2": "1.5",
+        "scale": "1/sqrt(depth)",
+        "metric": "weight gradient",
+        "theory": "false",
+    }
+    at = open_lab(query)
+    assert not at.exception and not at.warning, warnings(at)
+    assert at.number_input(key="sw2").value == 1.5
+    assert at.selectbox(key="scale").value == "1/sqrt(depth)"
+    assert at.radio(key="metric").value == "weight gradient"
+    settings = lab.LabSettings(
+        depth=10,
+        width=16,
+        batch=8,
+        n_seeds=2,
+        activation="relu",
+        init="custom",
+        sigma_w2=1.5,
+        residual_scale="1/sqrt(depth)",
+    )
+    result = lab.lab_profiles(settings)
+    grad = result.factors[result.factors["quantity"] == "weight_grad"].set_index("variant")
+    for variant, label in result.short_labels.items():
+        assert metrics(at)[label][0] == fmt_power(grad.loc[variant, "first_log10"])
+    assert share_query(at) == query
+    again = open_lab(share_query(at))
+    assert profile_chart(again) == profile_chart(at)
+    assert metrics(again) == metrics(at)
+
+
+def test_story_animates_one_frame_per_depth():
+    at = open_lab(SMALL)
+    at.toggle(key="story").set_value(True).run()
+    assert not at.exception
+    spec = charts(at)["Add layers, and watch layer 1"]
+    story = lab.depth_story(SMALL_SETTINGS)
+    assert [f["name"] for f in spec["frames"]] == [str(d) for d in story.depths]
+    assert share_query(at)["story"] == "true"
+
+
+# --- limits, problems and nonsense ---------------------------------------------------------
+def test_too_big_says_what_is_allowed_and_offers_the_deepest():
+    query = {"depth": "1000", "width": "1024", "batch": "64", "seeds": "3"}
+    at = open_lab(query)
+    assert not at.exception
+    settings = lab.LabSettings(depth=1000, width=1024, batch=64, n_seeds=3)
+    deepest = lab.deepest(settings)
+    [error] = at.error
+    assert "too big" in error.value and f"at most {deepest}" in error.value
+    assert "MAX_SECONDS" in error.value
+    assert any(b.label == f"Use {deepest} hidden layers (the deepest that fits)" for b in at.button)
+    assert not at.get("plotly_chart")  # nothing to draw, but the page and its controls work
+    assert at.number_input(key="depth").value == 1000
+    assert share_query(at) == {"depth": "1000", "width": "1024"}  # batch, seeds: defaults
+
+
+def test_overflow_is_a_note_on_the_chart_not_a_crash():
+    query = {
+        "depth": "400",
+        "width": "16",
+        "batch": "8",
+        "seeds": "2",
+        "act": "relu",
+        "init": "custom",
+        "sw2": "100",
+    }
+    at = open_lab(query)
+    assert not at.exception
+    settings = lab.LabSettings(
+        depth=400, width=16, batch=8, n_seeds=2, activation="relu", init="custom", sigma_w2=100.0
+    )
+    result = lab.lab_profiles(settings)
+    assert result.notes
+    [note] = profile_chart(at)["layout"]["annotations"]
+    for line in result.notes:
+        assert line in note["text"]
+        assert line in warnings(at)
+    assert "overflowed" in note["text"]
+    assert any(m.value.startswith("- ") and "float64" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("depth", "5000", "whole number from 1 to 1000"),
+        ("depth", "0", "whole number from 1 to 1000"),
+        ("width", "1", "whole number from 2 to 1024"),
+        ("batch", "2", "whole number from 4 to 512"),
+        ("seeds", "21", "whole number from 1 to 20"),
+        ("seeds", "2.5", "whole number from 1 to 20"),
+        ("depth", "abc", "whole number from 1 to 1000"),
+    ],
+)
+def test_out_of_range_numbers_fall_back_with_a_message(key, value, rule):
+    at = open_lab({**SMALL, key: value} if key in SMALL else {key: value})
+    assert not at.exception
+    assert rule in warnings(at)
+    if value == "abc":
+        assert "abc" not in warnings(at)  # the link's text is never echoed
+    allowed = lab_presets.RANGES[key]
+    assert at.number_input(key=key).value in allowed
+    assert key not in share_query(at) or share_query(at)[key] != value
+
+
+NONSENSE = (
+    "abc", "nan", "inf", "-inf", "1e999", "-5", "", "99999999999999999999",
+    "<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "[x](javascript:alert(1))",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("value", NONSENSE)
+def test_nonsense_links_never_raise_and_never_render_html(value):
+    keys = (*LAB_KEYS, "story", "preset", "zzz")
+    query = {**dict.fromkeys(keys, value), "init": "custom" if value == "" else value}
+    at = open_lab(query)
+    assert not at.exception
+    for key in NUMBER_KEYS:
+        assert at.number_input(key=key).value in lab_presets.RANGES[key], key
+    assert at.selectbox(key="act").value in lab.ACTIVATIONS
+    assert at.radio(key="metric").value in lab_presets.METRICS
+    assert at.warning  # the refused values are named
+    html = [m.value for m in at.main if isinstance(m, Markdown) and m.proto.allow_html]
+    assert html == []
+    if "<" in value:
+        shown = [m.value for m in (*at.markdown, *at.warning, *at.caption, *at.code)]
+        assert not any(value in text for text in shown)
+
+
+def test_typed_values_out_of_range_are_put_back():
+    at = open_lab(SMALL)
+    at.number_input(key="depth").set_value(1e6).run()
+    assert not at.exception
+    assert at.number_input(key="depth").value == 10
+    assert "whole number from 1 to 1000" in warnings(at)
+    at.number_input(key="depth").set_value(5).run()
+    assert at.number_input(key="depth").value == 5 and not at.warning
+
+
+# --- myths -------------------------------------------------------------------------------
+def open_myths(query: dict[str, str] | None = None) -> AppTest:
+    return open_page("myths.py", query)
+
+
+def test_myths_defaults_show_five_claims_with_core_numbers_and_lab_links():
+    at = open_myths()
+    assert not at.exception and not at.warning
+    assert at.title[0].value == "Myths and measurements"
+    assert len(at.subheader) == 5
+    shown = metrics(at)
+    m1 = myths.update_ratio_myth(10)
+    assert shown["Course net, mean |Δv| ÷ mean |Δw|"][0] == f"{fmt(m1.mean_ratio)}×"
+    assert shown["Course net, Δv₁ ÷ Δw₁₁"][0] == f"{fmt(m1.single_ratio)}×"
+    m2 = myths.power_myth(100)
+    assert (
+        shown[f"The course's figure, {plots.power_text('0.5', 100)}"][0]
+        == fmt_power(m2.course_log10)
+        == "7.89 × 10⁻³¹"
+    )
+    assert (
+        shown[f"The rule, {plots.power_text('0.25', 100)}"][0]
+        == fmt_power(m2.bound_log10)
+        == "6.22 × 10⁻⁶¹"
+    )
+    assert shown["Measured: layer 1 ÷ output layer"][0] == fmt_power(m2.measured_log10)
+    m5 = myths.batchnorm_myth(50, 16)
+    assert shown["Batch norm (ReLU): layer 1 ÷ output"][1] == f"{fmt_factor(m5.measured)} per layer"
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert len(badges) == 5
+    assert "The rule holds, the number is a slip" in badges[1]
+    assert "Not at initialization" in badges[4]
+    # Each claim links to the lab view that shows it, with the claim's own inputs.
+    links = [link for link in at.get("page_link") if link.proto.page == "vanishing-lab"]
+    queries = [dict(parse_qsl(link.proto.query_string)) for link in links]
+    assert lab_presets.preset("course").params(depth=100.0) in queries
+    assert lab_presets.preset("batchnorm").params(depth=50.0, batch=16.0) in queries
+    assert {"act": "relu", "scale": "1/sqrt(depth)"} in queries
+    assert len(links) == 6
+    assert any(link.proto.page == "update-sizes" for link in at.get("page_link"))
+
+
+def test_myth_numbers_follow_their_inputs():
+    at = open_myths()
+    before = texts(at)
+    at.number_input(key="m2_depth").set_value(20).run()
+    m2 = myths.power_myth(20)
+    after = texts(at)
+    assert f"{plots.power_text('0.5', 20)} = {fmt_power(m2.course_log10)}" in after
+    assert f"{fmt(m2.decades_apart)} powers of ten" in after
+    assert after != before
+    links = [dict(parse_qsl(link.proto.query_string)) for link in at.get("page_link")]
+    assert lab_presets.preset("course").params(depth=20.0) in links
+
+    at.number_input(key="m3_sw2").set_value(2.0).run()
+    m3 = myths.relu_init_myth(50, 2.0)
+    assert f"With σw² = 2 it stays level too ({fmt_factor(m3.other_factor)} per layer)" in texts(at)
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert "green-badge" in badges[2] and "Holds]" in badges[2]
+
+    at.number_input(key="m5_batch").set_value(64).run()
+    m5 = myths.batchnorm_myth(50, 64)
+    assert f"{fmt_factor(m5.predicted)} per layer at a batch of 64" in texts(at)
+    assert metrics(at)["Yang et al., batch 64"][1] == f"{fmt_factor(m5.predicted)} per layer"
+    assert share_query(at) == {"m2_depth": "20", "m3_sw2": "2", "m5_batch": "64"}
+
+
+def test_myths_link_opens_a_lab_view_with_the_same_number():
+    at = open_myths({"m2_depth": "20"})
+    link = next(
+        dict(parse_qsl(link.proto.query_string))
+        for link in at.get("page_link")
+        if link.proto.page == "vanishing-lab"
+        and dict(parse_qsl(link.proto.query_string)).get("depth") == "20"
+        and "metric" not in dict(parse_qsl(link.proto.query_string))
+    )
+    measured = metrics(at)["Measured: layer 1 ÷ output layer"][0]
+    lab_view = open_lab(link)
+    assert metrics(lab_view)["Plain sigmoid"][0] == measured
+
+
+@pytest.mark.parametrize("value", ["abc", "-3", "1e9", "nan", "<script>alert(1)</script>", "2"])
+def test_myths_survive_nonsense_links(value):
+    keys = ("m1_depth", "m2_depth", "m3_depth", "m3_sw2", "m4_depth", "m5_depth", "m5_batch")
+    at = open_myths(dict.fromkeys(keys, value))
+    assert not at.exception
+    assert len(at.subheader) == 5
+    assert at.warning
+    for key in ("m1_depth", "m2_depth", "m4_depth"):
+        assert myths.MIN_DEPTH <= at.number_input(key=key).value <= myths.MAX_DEPTH
+    assert 4 <= at.number_input(key="m5_batch").value <= 512
+    if "<" in value:
+        assert not any(value in w.value for w in at.warning)
+
+
+def test_a_myth_input_past_float64_is_explained_not_misread():
+    # sigma_w^2 = 1e-6: each layer shrinks the activations ~1400-fold, so after some 100
+    # layers they are exactly 0 in float64 and no gradient passes at all.
+    at = open_myths({"m3_depth": "110", "m3_sw2": "0.000001"})
+    assert not at.exception
+    assert not myths.relu_init_myth(110, 1e-6).other_measured
+    assert "cannot even be measured at this depth" in texts(at)
+    assert "it fades," not in texts(at) and "stays level" not in texts(at)
+    shown = metrics(at)["ReLU, σw² = 1e-06: layer 1 ÷ output"]
+    assert shown == ("not measured", "")
+
+
+def test_unknown_link_parameters_are_named_once_and_never_echoed_raw():
+    at = open_lab({**SMALL, "dept": "100", "<b>x</b>": "1", "embed": "true"})
+    assert not at.exception
+    [note] = [w.value for w in at.warning if "does not know" in w.value]
+    assert "`dept`" in note and "1 other" in note and "<b>" not in note
+    assert "embed" not in note  # Streamlit's own parameter
+    assert at.number_input(key="depth").value == 10  # the known ones still apply
+    at.number_input(key="depth").set_value(6).run()
+    assert not any("does not know" in w.value for w in at.warning)  # said once
+    myths_page = open_myths({"m2_dept": "20"})
+    assert any("`m2_dept`" in w.value for w in myths_page.warning)
+
+
+def test_page_bench_quick_runs_and_prints_cold_and_cached():
+    script = Path(APP).parents[1] / "bench" / "bench_pages.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for line in ("lab, tiny view: cold", "lab, tiny view: cached", "myths, default view: cold"):
+        assert line in done.stdout, line
