@@ -266,7 +266,12 @@ async def user(
     one or two number inputs on the page."""
     rng = random.Random(n)
     await asyncio.sleep(n * args.ramp / args.users)  # the class arrives over --ramp seconds
-    context = await browser.new_context(viewport=appdriver.DESKTOP)
+    # A context of its own per user (the issue's "separate browser contexts": no shared
+    # cookies, cache or compiled JavaScript), or with --tabs one tab each in a shared
+    # context, so the browsers' own work on these 2 cores leaves room for the server.
+    own = args.shared_context is None
+    context = await browser.new_context(viewport=appdriver.DESKTOP) if own else None
+    context = context or args.shared_context
     context.set_default_timeout(NAV_TIMEOUT_MS)
     page = await context.new_page()
     page_errors: list[str] = []
@@ -319,7 +324,7 @@ async def user(
                 if args.think:  # a student reading the page before the next click
                     await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)
     finally:
-        await context.close()
+        await (context.close() if own else page.close())
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -343,7 +348,8 @@ def report(args, results: Results, memory: MemoryWatch, warm_rss: int, wall: flo
         f"sidebar clicks ({args.links:.0%} as shared links with random settings) and turns "
         f"1-2 number inputs per page; numbers {args.wide:.0%} anywhere in their range, the "
         f"rest near the defaults; think time {args.think:g} s; timeout "
-        f"{NAV_TIMEOUT_MS / 1000:.0f} s per step"
+        f"{NAV_TIMEOUT_MS / 1000:.0f} s per step; "
+        + ("one tab each in a shared context" if args.tabs else "a browser context each")
     )
     print(f"wall time: {wall:.0f} s (server start, warm-up and discovery included)")
     kinds = Counter(kind for kind, _ in results.errors)
@@ -430,6 +436,9 @@ async def run(args) -> int:
                 busy_before = _machine_busy_seconds()
                 phase_start = time.monotonic()
                 deadline = phase_start + args.seconds
+                args.shared_context = None
+                if args.tabs:
+                    args.shared_context = await browser.new_context(viewport=appdriver.DESKTOP)
                 users = asyncio.gather(
                     *(
                         user(n, browser, base_url, controls, deadline, results, memory, args)
@@ -459,6 +468,12 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20, help="concurrent browser contexts")
     parser.add_argument("--seconds", type=float, default=120, help="how long users navigate")
     parser.add_argument("--url", help="an already running app on loopback (default: start one)")
+    parser.add_argument(
+        "--tabs",
+        action="store_true",
+        help="one tab per user in a single shared context (shared cache and compiled JS) "
+        "instead of a context each; each tab is still its own Streamlit session",
+    )
     parser.add_argument(
         "--ramp",
         type=float,

@@ -4,6 +4,9 @@
 # Extra arguments go to pytest (e.g. -k worked).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# One BLAS thread per process: on a small shared machine (2 cores here, and on
+# Community Cloud) two OpenBLAS threads fighting other work run 3-6x slower than one.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 source "$ROOT/scripts/_venv.sh" requirements-dev.txt
 cd "$ROOT"
 if ! command -v chromium >/dev/null 2>&1; then

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Markdown
 
+from core import experiments as ex
 from core import lab, myths
 from dashboard import lab_presets, plots
 from dashboard.plots import fmt, fmt_factor, fmt_power
@@ -81,22 +84,46 @@ def signal_rows(result: lab.LabResult):
     return result.factors[result.factors["quantity"] == "signal"].set_index("variant")
 
 
-@functools.cache
-def preset_result(key: str) -> lab.LabResult:
-    """core's measurement of a preset's view (computed once for this file's tests)."""
+def preset_settings(key: str) -> lab.LabSettings:
     values = lab_presets.preset(key).values
-    return lab.lab_profiles(
-        lab.LabSettings(
-            depth=int(values["depth"]),
-            width=int(values["width"]),
-            batch=int(values["batch"]),
-            n_seeds=int(values["seeds"]),
-            activation=values["act"],
-            init=values["init"],
-            sigma_w2=values["sw2"],
-            residual_scale=values["scale"],
-        )
+    return lab.LabSettings(
+        depth=int(values["depth"]),
+        width=int(values["width"]),
+        batch=int(values["batch"]),
+        n_seeds=int(values["seeds"]),
+        activation=values["act"],
+        init=values["init"],
+        sigma_w2=values["sw2"],
+        residual_scale=values["scale"],
     )
+
+
+@functools.cache
+def focus_rows(key: str) -> pd.DataFrame:
+    """The networks a preset is about, measured on their own with core's primitives (the
+    lab measures them beside the others; a network's numbers depend on its own weights
+    and the seed's batch only, so they must agree). Cheaper than the whole comparison."""
+    preset = lab_presets.preset(key)
+    settings = preset_settings(key)
+    specs = {name: lab.lab_specs(settings)[name] for name in preset.focus}
+    summary = ex.summarize_profile(
+        ex.gradient_profile(specs, settings.batch, settings.seeds, settings.lr)
+    )
+    measured = ex.per_layer_factor_measured(summary, skip=lab.FIT_SKIP)
+    first = ex.first_layer_ratio(summary)
+    labels = lab.lab_labels(settings)
+    rows = {}
+    for name in preset.focus:
+        model = [p for p in lab.predictions(settings)[name] if not p.kind.startswith("bound")]
+        predicted = model[0].factor if model else math.nan
+        rows[name] = {
+            "label": labels[name],
+            "measured": measured[name],
+            "first_log10": first[name].log10,
+            "predicted": predicted,
+            "agreement": measured[name] / predicted,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 # --- the lab at its defaults ------------------------------------------------------------
@@ -164,8 +191,7 @@ def test_each_preset_sets_every_control_in_one_click(preset):
     # The preset's view is a link like any other.
     assert share_query(at) == preset.params()
     # Its explanation names it and quotes core's numbers for the networks it is about.
-    result = preset_result(preset.key)
-    rows = signal_rows(result)
+    rows = focus_rows(preset.key)
     [info] = at.info
     assert info.value.startswith(f"**{preset.title}.**")
     for name in preset.focus:
@@ -176,7 +202,9 @@ def test_each_preset_sets_every_control_in_one_click(preset):
     to_myths = [link for link in at.get("page_link") if link.proto.page == "myths"]
     assert len(to_myths) == (0 if preset.key == "edge_of_chaos" else 1)
     names = trace_names(profile_chart(at))
-    assert all(result.labels[n] in names for n in preset.focus)
+    assert all(rows.loc[n, "label"] in names for n in preset.focus)
+    metric = metrics(at)[lab.lab_short_labels(preset_settings(preset.key))[preset.focus[0]]]
+    assert metric[0] == fmt_power(rows.loc[preset.focus[0], "first_log10"])
 
 
 @pytest.mark.parametrize("preset", lab_presets.PRESETS, ids=lambda p: p.key)
@@ -189,7 +217,7 @@ def test_each_preset_link_reproduces_its_view(preset):
 
 def test_preset_numbers_tell_the_story():
     """What each preset shows, measured: the networks each one is about."""
-    rows = {p.key: signal_rows(preset_result(p.key)) for p in lab_presets.PRESETS}
+    rows = {p.key: focus_rows(p.key) for p in lab_presets.PRESETS}
     course = rows["course"].loc["plain_sigmoid"]
     assert course["measured"] < 0.25 and course["first_log10"] < 100 * -0.6  # below 0.25^100
     assert rows["relu_no_he"].loc["plain_relu", "measured"] < 0.75  # about sqrt(1/2)
