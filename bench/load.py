@@ -97,8 +97,10 @@ class Results:
     loadavg_after: str = ""
     machine_busy: float | None = None  # core-seconds of the whole machine during the run
 
-    def record(self, page: str, how: str, seconds: float) -> None:
-        self.seconds.append((page, how, seconds))
+    def record(self, path: str, how: str, seconds: float, url: str) -> None:
+        """One timed step; its URL (page and settings) counts toward distinct settings."""
+        self.seconds.append((path, how, seconds))
+        self.settings.add((path, urlsplit(url).query))
 
 
 def _machine_busy_seconds() -> float:
@@ -293,12 +295,12 @@ async def user(
                         start = time.perf_counter()
                         await page.goto(url)
                         await _until_drawn(page)
-                        results.record(info.url_path, "link", time.perf_counter() - start)
+                        results.record(info.url_path, "link", time.perf_counter() - start, page.url)
                         fresh = False
                     else:
                         link = page.locator('[data-testid="stSidebarNav"] a').nth(PAGES.index(info))
                         seconds = await _rerun_and_wait(page, link.click, urlsplit(url).path)
-                        results.record(info.url_path, "sidebar", seconds)
+                        results.record(info.url_path, "sidebar", seconds, page.url)
                     for _ in range(rng.randint(1, 2)):
                         problem = await _problems(page, page_errors)
                         if problem:
@@ -308,11 +310,10 @@ async def user(
                         )
                         if seconds is None:
                             break
-                        results.record(info.url_path, "control", seconds)
+                        results.record(info.url_path, "control", seconds, page.url)
                     problem = await _problems(page, page_errors)
                     if problem:
                         results.errors.append((problem.split(":")[0], f"{page.url}: {problem}"))
-                    results.settings.add((info.url_path, urlsplit(page.url).query))
                 except PlaywrightTimeout:
                     results.errors.append(("timeout", page.url))
                     fresh = True
@@ -477,8 +478,9 @@ def main() -> int:
     parser.add_argument(
         "--ramp",
         type=float,
-        default=20.0,
-        help="users arrive evenly over this many seconds (default 20), inside --seconds",
+        default=None,
+        help="users arrive evenly over this many seconds, inside --seconds "
+        "(default: 20, or a sixth of --seconds if that is shorter)",
     )
     parser.add_argument(
         "--links",
@@ -505,6 +507,8 @@ def main() -> int:
         parser.error("--users must be 1..50, --seconds 1..1800 and --wide 0..1")
     if not 0 <= args.think <= 60 or not 0 <= args.links <= 1:
         parser.error("--think must be 0..60 seconds and --links 0..1")
+    if args.ramp is None:
+        args.ramp = min(20.0, args.seconds / 6)
     if not 0 <= args.ramp < args.seconds:
         parser.error("--ramp must be 0 or more and less than --seconds")
     return asyncio.run(run(args))
