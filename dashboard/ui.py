@@ -104,6 +104,7 @@ class Controls:
         self._notes = st.container()
         for note in st.session_state.pop(_NOTES, []):
             self._notes.warning(note, icon=":material/warning:")
+            self._shown.append(note)  # a further refusal in this run must carry it on too
 
     @property
     def values(self) -> dict[str, Any]:

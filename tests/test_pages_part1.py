@@ -282,6 +282,17 @@ def test_typed_invalid_numbers_are_refused_with_the_allowed_range():
     assert f"ŷ = {fmt(step_of(numbers(at)).y_hat)}" in json.dumps(charts(at)[0], ensure_ascii=False)
 
 
+def test_two_values_refused_in_one_run_are_both_explained():
+    at = open_page("worked_example.py")
+    at.number_input(key="w11").set_value(1e308)
+    at.number_input(key="lr").set_value(0.0)
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="w11").value == 0.4 and at.number_input(key="lr").value == 0.5
+    text = warnings(at)
+    assert "must be a number from -10 to 10" in text and "above 0 and at most 10" in text
+
+
 def test_a_refused_value_goes_back_to_the_last_accepted_one():
     at = open_page("worked_example.py")
     at.number_input(key="v1").set_value(2.5).run()
