@@ -152,6 +152,8 @@ def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
         font={"size": FONT_SIZE},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
         hoverlabel={"font": {"size": SMALL_FONT_SIZE}},
+        # A vertical toolbar at the right edge: a horizontal one covers the title on phones.
+        modebar={"orientation": "v"},
     )
     return fig
 
