@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from core import myths
-from dashboard import ui
+from dashboard import gate, ui
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import RANGES, preset
 from dashboard.navigation import page
@@ -32,27 +32,32 @@ VERDICTS = {  # kind -> (color, icon); each claim words its own badge
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def update_ratio(depth: int) -> myths.UpdateRatioMyth:
-    return myths.update_ratio_myth(depth)
+    with gate.turn():
+        return myths.update_ratio_myth(depth)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def power(depth: int) -> myths.PowerMyth:
-    return myths.power_myth(depth)
+    with gate.turn():
+        return myths.power_myth(depth)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def relu_init(depth: int, sigma_w2: float) -> myths.ReluInitMyth:
-    return myths.relu_init_myth(depth, sigma_w2)
+    with gate.turn():
+        return myths.relu_init_myth(depth, sigma_w2)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def residual(depth: int) -> myths.ResidualMyth:
-    return myths.residual_myth(depth)
+    with gate.turn():
+        return myths.residual_myth(depth)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def batchnorm(depth: int, batch: int) -> myths.BatchnormMyth:
-    return myths.batchnorm_myth(depth, batch)
+    with gate.turn():
+        return myths.batchnorm_myth(depth, batch)
 
 
 def per_layer(factor: float) -> str | None:

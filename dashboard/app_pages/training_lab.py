@@ -28,7 +28,7 @@ from core.experiments import (
     variant_spec,
 )
 from core.losses import LOSSES
-from dashboard import plots, ui
+from dashboard import gate, plots, ui
 from dashboard.plots import fmt
 
 # The default run is the one bench/bench.py times ("training: 4 variants, depth 6, width
@@ -185,18 +185,19 @@ def train(
 
     try:
         specs = {v: variant_spec(v, depth, width, n_in=2, activation=act) for v in variants}
-        result = train_variants(
-            specs,
-            ds,
-            n_samples=n,
-            noise=noise,
-            steps=steps,
-            lr=lr,
-            batch=batch,
-            seed=seed,
-            loss=loss,
-            progress=report,
-        )
+        with gate.turn():
+            result = train_variants(
+                specs,
+                ds,
+                n_samples=n,
+                noise=noise,
+                steps=steps,
+                lr=lr,
+                batch=batch,
+                seed=seed,
+                loss=loss,
+                progress=report,
+            )
     except ValueError as exc:  # past a limit: too big for the time budget, batch > samples...
         return None, str(exc)
     finally:

@@ -13,7 +13,7 @@ import streamlit as st
 from core import NetworkSpec
 from core.experiments import update_size_table
 from core.worked_example import COURSE_LR, worked_example
-from dashboard import plots, ui
+from dashboard import gate, plots, ui
 from dashboard.plots import fmt
 
 COURSE_CLAIM = 10.0  # the course: "about 10x smaller" one layer further back
@@ -66,7 +66,8 @@ def measure(
         batchnorm=net == "batchnorm",
     )
     try:
-        return course, update_size_table(spec, lr=lr, batch=batch, seed=seed), None
+        with gate.turn():
+            return course, update_size_table(spec, lr=lr, batch=batch, seed=seed), None
     except ValueError as exc:  # too big for the time budget, or the forward pass overflowed
         return course, None, str(exc)
 

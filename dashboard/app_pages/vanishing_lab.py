@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core import lab
-from dashboard import lab_presets, plots, ui
+from dashboard import gate, lab_presets, plots, ui
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import DEFAULTS, METRICS, PRESETS, RANGES, SCALES
 from dashboard.navigation import page
@@ -78,7 +78,8 @@ def measure(
     """The one core call: (result, None, 0), or (None, why not, the deepest that fits)."""
     settings = lab.LabSettings(depth, width, batch, seeds, act, init, sw2, scale)
     try:
-        return lab.lab_profiles(settings), None, 0
+        with gate.turn():
+            return lab.lab_profiles(settings), None, 0
     except ValueError as exc:  # past the time or memory limit
         return None, str(exc), lab.deepest(settings)
 
@@ -88,7 +89,8 @@ def story(
     depth: int, width: int, batch: int, act: str, init: str, sw2: float, scale: str
 ) -> lab.StoryResult:
     """The same networks at growing depths (one seed), for the animation."""
-    return lab.depth_story(lab.LabSettings(depth, width, batch, 1, act, init, sw2, scale))
+    with gate.turn():
+        return lab.depth_story(lab.LabSettings(depth, width, batch, 1, act, init, sw2, scale))
 
 
 def apply_preset(values: dict[str, Any]) -> None:
