@@ -96,6 +96,7 @@ class Results:
     loadavg_before: str = ""
     loadavg_after: str = ""
     machine_busy: float | None = None  # core-seconds of the whole machine during the run
+    browsers_cpu: float | None = None  # CPU seconds of Chromium and the Playwright driver
 
     def record(self, path: str, how: str, seconds: float, url: str) -> None:
         """One timed step; its URL (page and settings) counts toward distinct settings."""
@@ -115,12 +116,15 @@ def _loadavg() -> str:
 
 
 class MemoryWatch:
-    """Samples the server process group's resident memory every 0.2 s in a thread."""
+    """Samples the server process group's resident memory every 0.2 s in a thread, and
+    the CPU time of every Chromium process (each one's last sample: a renderer that exits
+    loses at most its last 0.2 s)."""
 
     def __init__(self, pgid: int | None) -> None:
         self.pgid = pgid
         self.peak = 0
         self.last = 0
+        self.browser_cpu: dict[tuple[str, str], float] = {}  # (pid, start time) -> seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -129,7 +133,29 @@ class MemoryWatch:
             self.sample()
             self._stop.wait(0.2)
 
+    def browsers_cpu_seconds(self) -> float:
+        """CPU seconds used so far by the Chromium processes seen."""
+        return sum(self.browser_cpu.values())
+
+    def _sample_browsers(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                # Chromium rewrites its command line with spaces, not NULs, in renderers;
+                # /usr/bin/chromium is a wrapper script that runs /usr/lib/chromium/chromium.
+                argv0 = (proc / "cmdline").read_bytes().replace(b"\0", b" ").split(b" ", 1)[0]
+                if not argv0.endswith(b"/chromium"):
+                    continue
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            key = (proc.name, fields[19])  # pid and start time: pids are reused
+            self.browser_cpu[key] = (int(fields[11]) + int(fields[12])) / tick
+
     def sample(self) -> int:
+        self._sample_browsers()
         if self.pgid is None:
             return 0
         self.last = appdriver.group_rss_bytes(self.pgid)
@@ -382,6 +408,14 @@ def report(args, results: Results, memory: MemoryWatch, warm_rss: int, wall: flo
             f" cores), whole machine {busy:.0f} s ({busy / results.phase_seconds:.2f} cores: "
             f"the {args.users} browsers, Playwright and anything else running)"
         )
+    if results.browsers_cpu is not None:
+        print(
+            f"Chromium: {results.browsers_cpu:.0f} CPU s "
+            f"({results.browsers_cpu / results.phase_seconds:.2f} cores), "
+            f"{results.browsers_cpu / max(len(times), 1):.1f} CPU s per timed step. "
+            "On one machine the browsers compete with the server; a class's browsers run on "
+            "their own laptops (bench/server_load.py measures the server alone)"
+        )
     print(
         f"machine load average (1 min) before/after: {results.loadavg_before} / "
         f"{results.loadavg_after}"
@@ -435,6 +469,7 @@ async def run(args) -> int:
                 results.loadavg_before = _loadavg()
                 cpu_before = appdriver.group_cpu_seconds(proc.pid) if proc else None
                 busy_before = _machine_busy_seconds()
+                browsers_before = memory.browsers_cpu_seconds()
                 phase_start = time.monotonic()
                 deadline = phase_start + args.seconds
                 args.shared_context = None
@@ -455,6 +490,8 @@ async def run(args) -> int:
                     results.server_cpu = appdriver.group_cpu_seconds(proc.pid) - cpu_before
                 results.loadavg_after = _loadavg()
                 results.machine_busy = _machine_busy_seconds() - busy_before
+                memory.sample()
+                results.browsers_cpu = memory.browsers_cpu_seconds() - browsers_before
                 await browser.close()
             memory.sample()
         report(args, results, memory, warm_rss, time.monotonic() - started)

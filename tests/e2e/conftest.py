@@ -137,7 +137,9 @@ def pytest_terminal_summary(terminalreporter) -> None:
         )
     lines.append(
         "new context = a link opened in a fresh browser (no cache: Streamlit's and plotly's "
-        "JavaScript load too); sidebar = in-app navigation from another page"
+        "JavaScript are fetched and compiled too); warm browser = a link opened in a new tab "
+        "of a browser that has shown the app before; sidebar = in-app navigation from "
+        "another page"
     )
     terminalreporter.write_sep("=", "browser: navigation to every chart drawn (warm server)")
     for line in lines:

@@ -288,6 +288,23 @@ def test_sidebar_reaches_every_page(
         assert errors == []
 
 
+def test_links_in_a_warm_browser(warm_app: str, browser, server_log: Path, record_timing) -> None:
+    """A link opened in a new tab of a browser that has shown the app before (a student's
+    second link of the day): Streamlit's and plotly's JavaScript come from its cache."""
+    with open_page(browser) as (page, errors):
+        for info in PAGES:  # the browser's cache now holds everything the pages load
+            goto_drawn(page, appdriver.page_url(warm_app, info))
+        for info in PAGES:
+            tab = page.context.new_page()
+            tab.on("pageerror", lambda exc: errors.append(str(exc)))
+            seconds = goto_drawn(tab, appdriver.page_url(warm_app, info))
+            charts = tab.evaluate(appdriver.COUNT_VISIBLE_CHARTS_JS)
+            record_timing(info.url_path, "warm browser", "light", "desktop", seconds, charts)
+            assert exceptions_on(tab) == [], exception_report(tab, server_log)
+            tab.close()
+        assert errors == []
+
+
 PAYLOADS = (
     "<script>window.__pwned='script'</script>",
     "<img src=x onerror=\"window.__pwned='img'\">",
