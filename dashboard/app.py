@@ -20,8 +20,24 @@ st.set_page_config(
     menu_items={"About": "Backprop, by hand: every number computed live by a small numpy engine."},
 )
 
+# The default page is served at "/". Streamlit would answer its url_path with "Page not
+# found", so that path goes to a hidden page that sends the visitor (a typed /home) to
+# "/"; the default page's own url_path only names it internally.
 pages = [
-    st.Page(p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
+    st.Page(
+        p.path,
+        title=p.title,
+        url_path=f"{p.url_path}-default" if i == 0 else p.url_path,
+        icon=p.icon,
+        default=i == 0,
+    )
     for i, p in enumerate(PAGES)
 ]
+
+
+def _to_default_page() -> None:
+    st.switch_page(pages[0], query_params=st.query_params.to_dict())
+
+
+pages.append(st.Page(_to_default_page, url_path=PAGES[0].url_path, visibility="hidden"))
 st.navigation(pages).run()

@@ -288,6 +288,20 @@ def test_sidebar_reaches_every_page(
         assert errors == []
 
 
+def test_default_page_answers_its_own_path_too(warm_app: str, browser) -> None:
+    """The default page lives at "/"; a typed /home (its url_path) lands there, with any
+    settings in the query kept, and without Streamlit's "Page not found" dialog."""
+    with open_page(browser) as (page, errors):
+        goto_drawn(page, f"{warm_app}/{PAGES[0].url_path}?from=typed")
+        assert urlsplit(page.url).path == "/" and parse_qs(urlsplit(page.url).query) == {
+            "from": ["typed"]
+        }
+        assert exceptions_on(page) == []
+        current = page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]')
+        assert PAGES[0].title in current.inner_text()
+        assert errors == []
+
+
 def test_links_in_a_warm_browser(warm_app: str, browser, server_log: Path, record_timing) -> None:
     """A link opened in a new tab of a browser that has shown the app before (a student's
     second link of the day): Streamlit's and plotly's JavaScript come from its cache."""
