@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 import streamlit as st
 
 from dashboard import ui
-from dashboard.lab_presets import url_text
+from dashboard.ui import url_text
 
 # Streamlit's own parameters (embedding), never a page's.
 _STREAMLIT_KEYS = ("embed", "embed_options")
@@ -19,22 +19,6 @@ _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")  # safe to show as it is
 class LabControls(ui.Controls):
     """ui.Controls plus a toggle and a row of radio buttons, both bound to the URL and
     checked like the others, and note_unknown for parameters the page does not use."""
-
-    def __init__(self) -> None:
-        # ui.Controls shows the notes carried over from a refused value's rerun, but does
-        # not carry them again if a second value is refused on that rerun: a link with
-        # several bad values would lose all but the last message. Keep them all.
-        carried = list(st.session_state.get(ui._NOTES, []))
-        super().__init__()
-        self._shown.extend(carried)
-
-    def params(self) -> dict[str, str]:
-        """As ui.Controls.params, with booleans written the way Streamlit reads them."""
-        return {
-            key: url_text(value)
-            for key, value in self._values.items()
-            if value != self._defaults[key]
-        }
 
     def toggle(self, label: str, key: str, default: bool, *, help: str | None = None) -> bool:
         self._before(key)

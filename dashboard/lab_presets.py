@@ -7,14 +7,13 @@ others back to their defaults, so a preset always opens the same view.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from core import experiments as ex
 from core import lab
-from dashboard.ui import Allowed
+from dashboard.ui import Allowed, url_text
 
 # Quantity shown -> core.lab.QUANTITIES key. The names are what the URL carries.
 METRICS: dict[str, str] = {
@@ -45,15 +44,6 @@ RANGES: dict[str, Allowed] = {
     "seeds": Allowed(1, ex.MAX_SEEDS, integer=True),
     "sw2": Allowed(0.0, lab.MAX_SIGMA_W2, lo_open=True),
 }
-
-
-def url_text(value: Any) -> str:
-    """A value as Streamlit writes it into the address bar (50.0 -> "50", True -> "true")."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and math.isfinite(value) and value == int(value):
-        return str(int(value))
-    return str(value)
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,10 @@ def set_values(values: Mapping[str, Any]) -> None:
         last[key] = value
 
 
-def _url_text(value: Any) -> str:
-    """A value as Streamlit writes it into the address bar (5.0 -> "5")."""
+def url_text(value: Any) -> str:
+    """A value as Streamlit writes it into the address bar (50.0 -> "50", True -> "true")."""
+    if isinstance(value, bool):
+        return str(value).lower()
     if isinstance(value, float) and math.isfinite(value) and value == int(value):
         return str(int(value))
     return str(value)
@@ -112,12 +114,27 @@ class Controls:
         return dict(self._values)
 
     def params(self) -> dict[str, str]:
-        """The URL parameters of this view: the controls that differ from their defaults."""
+        """The URL parameters of the single-valued controls that differ from their
+        defaults (query() has every control's)."""
         return {
-            key: _url_text(value)
+            key: url_text(value)
             for key, value in self._values.items()
-            if value != self._defaults[key]
+            if not isinstance(value, tuple) and value != self._defaults[key]
         }
+
+    def query(self) -> list[tuple[str, str]]:
+        """This view's URL parameters as pairs: the controls that differ from their
+        defaults, a several-choices control once per choice (?k=a&k=b; none: ?k=),
+        the way Streamlit binds it to the address bar."""
+        pairs: list[tuple[str, str]] = []
+        for key, value in self._values.items():
+            if value == self._defaults[key]:
+                continue
+            if isinstance(value, tuple):
+                pairs.extend((key, v) for v in value or ("",))
+            else:
+                pairs.append((key, url_text(value)))
+        return pairs
 
     # --- the controls -----------------------------------------------------------------
     def number(
@@ -233,18 +250,51 @@ class Controls:
         self._defaults[key], self._values[key] = default, value
         return value
 
+    def several(
+        self,
+        label: str,
+        key: str,
+        options: Sequence[str],
+        default: Sequence[str],
+        *,
+        help: str | None = None,
+        where: Any = None,
+    ) -> tuple[str, ...]:
+        """Any subset of options, returned in the options' order (none is allowed)."""
+        self._before(key)
+        raw = None if key in st.session_state else st.query_params.get_all(key)
+        picked = (where or st).pills(
+            label,
+            list(options),
+            selection_mode="multi",
+            default=list(default),
+            key=key,
+            bind="query-params",
+            help=help,
+        )
+        value = tuple(o for o in options if o in picked)
+        if raw and any(r not in options for r in raw if r):
+            shown = ", ".join(value) or "none"
+            self._note(
+                f"Some of the link's values for **{label}** are not among the choices "
+                f"({', '.join(options)}), so the page shows: {shown}."
+            )
+        self._defaults[key], self._values[key] = tuple(default), value
+        return value
+
     # --- sharing ----------------------------------------------------------------------
-    def share_box(self, where: Any = None) -> str:
-        """Show the link that reopens this exact view (st.code has a copy button); return it."""
+    def share_box(self, where: Any = None, promise: str = "the same numbers") -> str:
+        """Show the link that reopens this exact view (st.code has a copy button); return it.
+        promise: what the caption says the link reopens the page with."""
         base = st.context.url or ""  # None outside a browser session (e.g. in AppTest)
-        query = urlencode(self.params())
+        query = urlencode(self.query())
         link = f"{base}?{query}" if query else base
         box = (where or st.sidebar).container(border=True)
         box.markdown("**Share this view**")
         box.code(link or "(this page's address)", language=None, wrap_lines=True)
         box.caption(
-            "Copy the link (button at the right of the box): it reopens this page with "
-            "the same numbers. Settings left at their defaults are not in the link."
+            f"Copy the link (button at the right of the box): it reopens this page with "
+            f"{promise}. Settings left at their defaults are not in the link."
         )
         return link
 

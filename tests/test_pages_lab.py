@@ -544,3 +544,18 @@ def test_page_bench_quick_runs_and_prints_cold_and_cached():
     assert done.returncode == 0, done.stderr[-2000:]
     for line in ("lab, tiny view: cold", "lab, tiny view: cached", "myths, default view: cold"):
         assert line in done.stdout, line
+
+
+def test_several_refused_values_are_each_explained_once():
+    """Typed values past their range are refused one rerun after another; every
+    refusal's message must survive the later reruns, and only once."""
+    at = open_lab(SMALL)
+    at.number_input(key="depth").set_value(5000.0)
+    at.number_input(key="width").set_value(-3.0)
+    at.number_input(key="batch").set_value(1e9)
+    at.run()
+    assert not at.exception
+    shown = [w.value for w in at.warning]
+    for label in ("Hidden layers", "Neurons per layer", "Batch size"):
+        assert sum(label in text for text in shown) == 1, (label, shown)
+    assert len(shown) == 3, shown

@@ -65,6 +65,19 @@ def per_layer(factor: float) -> str | None:
     return f"{fmt_factor(factor)} per layer" if math.isfinite(factor) else None
 
 
+def measured(label: str, value: str, factor: float) -> None:
+    """A bordered metric: what reaches layer 1 (value) and the factor per layer below it."""
+    st.metric(
+        label,
+        value,
+        delta=per_layer(factor),
+        delta_color="off",
+        delta_arrow="off",
+        width="content",
+        border=True,
+    )
+
+
 def claim_box(number: int, title: str, claim: str) -> Any:
     """A bordered box with the claim in it; returns the box for the rest."""
     box = st.container(border=True)
@@ -189,15 +202,7 @@ with box.container(horizontal=True, gap="small"):
         border=True,
     )
     st.metric(f"The rule, {bound_power}", fmt_power(m2.bound_log10), width="content", border=True)
-    st.metric(
-        "Measured: layer 1 ÷ output layer",
-        fmt_power(m2.measured_log10),
-        delta=per_layer(m2.measured_factor),
-        delta_color="off",
-        delta_arrow="off",
-        width="content",
-        border=True,
-    )
+    measured("Measured: layer 1 ÷ output layer", fmt_power(m2.measured_log10), m2.measured_factor)
 verdict(
     box,
     "corrected",
@@ -241,23 +246,11 @@ sw2 = controls.number(
 )
 m3 = relu_init(depth3, sw2)
 with box.container(horizontal=True, gap="small"):
-    st.metric(
-        "ReLU, He (σw² = 2): layer 1 ÷ output",
-        fmt_power(m3.he_log10),
-        delta=per_layer(m3.he_factor),
-        delta_color="off",
-        delta_arrow="off",
-        width="content",
-        border=True,
-    )
-    st.metric(
+    measured("ReLU, He (σw² = 2): layer 1 ÷ output", fmt_power(m3.he_log10), m3.he_factor)
+    measured(
         f"ReLU, σw² = {fmt(m3.sigma_w2)}: layer 1 ÷ output",
         fmt_power(m3.other_log10),
-        delta=per_layer(m3.other_factor),
-        delta_color="off",
-        delta_arrow="off",
-        width="content",
-        border=True,
+        m3.other_factor,
     )
 if not m3.other_measured:
     change = (
@@ -300,33 +293,9 @@ depth4 = controls.integer(
 )
 m4 = residual(depth4)
 with box.container(horizontal=True, gap="small"):
-    st.metric(
-        "Branch × 1: layer 1 ÷ output",
-        fmt_power(m4.unscaled_log10),
-        delta=per_layer(m4.unscaled_factor),
-        delta_color="off",
-        delta_arrow="off",
-        width="content",
-        border=True,
-    )
-    st.metric(
-        "The 2ᴸ estimate",
-        fmt_power(m4.claim_log10),
-        delta=per_layer(m4.claim_factor),
-        delta_color="off",
-        delta_arrow="off",
-        width="content",
-        border=True,
-    )
-    st.metric(
-        "Branch × 1/√depth: layer 1 ÷ output",
-        fmt_power(m4.scaled_log10),
-        delta=per_layer(m4.scaled_factor),
-        delta_color="off",
-        delta_arrow="off",
-        width="content",
-        border=True,
-    )
+    measured("Branch × 1: layer 1 ÷ output", fmt_power(m4.unscaled_log10), m4.unscaled_factor)
+    measured("The 2ᴸ estimate", fmt_power(m4.claim_log10), m4.claim_factor)
+    measured("Branch × 1/√depth: layer 1 ÷ output", fmt_power(m4.scaled_log10), m4.scaled_factor)
 faster = (
     f"The estimate is too gentle, though: the measured growth is {fmt_factor(m4.unscaled_factor)} "
     f"per layer, not {fmt_factor(m4.claim_factor)}. The estimate treats every branch as "
@@ -383,24 +352,8 @@ batch5 = controls.integer(
 )
 m5 = batchnorm(depth5, batch5)
 with box.container(horizontal=True, gap="small"):
-    st.metric(
-        "Batch norm (ReLU): layer 1 ÷ output",
-        fmt_power(m5.measured_log10),
-        delta=per_layer(m5.measured),
-        delta_color="off",
-        delta_arrow="off",
-        width="content",
-        border=True,
-    )
-    st.metric(
-        f"Yang et al., batch {batch5}",
-        fmt_power(m5.predicted_log10),
-        delta=per_layer(m5.predicted),
-        delta_color="off",
-        delta_arrow="off",
-        width="content",
-        border=True,
-    )
+    measured("Batch norm (ReLU): layer 1 ÷ output", fmt_power(m5.measured_log10), m5.measured)
+    measured(f"Yang et al., batch {batch5}", fmt_power(m5.predicted_log10), m5.predicted)
     st.metric(
         "Plain ReLU, same depth",
         fmt_factor(m5.plain_factor),

@@ -8,9 +8,7 @@ results are cached, so a rerun or a return to earlier settings is instant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -79,78 +77,6 @@ LOSS_HELP = (
     "bce: binary cross-entropy, the usual loss for two classes. squared_error: the "
     "course's E = ½(y − ŷ)², whose gradient also passes through the output sigmoid's slope."
 )
-
-
-class LabControls(ui.Controls):
-    """ui.Controls plus a control for several choices at once (pills).
-
-    Streamlit binds such a control to the address bar with the key repeated once per
-    choice (?variants=a&variants=b), so the share link is written the same way.
-    """
-
-    def several(
-        self,
-        label: str,
-        key: str,
-        options: Sequence[str],
-        default: Sequence[str],
-        *,
-        help: str | None = None,
-        where: Any = None,
-    ) -> tuple[str, ...]:
-        """Any subset of options, returned in the options' order (none is allowed)."""
-        self._before(key)
-        raw = None if key in st.session_state else st.query_params.get_all(key)
-        picked = (where or st).pills(
-            label,
-            list(options),
-            selection_mode="multi",
-            default=list(default),
-            key=key,
-            bind="query-params",
-            help=help,
-        )
-        value = tuple(o for o in options if o in picked)
-        if raw and any(r not in options for r in raw if r):
-            shown = ", ".join(value) or "none"
-            self._note(
-                f"Some of the link's values for **{label}** are not among the choices "
-                f"({', '.join(options)}), so the page shows: {shown}."
-            )
-        self._defaults[key], self._values[key] = tuple(default), value
-        return value
-
-    def query(self) -> list[tuple[str, str]]:
-        """This view's URL parameters (settings that differ from their defaults)."""
-        pairs: list[tuple[str, str]] = []
-        for key, value in self.values.items():
-            if value == self._defaults[key]:
-                continue
-            if isinstance(value, tuple):  # several choices: one pair each; none: ?key=
-                pairs.extend((key, v) for v in value or ("",))
-            else:
-                pairs.append((key, ui._url_text(value)))
-        return pairs
-
-    def share_box(self, where: Any = None) -> str:
-        """ui.Controls.share_box, with the repeated key of a several-choices control."""
-        base = st.context.url or ""
-        query = urlencode(self.query())
-        link = f"{base}?{query}" if query else base
-        box = (where or st.sidebar).container(border=True)
-        box.markdown("**Share this view**")
-        box.code(link or "(this page's address)", language=None, wrap_lines=True)
-        box.caption(
-            "Copy the link (button at the right of the box): it reopens this page with "
-            "the same settings and trains the same networks. Settings left at their "
-            "defaults are not in the link."
-        )
-        return link
-
-    def params(self) -> dict[str, str]:
-        """ui.Controls.params for the single-valued controls (see query() for all)."""
-        plain = {k: v for k, v in self.values.items() if not isinstance(v, tuple)}
-        return {k: ui._url_text(v) for k, v in plain.items() if v != self._defaults[k]}
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -321,7 +247,7 @@ ui.page_header(
     "which ones learn, and whether their first layers take part. The networks train as "
     "soon as you change a setting; results are kept, so going back is instant.",
 )
-controls = LabControls()
+controls = ui.Controls()
 with st.container(border=True):
     row = st.container(horizontal=True, gap="small")
     ds = controls.choice("Data set", "ds", DATASETS, DEFAULTS["ds"], where=row, help=DATASET_HELP)
@@ -437,4 +363,4 @@ else:
     else:
         show(result, settings)
 
-controls.share_box()
+controls.share_box(promise="the same settings and trains the same networks")
