@@ -140,7 +140,9 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
-def _check_int(name: str, value: object, low: int, high: int, limit: str = "") -> int:
+def check_int(name: str, value: object, low: int, high: int, limit: str = "") -> int:
+    """value if it is a whole number in [low, high], else ValueError naming the bound
+    (limit: the constant behind high, e.g. "MAX_DEPTH"). Shared by core.lab and core.myths."""
     if not _is_int(value) or not low <= value <= high:
         where = f" ({limit})" if limit else ""
         raise ValueError(
@@ -149,7 +151,9 @@ def _check_int(name: str, value: object, low: int, high: int, limit: str = "") -
     return int(value)
 
 
-def _check_float(name: str, value: object, low: float, high: float, low_open: bool) -> float:
+def check_float(name: str, value: object, low: float, high: float, low_open: bool) -> float:
+    """value as a float if it is a finite number in [low, high] ((low, high] when
+    low_open), else ValueError saying what is allowed."""
     ok = (
         isinstance(value, int | float | np.integer | np.floating)
         and not isinstance(value, bool)
@@ -168,7 +172,7 @@ def _check_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
         raise ValueError(f"seeds must be a sequence of whole numbers; got {seeds!r}")
     if not 1 <= len(seeds) <= MAX_SEEDS:
         raise ValueError(f"seeds must hold 1 to {MAX_SEEDS} seeds (MAX_SEEDS); got {len(seeds)}")
-    out = tuple(_check_int("each seed", s, 0, MAX_SEED) for s in seeds)
+    out = tuple(check_int("each seed", s, 0, MAX_SEED) for s in seeds)
     if len(set(out)) != len(out):
         raise ValueError(f"seeds must all differ; got {list(out)}")
     return out
@@ -249,7 +253,9 @@ def estimate_profile_bytes(specs: Mapping[str, NetworkSpec], batch: int) -> int:
     return 8 * (weights + largest)
 
 
-def _too_big_message(what: str, seconds: float, nbytes: int, hint: str) -> str | None:
+def too_big_message(what: str, seconds: float, nbytes: int, hint: str) -> str | None:
+    """Why a call estimated at seconds and nbytes is refused (MAX_SECONDS or
+    MAX_MEMORY_BYTES), starting with what and ending with hint; None if it fits."""
     if seconds > MAX_SECONDS:
         return (
             f"{what} is too big: it would take about {seconds:.1f} s of computing, and the "
@@ -336,9 +342,9 @@ def variant_spec(
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}")
-    depth = _check_int("depth", depth, 1, MAX_DEPTH, "MAX_DEPTH")
-    width = _check_int("width", width, 1, MAX_WIDTH, "MAX_WIDTH")
-    n_in = width if n_in is None else _check_int("n_in", n_in, 1, MAX_WIDTH, "MAX_WIDTH")
+    depth = check_int("depth", depth, 1, MAX_DEPTH, "MAX_DEPTH")
+    width = check_int("width", width, 1, MAX_WIDTH, "MAX_WIDTH")
+    n_in = width if n_in is None else check_int("n_in", n_in, 1, MAX_WIDTH, "MAX_WIDTH")
     get_activation(activation)
     scale = residual_scale_value(residual_scale, depth)
     act = {"plain_sigmoid": "sigmoid", "plain_relu": "relu"}.get(variant, activation)
@@ -609,13 +615,13 @@ def gradient_profile(
     See ProfileResult for the columns and the module docstring for the loss used.
     """
     specs = _check_specs(specs)
-    batch = _check_int("batch", batch, 1, MAX_BATCH, "MAX_BATCH")
+    batch = check_int("batch", batch, 1, MAX_BATCH, "MAX_BATCH")
     seeds = _check_seeds(seeds)
-    lr = _check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
-    input_seed_offset = _check_int("input_seed_offset", input_seed_offset, 1, MAX_SEED)
+    lr = check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
+    input_seed_offset = check_int("input_seed_offset", input_seed_offset, 1, MAX_SEED)
     if batch < 2 and any(s.batchnorm for s in specs.values()):
         raise ValueError("batch must be at least 2 when a network uses batchnorm")
-    message = _too_big_message(
+    message = too_big_message(
         "This profile",
         estimate_profile_seconds(specs, batch, len(seeds)),
         estimate_profile_bytes(specs, batch),
@@ -689,10 +695,10 @@ def variant_profiles(
         for v in variants
     }
     seeds = _check_seeds(seeds)
-    batch = _check_int("batch", batch, 1, MAX_BATCH, "MAX_BATCH")
+    batch = check_int("batch", batch, 1, MAX_BATCH, "MAX_BATCH")
     seconds = estimate_profile_seconds(specs, batch, len(seeds))
     nbytes = estimate_profile_bytes(specs, batch)
-    if _too_big_message("", seconds, nbytes, ""):
+    if too_big_message("", seconds, nbytes, ""):
         deepest = largest_depth(width, batch, len(seeds), variants)
         hint = (
             f"At width {width}, batch {batch}, {len(seeds)} seed(s) and {len(variants)} "
@@ -700,7 +706,7 @@ def variant_profiles(
             if deepest
             else "Lower the width, the batch or the number of seeds."
         )
-        raise ValueError(_too_big_message("This comparison", seconds, nbytes, hint))
+        raise ValueError(too_big_message("This comparison", seconds, nbytes, hint))
     return gradient_profile(specs, batch=batch, seeds=seeds, lr=lr)
 
 
@@ -780,7 +786,7 @@ def per_layer_factor_measured(
     width. Mean-field theory describes the settled middle. With few layers skip shrinks
     so that at least two layers remain; NaN when fewer than two measured layers remain.
     """
-    skip = _check_int("skip", skip, 0, MAX_DEPTH)
+    skip = check_int("skip", skip, 0, MAX_DEPTH)
     result = {}
     for variant, parts in _series_by_variant(data, metric).items():
         slopes = []
@@ -860,7 +866,7 @@ def update_size_table(
     lr * mean |dL/dW| per layer, computed with the rescaled backward pass so that deep
     networks keep exact log10 values (mean_abs_update may then underflow to 0).
     """
-    lr = _check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
+    lr = check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
     if spec is None:
         step = worked_example(lr=lr)
         out_mean = (abs(step.dv1) + abs(step.dv2)) / 2
@@ -870,9 +876,9 @@ def update_size_table(
         layers = [2, 1]
     else:
         spec = _check_spec_size("spec", spec)
-        batch = _check_int("batch", batch, 2 if spec.batchnorm else 1, MAX_BATCH, "MAX_BATCH")
-        seed = _check_int("seed", seed, 0, MAX_SEED)
-        message = _too_big_message(
+        batch = check_int("batch", batch, 2 if spec.batchnorm else 1, MAX_BATCH, "MAX_BATCH")
+        seed = check_int("seed", seed, 0, MAX_SEED)
+        message = too_big_message(
             "This table",
             estimate_profile_seconds({"spec": spec}, batch, 1),
             estimate_profile_bytes({"spec": spec}, batch),
@@ -1087,24 +1093,24 @@ def train_variants(
         _check_training_spec(name, spec)
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
-    n_samples = _check_int(
+    n_samples = check_int(
         "n_samples", n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
     )
-    noise = _check_float("noise", noise, 0.0, MAX_NOISE, low_open=False)
-    steps = _check_int("steps", steps, 1, MAX_TRAIN_STEPS, "MAX_TRAIN_STEPS")
-    lr = _check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
+    noise = check_float("noise", noise, 0.0, MAX_NOISE, low_open=False)
+    steps = check_int("steps", steps, 1, MAX_TRAIN_STEPS, "MAX_TRAIN_STEPS")
+    lr = check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
     low_batch = 2 if any(s.batchnorm for s in specs.values()) else 1
-    batch = _check_int("batch", batch, low_batch, min(MAX_BATCH, n_samples), "MAX_BATCH")
-    seed = _check_int("seed", seed, 0, MAX_SEED)
+    batch = check_int("batch", batch, low_batch, min(MAX_BATCH, n_samples), "MAX_BATCH")
+    seed = check_int("seed", seed, 0, MAX_SEED)
     if record_every is None:
         record_every = max(1, steps // 100)
-    record_every = _check_int("record_every", record_every, 1, steps)
+    record_every = check_int("record_every", record_every, 1, steps)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
-    grid_size = _check_int("grid_size", grid_size, MIN_GRID, MAX_GRID, "MAX_GRID")
+    grid_size = check_int("grid_size", grid_size, MIN_GRID, MAX_GRID, "MAX_GRID")
     if progress is not None and not callable(progress):
         raise ValueError("progress must be a function (fraction, text) or None")
-    message = _too_big_message(
+    message = too_big_message(
         "This training run",
         estimate_training_seconds(specs, steps, batch, n_samples, record_every, grid_size),
         max(estimate_profile_bytes({n: s}, max(batch, n_samples)) for n, s in specs.items()),
@@ -1360,8 +1366,8 @@ def _run(args: argparse.Namespace) -> tuple[pd.DataFrame, list[str]]:
     if args.command == "updates":
         spec = None
         if args.depth is not None:
-            depth = _check_int("--depth", args.depth, 1, MAX_DEPTH, "MAX_DEPTH")
-            width = _check_int("--width", args.width, 1, MAX_WIDTH, "MAX_WIDTH")
+            depth = check_int("--depth", args.depth, 1, MAX_DEPTH, "MAX_DEPTH")
+            width = check_int("--width", args.width, 1, MAX_WIDTH, "MAX_WIDTH")
             spec = NetworkSpec(
                 sizes=(width, *([width] * depth), 1), activation=args.activation, init=args.init
             )
@@ -1381,7 +1387,7 @@ def _run(args: argparse.Namespace) -> tuple[pd.DataFrame, list[str]]:
         )
         frame = result.frame if args.tidy else summarize_profile(result)
         return frame, result.messages()
-    depth = _check_int("--depth", args.depth, 1, MAX_DEPTH, "MAX_DEPTH")
+    depth = check_int("--depth", args.depth, 1, MAX_DEPTH, "MAX_DEPTH")
     if args.residual_scale in RESIDUAL_SCALES:
         scale = residual_scale_value(args.residual_scale, depth)
     else:
@@ -1389,7 +1395,7 @@ def _run(args: argparse.Namespace) -> tuple[pd.DataFrame, list[str]]:
     init = args.init
     if init is None:
         init = "he" if args.activation in _RELU_LIKE else "xavier"
-    width = _check_int("--width", args.width, 1, MAX_WIDTH, "MAX_WIDTH")
+    width = check_int("--width", args.width, 1, MAX_WIDTH, "MAX_WIDTH")
     spec = NetworkSpec(
         sizes=(width, *([width] * depth), 1),
         activation=args.activation,

@@ -76,19 +76,19 @@ class LabSettings:
     lr: float = 0.1
 
     def __post_init__(self) -> None:
-        ex._check_int("depth", self.depth, 1, ex.MAX_DEPTH, "MAX_DEPTH")
-        ex._check_int("width", self.width, 1, ex.MAX_WIDTH, "MAX_WIDTH")
-        ex._check_int("batch", self.batch, MIN_BATCH, ex.MAX_BATCH, "MAX_BATCH")
-        ex._check_int("n_seeds", self.n_seeds, 1, ex.MAX_SEEDS, "MAX_SEEDS")
+        ex.check_int("depth", self.depth, 1, ex.MAX_DEPTH, "MAX_DEPTH")
+        ex.check_int("width", self.width, 1, ex.MAX_WIDTH, "MAX_WIDTH")
+        ex.check_int("batch", self.batch, MIN_BATCH, ex.MAX_BATCH, "MAX_BATCH")
+        ex.check_int("n_seeds", self.n_seeds, 1, ex.MAX_SEEDS, "MAX_SEEDS")
         if self.activation not in ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}"
             )
         if self.init not in INITS:
             raise ValueError(f"init must be one of {', '.join(INITS)}; got {self.init!r}")
-        ex._check_float("sigma_w2", self.sigma_w2, 0.0, MAX_SIGMA_W2, low_open=True)
+        ex.check_float("sigma_w2", self.sigma_w2, 0.0, MAX_SIGMA_W2, low_open=True)
         ex.residual_scale_value(self.residual_scale, self.depth)
-        ex._check_float("lr (learning rate)", self.lr, 0.0, ex.MAX_LR, low_open=True)
+        ex.check_float("lr (learning rate)", self.lr, 0.0, ex.MAX_LR, low_open=True)
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -160,7 +160,7 @@ def lab_short_labels(settings: LabSettings) -> dict[str, str]:
 
 def _too_big(settings: LabSettings) -> str | None:
     specs = lab_specs(settings)
-    return ex._too_big_message(
+    return ex.too_big_message(
         "",
         ex.estimate_profile_seconds(specs, settings.batch, settings.n_seeds),
         ex.estimate_profile_bytes(specs, settings.batch),
@@ -183,7 +183,7 @@ def deepest(settings: LabSettings) -> int:
 
 def _check_size(settings: LabSettings) -> None:
     specs = lab_specs(settings)
-    message = ex._too_big_message(
+    message = ex.too_big_message(
         "This comparison",
         ex.estimate_profile_seconds(specs, settings.batch, settings.n_seeds),
         ex.estimate_profile_bytes(specs, settings.batch),

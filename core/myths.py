@@ -42,7 +42,7 @@ MIN_DEPTH, MAX_DEPTH = 3, 500  # the myths' depth inputs (3: the per-layer fit n
 
 
 def _check(name: str, value: object, low: int, high: int) -> int:
-    return ex._check_int(name, value, low, high)
+    return ex.check_int(name, value, low, high)
 
 
 def _measure(specs: dict, batch: int = LAB.batch) -> pd.DataFrame:
