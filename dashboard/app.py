@@ -11,6 +11,7 @@ if str(ROOT) not in sys.path:  # streamlit only puts dashboard/ on the path
 
 import streamlit as st  # noqa: E402
 
+from dashboard import ui  # noqa: E402
 from dashboard.navigation import PAGES  # noqa: E402
 
 st.set_page_config(
@@ -40,4 +41,6 @@ def _to_default_page() -> None:
 
 
 pages.append(st.Page(_to_default_page, url_path=PAGES[0].url_path, visibility="hidden"))
-st.navigation(pages).run()
+current = st.navigation(pages)
+ui.on_page(current.title)  # controls forget values other pages left under the same keys
+current.run()

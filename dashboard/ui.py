@@ -33,6 +33,8 @@ from dashboard.plots import fmt
 _PENDING = "_ui_pending"  # key -> value to put in the widget before it is drawn
 _NOTES = "_ui_notes"  # messages to show once, at the top of the next run's controls
 _LAST = "_ui_last_valid"  # key -> the last value accepted for that key
+_PAGE = "_ui_page"  # the page this run draws (set by app.py through on_page)
+_OWNER = "_ui_owner"  # key -> the page whose control last drew that key
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,18 @@ def page_header(title: str, intro: str) -> None:
     """The same top for every page: a title and one or two sentences saying what to do."""
     st.title(title)
     st.markdown(intro)
+
+
+def on_page(page: str) -> None:
+    """Tell the controls which page this run draws (app.py, before the page runs).
+
+    Pages reuse URL keys with their own meanings and ranges (depth, n, lr, ...), and
+    Streamlit keeps a widget's value under its key from one page to the next. A control
+    drawn on another page than the one that last drew its key starts from the link or its
+    default instead, never from the other page's value: that value was never typed here,
+    may not be allowed here, and once it was refused back to itself in an endless rerun.
+    """
+    st.session_state[_PAGE] = page
 
 
 def set_values(values: Mapping[str, Any]) -> None:
@@ -302,6 +316,13 @@ class Controls:
     def _before(self, key: str) -> None:
         if key in self._defaults:
             raise ValueError(f"two controls share the key {key!r}")
+        page = st.session_state.get(_PAGE)
+        owners = st.session_state.setdefault(_OWNER, {})
+        if page is not None and owners.get(key, page) != page:  # left by another page
+            for store in (st.session_state, st.session_state.get(_LAST, {})):
+                store.pop(key, None)
+            st.session_state.get(_PENDING, {}).pop(key, None)
+        owners[key] = page
         pending = st.session_state.get(_PENDING, {})
         if key in pending:
             st.session_state[key] = pending.pop(key)
@@ -316,8 +337,15 @@ class Controls:
     def _accept(
         self, key: str, label: str, value: Any, default: Any, allowed: Allowed, raw: str | None
     ) -> Any:
+        if default not in allowed:  # a page's own mistake: refusing to it would never end
+            raise ValueError(f"the default of {key!r} ({default!r}) is not {allowed.text()}")
         if value not in allowed:
-            fallback = st.session_state.get(_LAST, {}).get(key, default)
+            # The last accepted value may come from another page that binds the same key
+            # with a wider range (the vanishing lab's depth 361 on Update sizes, which
+            # allows 200): refusing back to it would rerun forever. Only a value this
+            # control allows can be the fallback.
+            last = st.session_state.get(_LAST, {}).get(key)
+            fallback = last if last in allowed else default
             source = "from the link" if raw is not None else "typed"
             shown = fmt(value, 6) if isinstance(value, int | float) else "empty"
             self._refuse(

@@ -11,6 +11,7 @@ The same payloads are opened in a real browser by tests/e2e/test_browser.py.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from streamlit.testing.v1.element_tree import Html, Markdown, Widget
 from streamlit.testing.v1.util import patch_config_options
 
 from dashboard.navigation import PAGES, PageInfo
+from dashboard.ui import url_text
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 EXAMPLES_PER_PAGE = 8  # with the sweep below: about 40 s for six pages
@@ -161,3 +163,53 @@ def test_every_parameter_meets_every_payload(info: PageInfo) -> None:
 def test_hostile_query_string_never_breaks_a_page(info: PageInfo, data) -> None:
     query = data.draw(queries(page_keys(info)), label="query")
     check_page(info, open_page(info, query), query)
+
+
+ALLOWED = re.compile(
+    r"Allowed: a (?:whole )?number (?:from|above) (\S+) (?:to|and at most) (\S+?)\."
+)
+
+
+@functools.cache
+def number_fields(info: PageInfo) -> dict[str, tuple[float, float, float]]:
+    """Each number field's (lowest, highest) allowed, read from its help ("Allowed: ..."),
+    and its value at the page's defaults."""
+    at = open_page(info, {})
+    out = {}
+    for field in at.number_input:
+        match = ALLOWED.search(field.help or "")
+        if field.key and match:
+            out[field.key] = (float(match[1]), float(match[2]), float(field.value))
+    return out
+
+
+def shared_number_keys() -> list[tuple[PageInfo, PageInfo, tuple[str, ...]]]:
+    pairs = []
+    for first in PAGES:
+        for then in PAGES:
+            shared = set(number_fields(first)) & set(number_fields(then))
+            if first != then and shared:
+                pairs.append((first, then, tuple(sorted(shared))))
+    return pairs
+
+
+@pytest.mark.parametrize("extreme", [0, 1], ids=["lowest", "highest"])
+def test_a_value_set_on_one_page_never_follows_its_key_to_another(extreme: int) -> None:
+    """Pages reuse keys with their own meaning and range (depth: up to 1000 in the
+    vanishing lab, 200 on Update sizes; n: training steps or data points). Each page at
+    its extremes, then a sidebar click to every page sharing a key: that page starts from
+    its own default, with no exception, no refusal message about a value nobody typed
+    there, and no endless refuse-and-rerun (AppTest times out on one)."""
+    pairs = shared_number_keys()
+    assert pairs, "no two pages share a number key: this test checks nothing"
+    for first, then, keys in pairs:
+        query = {k: url_text(number_fields(first)[k][extreme]) for k in keys}
+        at = open_page(first, query)
+        assert not at.exception, f"{first.url_path}?{query}: {at.exception}"
+        at.switch_page(f"app_pages/{then.file}")
+        at.run()
+        where = f"{first.url_path}?{query}, then {then.url_path}"
+        assert not at.exception, f"{where}: {at.exception}"
+        assert not [w.value for w in at.warning if "not allowed" in w.value], where
+        for key in keys:
+            assert at.number_input(key=key).value == number_fields(then)[key][2], (where, key)

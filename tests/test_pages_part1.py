@@ -394,3 +394,23 @@ def test_update_sizes_survives_nonsense_links(value):
     assert at.selectbox(key="act").value in ("sigmoid", "tanh", "relu", "leaky_relu")
     assert len(at.dataframe) == 2
     assert 0 < at.number_input(key="lr").value <= 10
+
+
+def test_a_value_accepted_on_one_page_is_not_the_fallback_where_it_is_not_allowed():
+    """The vanishing lab allows depth 361; Update sizes binds the same key and allows at
+    most 200. Carried over, it used to be refused back to itself forever (one session
+    then held the server's lock in a rerun loop). Update sizes now starts from its own
+    default."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/vanishing_lab.py")
+    at.query_params = {"depth": "361"}
+    at.run()
+    assert at.number_input(key="depth").value == 361
+    at.switch_page("app_pages/home.py").run()
+    at.switch_page("app_pages/update_sizes.py").run()
+    assert not at.exception
+    depth = at.number_input(key="depth")
+    # AppTest keeps the query across switch_page (a browser's sidebar link drops it), so
+    # the page may say that the link's 361 is not allowed; never that someone typed it.
+    assert depth.value == 10 and not [w.value for w in at.warning if "typed" in w.value]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,7 @@ from tests.e2e import appdriver
 pytestmark = pytest.mark.browser
 
 THEMES = ("light", "dark")
+FILES_361 = ("vanishing_lab.py", "home.py", "update_sizes.py")
 VIEWPORTS = {"desktop": appdriver.DESKTOP, "phone": appdriver.PHONE}
 TIMEOUT_MS = 60_000
 
@@ -300,6 +302,28 @@ def test_default_page_answers_its_own_path_too(warm_app: str, browser) -> None:
         current = page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]')
         assert PAGES[0].title in current.inner_text()
         assert errors == []
+
+
+def test_a_deep_lab_setting_does_not_trap_another_page(warm_app: str, browser) -> None:
+    """The lab's depth 361 is not allowed on Update sizes (at most 200), which binds the
+    same key. This walk used to send the server into an endless refuse-and-rerun loop
+    that starved every other session; now Update sizes opens at its own default."""
+    lab, home, updates = (next(p for p in PAGES if p.file == f) for f in FILES_361)
+    with open_page(browser) as (page, errors):
+        goto_drawn(page, f"{appdriver.page_url(warm_app, lab)}?depth=361")
+        links = page.locator('[data-testid="stSidebarNav"] a')
+        for info in (home, updates):
+            links.nth(PAGES.index(info)).click()
+            page.wait_for_function(
+                "p => location.pathname === p", arg=f"/{info.url_path}" if info != PAGES[0] else "/"
+            )
+            wait_drawn(page)
+        depth = page.locator('.st-key-depth input[type="number"]')
+        assert float(depth.input_value()) == 10
+        assert exceptions_on(page) == []
+        assert errors == []
+    with urllib.request.urlopen(f"{warm_app}/_stcore/health", timeout=5) as answer:
+        assert answer.read().strip() == b"ok"  # the server still answers everyone else
 
 
 def test_links_in_a_warm_browser(warm_app: str, browser, server_log: Path, record_timing) -> None:
