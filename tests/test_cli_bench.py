@@ -108,3 +108,18 @@ def test_bench_quick_runs_and_prints_every_section():
     assert done.returncode == 0, done.stderr
     for section in ("1. Engine", "ratio", "lab default", "depth 40", "training", "Peak memory"):
         assert section in done.stdout, section
+
+
+def test_server_load_runs_a_short_class_without_errors():
+    """bench/server_load.py as documented, tiny: two sessions for a few seconds against a
+    server it starts and stops. It reads every page's URL keys from the server's widgets,
+    and exits 1 on any error (exception element, failed run, timeout)."""
+    done = _subprocess(
+        str(ROOT / "bench" / "server_load.py"), "--users", "2", "--seconds", "6", "--ramp", "1"
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "errors: none" in out
+    for path in ("worked-example", "update-sizes", "vanishing-lab", "training-lab", "myths"):
+        assert f"'{path}': " in out, path  # its URL keys were found
+    assert "server RSS: after warm-up" in out and "server CPU:" in out
