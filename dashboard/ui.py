@@ -127,15 +127,6 @@ class Controls:
         """Every control's current (accepted) value by key."""
         return dict(self._values)
 
-    def params(self) -> dict[str, str]:
-        """The URL parameters of the single-valued controls that differ from their
-        defaults (query() has every control's)."""
-        return {
-            key: url_text(value)
-            for key, value in self._values.items()
-            if not isinstance(value, tuple) and value != self._defaults[key]
-        }
-
     def query(self) -> list[tuple[str, str]]:
         """This view's URL parameters as pairs: the controls that differ from their
         defaults, a several-choices control once per choice (?k=a&k=b; none: ?k=),
