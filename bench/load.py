@@ -250,7 +250,7 @@ async def _rerun_and_wait(page, act, path: str | None = None) -> float:
     await act()
     if path is not None:
         await page.wait_for_function("p => location.pathname === p", arg=path)
-    await page.wait_for_function("() => window.__stRuns > 0")
+    await page.wait_for_function(appdriver.RUN_SEEN_JS)
     await _until_drawn(page)
     return time.perf_counter() - start
 

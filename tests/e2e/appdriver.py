@@ -229,13 +229,23 @@ OPEN_EXPANDERS_JS = """() => {
   return opened;
 }"""
 
-# Start counting script-state changes; read window.__stRuns after an interaction to
-# know that the rerun it caused has started (the URL updates before the rerun).
+# Start watching for a rerun; RUN_SEEN_JS is true once an interaction's rerun has started
+# (the URL updates before the rerun). Seen as a change of the app's script-state
+# attribute anywhere in the document, or, for a page switch, as a different page title
+# (h1): a fast cached run can go running -> notRunning inside one React commit, so the
+# attribute never changes in the DOM (seen in CI once runs got faster).
 WATCH_RUNS_JS = """() => {
   window.__stRuns = 0;
-  const app = document.querySelector('[data-testid="stApp"]');
+  const h1 = document.querySelector('[data-testid="stMain"] h1');
+  window.__stTitle = h1 ? h1.innerText : null;
   new MutationObserver(records => { window.__stRuns += records.length; })
-    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    .observe(document.documentElement,
+             {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+}"""
+RUN_SEEN_JS = """() => {
+  if (window.__stRuns > 0) return true;
+  const h1 = document.querySelector('[data-testid="stMain"] h1');
+  return (h1 ? h1.innerText : null) !== window.__stTitle;
 }"""
 
 # The first widget a student would turn, in page order: keyed number input or slider
