@@ -16,7 +16,10 @@ from dashboard.navigation import PAGES  # noqa: E402
 
 st.set_page_config(
     page_title="Backprop, by hand",
-    page_icon=":material/school:",
+    # A file in the repository: a ":material/...:" icon would make every browser fetch
+    # the favicon from fonts.gstatic.com, which fails offline (a classroom without
+    # internet) and is the app's only request to another host.
+    page_icon=str(ROOT / "dashboard" / "favicon.png"),
     layout="wide",
     menu_items={"About": "Backprop, by hand: every number computed live by a small numpy engine."},
 )

@@ -29,6 +29,7 @@ from tests.e2e import appdriver
 pytestmark = pytest.mark.browser
 
 THEMES = ("light", "dark")
+LOOPBACK = ("127.0.0.1", "localhost")
 FILES_361 = ("vanishing_lab.py", "home.py", "update_sizes.py")
 VIEWPORTS = {"desktop": appdriver.DESKTOP, "phone": appdriver.PHONE}
 TIMEOUT_MS = 60_000
@@ -47,10 +48,19 @@ def open_page(browser, theme: str = "light", viewport: str = "desktop") -> Itera
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context.on("request", lambda request: _note_foreign_host(request.url, errors))
     try:
         yield page, errors
     finally:
         context.close()
+
+
+def _note_foreign_host(url: str, errors: list[str]) -> None:
+    """The app must work offline (a classroom without internet): every request the
+    browser makes goes to the app's own loopback server, or is inline (data:, blob:)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK:
+        errors.append(f"request to another host: {url[:200]}")
 
 
 def _until_drawn(page, timeout_ms: int = TIMEOUT_MS) -> None:
@@ -241,7 +251,7 @@ def test_control_goes_to_url_and_link_reopens_same_view(
                 )
             # the URL changes in the browser before the rerun it asks for has started
             with contextlib.suppress(PlaywrightTimeout):
-                page.wait_for_function("() => window.__stRuns > 0", timeout=10_000)
+                page.wait_for_function(appdriver.RUN_SEEN_JS, timeout=10_000)
             wait_drawn(page)
             assert exceptions_on(page) == [], exception_report(page, server_log)
         shared_url = page.url
@@ -280,7 +290,7 @@ def test_sidebar_reaches_every_page(
             start = time.perf_counter()
             links.nth(i).click()
             page.wait_for_function("p => location.pathname === p", arg=expected[i])
-            page.wait_for_function("() => window.__stRuns > 0")
+            page.wait_for_function(appdriver.RUN_SEEN_JS)
             _until_drawn(page)
             seconds = time.perf_counter() - start
             wait_drawn(page)
