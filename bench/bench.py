@@ -14,7 +14,10 @@ Everything is measured side by side in one run and printed as a table:
 4. the training lab's default run (core.experiments.train_variants);
 5. calls at the limits (the deepest comparison the cost model allows, at width 1024),
    to check that the time limit holds;
-6. peak memory (tracemalloc) of the calls above.
+6. peak memory (tracemalloc) of the calls above;
+7. two of the app's calls at once, as two students would start them: in two threads of
+   one process (how Streamlit runs scripts) against two worker processes
+   (dashboard.workers, how the app runs them), beside one call alone.
 
 Each timing is the best of --repeat runs (the machine may be shared; the best run is
 the one least disturbed), and the cost model's estimate is printed beside it.
@@ -26,6 +29,7 @@ import argparse
 import os
 import platform
 import sys
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -45,6 +49,7 @@ from core.network import (  # noqa: E402
     forward_unchecked,
     init_params,
 )
+from dashboard import workers  # noqa: E402
 
 GOALS = {256: 1.5, 1024: 1.2}  # engine / raw-matmul ratio goals by width (issue 3)
 
@@ -103,6 +108,15 @@ def peak_bytes(fn: Callable[[], object]) -> int:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return peak
+
+
+def both(first: Callable[[], object], second: Callable[[], object] | None = None) -> None:
+    """Run first and second (or first twice) in two threads; return when both are done."""
+    threads = [threading.Thread(target=f) for f in (first, second or first)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def header() -> None:
@@ -215,6 +229,37 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   4 variants at depth {deep['depth']:<5}             {peak_deep / 1e6:8.1f} MB")
     estimate = ex.estimate_profile_bytes(specs(deep["depth"], deep["width"]), deep["batch"])
     print(f"   (cost model's estimate for the latter:  {estimate / 1e6:8.1f} MB)")
+
+    print("\n7. Two calls at once: threads of one process vs two worker processes")
+    print("   seconds for both to finish; ratio = both / one alone (1.0: two cores used)")
+    print(f"   {'call':<44} {'one':>7} {'threads':>8} {'ratio':>6} {'workers':>8} {'ratio':>6}")
+    pair = [workers.Worker() for _ in range(2)]
+    for w in pair:
+        w.wait_ready()
+    at_once = (
+        (f"lab default (depth {lab['depth']})", ex.variant_profiles, (), lab),
+        (
+            f"training default ({train['steps']} steps)",
+            ex.train_variants,
+            (train_specs, "moons"),
+            dict(steps=train["steps"], batch=train["batch"], lr=0.5),
+        ),
+    )
+    for name, fn, fn_args, fn_kwargs in at_once:
+        one = best_time(lambda f=fn, a=fn_args, k=fn_kwargs: f(*a, **k), repeat)
+        threads = best_time(lambda f=fn, a=fn_args, k=fn_kwargs: both(lambda: f(*a, **k)), repeat)
+        procs = best_time(
+            lambda f=fn, a=fn_args, k=fn_kwargs: both(
+                *(lambda w=w: w.call(f, a, k, None) for w in pair)
+            ),
+            repeat,
+        )
+        print(
+            f"   {name:<44} {one:>7.3f} {threads:>8.3f} {threads / one:>6.2f} "
+            f"{procs:>8.3f} {procs / one:>6.2f}"
+        )
+    for w in pair:
+        w.stop()
     if hasattr(os, "getloadavg"):
         print(f"\nload average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0

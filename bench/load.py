@@ -158,7 +158,7 @@ class MemoryWatch:
         self._sample_browsers()
         if self.pgid is None:
             return 0
-        self.last = appdriver.group_rss_bytes(self.pgid)
+        self.last = appdriver.group_memory_bytes(self.pgid)
         self.peak = max(self.peak, self.last)
         return self.last
 
@@ -427,13 +427,13 @@ def report(args, results: Results, memory: MemoryWatch, warm_rss: int, wall: flo
             else f"not reached ({len(results.settings)} distinct)"
         )
         print(
-            f"server RSS (process group): after warm-up {warm_rss / mb:.0f} MB, "
+            f"server memory (PSS, server and workers): after warm-up {warm_rss / mb:.0f} MB, "
             f"at {DISTINCT_FOR_MEMORY} distinct settings {at_distinct}, "
             f"peak {memory.peak / mb:.0f} MB, end {memory.last / mb:.0f} MB "
             f"(target < {MEMORY_TARGET_MB} MB)"
         )
     else:
-        print("server RSS: not measured (--url given: the server is not ours)")
+        print("server memory: not measured (--url given: the server is not ours)")
 
 
 async def run(args) -> int:

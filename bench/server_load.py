@@ -330,7 +330,7 @@ class MemoryWatch(threading.Thread):
         self.pgid, self.peak, self.done = pgid, 0, threading.Event()
 
     def sample(self) -> int:
-        rss = appdriver.group_rss_bytes(self.pgid) if self.pgid else 0
+        rss = appdriver.group_memory_bytes(self.pgid) if self.pgid else 0
         self.peak = max(self.peak, rss)
         return rss
 
@@ -440,7 +440,8 @@ def report(stats: Stats, wall: float, cpu: float | None, own: float, rss: tuple)
     print(f"load generator CPU: {own:.1f} s = {own / wall:.3f} cores (itself, all threads)")
     verdict = "n/a:" if not rss[2] else "within" if rss[2] <= MEMORY_TARGET_MB * 2**20 else "OVER"
     print(
-        f"server RSS: after warm-up {mb(rss[0])}, at {DISTINCT_FOR_MEMORY} distinct settings "
+        f"server memory (PSS, server and workers): after warm-up {mb(rss[0])}, "
+        f"at {DISTINCT_FOR_MEMORY} distinct settings "
         f"{mb(rss[1]) if rss[1] else 'not reached'}, peak {mb(rss[2])}, end {mb(rss[3])} "
         f"({verdict} the {MEMORY_TARGET_MB} MB target)"
     )

@@ -1,4 +1,4 @@
-"""At most SLOTS heavy computations at a time in this server process.
+"""At most SLOTS heavy computations at a time, each in a worker process.
 
 Streamlit runs every browser session's script in a thread of one process. When a class
 of twenty changes a setting at the same moment, twenty core calls would start at once:
@@ -8,27 +8,41 @@ worth. The gate lets SLOTS calls compute and queues the rest in arrival order; a
 page says that it waits and for how long. Memory then holds at most SLOTS calls' arrays
 and each call runs at full speed.
 
+Each call runs in one of WORKERS worker processes (dashboard.workers): in threads, the
+engine's Python-heavy small-matrix work would take turns on one interpreter, so two
+calls would take as long as one after the other and slow every page drawn meanwhile.
+
 Use it inside a cached function, around the core call, so that answers from the cache
 never queue:
 
     @st.cache_data(max_entries=32, show_spinner=False)
     def measure(...):
-        with gate.turn():
-            return lab.lab_profiles(...)
+        return gate.compute(lab.lab_profiles, settings)
 
 SLOTS defaults to the number of cores (at most 2, the size of a Community Cloud app and
-of the reference machine); BACKPROP_COMPUTE_SLOTS=1..8 sets it.
+of the reference machine); BACKPROP_COMPUTE_SLOTS=1..8 sets it. WORKERS defaults to
+SLOTS; BACKPROP_WORKERS=0 computes in the script's own thread instead.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import streamlit as st
+
+from dashboard import workers
+from dashboard.workers import WorkerLost
+
+T = TypeVar("T")
+Progress = Callable[[float, str], None]
+_LOG = logging.getLogger(__name__)
+__all__ = ["SLOTS", "WORKERS", "WorkerLost", "compute", "start_workers", "turn"]
 
 
 def _slots_from_env() -> int:
@@ -69,16 +83,14 @@ def _take(ticket: object) -> bool:
     return False
 
 
-@contextmanager
-def turn() -> Iterator[None]:
-    """Hold one of the SLOTS for the body; wait for it first if all are taken.
+def _wait_for_slot() -> None:
+    """Return holding one of the SLOTS; wait for it first if all are taken.
 
     While it waits the page shows how many computations are ahead and for how long it
     has waited. The wait wakes every POLL_SECONDS to update that note, which is also
     where Streamlit stops a script whose user changed a setting or left: the ticket is
     withdrawn and no slot is held.
     """
-    global _running
     ticket = object()
     with _lock:
         _queue.append(ticket)
@@ -110,9 +122,148 @@ def turn() -> Iterator[None]:
         raise
     if note is not None:
         note.empty()  # a cached function replays its elements: leave nothing behind
+
+
+def _release(*_: object) -> None:
+    global _running
+    with _lock:
+        _running -= 1
+        _turns.notify_all()
+
+
+@contextmanager
+def turn() -> Iterator[None]:
+    """Hold one of the SLOTS for the body, in this process (see compute)."""
+    _wait_for_slot()
     try:
         yield
     finally:
-        with _lock:
-            _running -= 1
-            _turns.notify_all()
+        _release()
+
+
+# --- worker processes ---------------------------------------------------------------------
+
+
+def _workers_from_env() -> int:
+    """BACKPROP_WORKERS=0 computes in the script's own thread; otherwise SLOTS workers."""
+    return 0 if os.environ.get("BACKPROP_WORKERS", "").strip() == "0" else SLOTS
+
+
+WORKERS = _workers_from_env()
+_pool_lock = threading.Lock()
+_idle: list[workers.Worker] = []  # started workers that compute nothing now
+_started = threading.Event()  # set once the first workers are up (or have failed)
+_starting = False
+_no_workers = False  # set for good if worker processes cannot start on this machine
+
+
+def _start() -> None:
+    """Start WORKERS workers and wait until they have loaded core. If they cannot start,
+    computing stays in the server process (the app works as before, on one core) and the
+    server log says why."""
+    global _no_workers
+    started = [workers.Worker() for _ in range(WORKERS)] if WORKERS else []
+    try:
+        for worker in started:
+            worker.wait_ready()
+    except (OSError, WorkerLost):
+        _LOG.warning("No worker processes: computing in the server process", exc_info=True)
+        for worker in started:
+            worker.stop()
+        _no_workers = True
+    else:
+        with _pool_lock:
+            _idle.extend(started)
+    _started.set()
+
+
+def start_workers() -> None:
+    """Start the workers in the background, once, so that the first computation need
+    not wait for them."""
+    global _starting
+    with _pool_lock:
+        if _starting or WORKERS == 0:
+            return
+        _starting = True
+    threading.Thread(target=_start, daemon=True, name="start-workers").start()
+
+
+def _take_worker() -> workers.Worker | None:
+    """An idle worker for a computation that holds a slot; None without workers."""
+    if WORKERS == 0:
+        return None
+    start_workers()
+    _started.wait()
+    with _pool_lock:
+        if _no_workers:
+            return None
+        if _idle:
+            return _idle.pop()
+    worker = workers.Worker()  # one was lost and its replacement is not ready yet
+    try:
+        worker.wait_ready()
+    except WorkerLost:
+        worker.stop()
+        raise
+    return worker
+
+
+def workers_idle() -> int:
+    with _pool_lock:
+        return len(_idle)
+
+
+def compute(
+    fn: Callable[..., T], /, *args: Any, progress: Progress | None = None, **kwargs: Any
+) -> T:
+    """fn(*args, **kwargs) when a slot is free, in a worker process (or in this thread
+    without workers); fn must be a module-level function and its arguments picklable.
+
+    Exceptions from fn are raised here. progress(fraction, text), if given, is passed to
+    fn as `progress` and called in this thread; if it raises (the script was stopped),
+    the worker stops at its next report and the exception goes on. The slot is held
+    until the worker is free again. A worker that dies raises WorkerLost.
+    """
+    _wait_for_slot()
+    try:
+        worker = _take_worker()
+        if worker is None:
+            if progress is not None:
+                kwargs = {**kwargs, "progress": progress}
+            return fn(*args, **kwargs)
+        try:
+            answer = worker.call(fn, args, kwargs, progress)
+        except WorkerLost:
+            worker.stop()
+            threading.Thread(target=_replace, daemon=True, name="replace-worker").start()
+            raise
+        except BaseException:
+            _give_back(worker)
+            raise
+        _give_back(worker)
+        return answer
+    finally:
+        _release()
+
+
+def _replace() -> None:
+    """Start a worker in place of one that died, in the background."""
+    worker = workers.Worker()
+    try:
+        worker.wait_ready()
+    except WorkerLost:
+        worker.stop()
+        _LOG.warning("A worker died and its replacement could not start", exc_info=True)
+        return
+    _give_back(worker)
+
+
+def _give_back(worker: workers.Worker) -> None:
+    if not worker.alive():
+        worker.stop()
+        return
+    with _pool_lock:
+        if len(_idle) < WORKERS:
+            _idle.append(worker)
+            return
+    worker.stop()  # one too many: a lost worker was replaced twice

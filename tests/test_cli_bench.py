@@ -122,4 +122,4 @@ def test_server_load_runs_a_short_class_without_errors():
     assert "errors: none" in out
     for path in ("worked-example", "update-sizes", "vanishing-lab", "training-lab", "myths"):
         assert f"'{path}': " in out, path  # its URL keys were found
-    assert "server RSS: after warm-up" in out and "server CPU:" in out
+    assert "server memory (PSS, server and workers): after warm-up" in out and "server CPU:" in out

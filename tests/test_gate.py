@@ -3,12 +3,21 @@ script stopped while it waits gives its place up."""
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from dashboard import gate
+from core.experiments import check_int, train_variants, variant_spec
+from dashboard import gate, workers
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class FakeNote:
@@ -150,3 +159,168 @@ def test_slots_from_the_environment(monkeypatch, text, expected):
     monkeypatch.setenv("BACKPROP_COMPUTE_SLOTS", text)
     default = max(1, min(2, __import__("os").cpu_count() or 1))
     assert gate._slots_from_env() == (expected if expected is not None else default)
+
+
+# --- worker processes -------------------------------------------------------------------
+
+TINY_TRAINING = {
+    "n_samples": 60,
+    "noise": 0.2,
+    "lr": 0.5,
+    "batch": 12,
+    "seed": 0,
+    "loss": "bce",
+}
+
+
+def tiny_specs() -> dict:
+    return {v: variant_spec(v, 2, 6, n_in=2, activation="sigmoid") for v in ("plain_sigmoid",)}
+
+
+@pytest.fixture
+def with_workers():
+    assert gate.WORKERS == gate.SLOTS, "BACKPROP_WORKERS=0 is set: these tests need workers"
+    gate.start_workers()
+    assert gate._started.wait(60)
+    assert not gate._no_workers, "worker processes could not start on this machine"
+
+
+def test_a_computation_runs_in_another_process(with_workers):
+    assert gate.compute(os.getpid) != os.getpid()
+    assert gate.running() == 0
+    assert gate.workers_idle() == gate.WORKERS
+
+
+def test_two_computations_run_in_two_workers_at_once(with_workers):
+    hold = 3.0  # seconds: long enough to see both at work, never waited out
+    threads = [threading.Thread(target=gate.compute, args=(time.sleep, hold)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    wait_for(lambda: gate.running() == 2 and gate.workers_idle() == gate.WORKERS - 2)
+    for t in threads:
+        t.join(30)
+    assert gate.workers_idle() == gate.WORKERS
+
+
+def test_a_function_the_worker_cannot_import_is_refused_and_the_worker_lives_on(with_workers):
+    with pytest.raises(RuntimeError, match="cannot read this call"):
+        gate.compute(tiny_specs)  # defined in this test module, which workers do not load
+    assert gate.workers_idle() == gate.WORKERS
+    assert gate.compute(check_int, "x", 1, 0, 1) == 1
+
+
+def test_without_workers_it_runs_in_the_scripts_thread(monkeypatch):
+    monkeypatch.setattr(gate, "WORKERS", 0)
+    assert gate.compute(threading.get_ident) == threading.get_ident()
+    assert gate.running() == 0
+
+
+def test_cores_refusal_comes_back_as_the_same_error(with_workers):
+    with pytest.raises(ValueError, match="whole number from 0 to 1; got 5"):
+        gate.compute(check_int, "x", 5, 0, 1)
+    assert gate.running() == 0 and gate.workers_idle() == gate.WORKERS
+
+
+def test_progress_reaches_the_page_and_the_answer_equals_an_in_process_run(with_workers):
+    seen: list[tuple[float, str]] = []
+    result = gate.compute(
+        train_variants,
+        tiny_specs(),
+        "moons",
+        steps=200,
+        progress=lambda f, t: seen.append((f, t)),
+        **TINY_TRAINING,
+    )
+    here = train_variants(tiny_specs(), "moons", steps=200, **TINY_TRAINING)
+    pd.testing.assert_frame_equal(result.history_frame(), here.history_frame())
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 2
+    assert seen[-1][1] == "done"
+
+
+def test_a_worker_told_to_stop_raises_cancelled_at_its_next_report():
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb", buffering=0) as requests, open(os.devnull, "wb") as out:
+        report = workers._Reporter(requests, out)
+        report(0.1, "not cancelled: goes on")
+        data = pickle.dumps(("cancel",))
+        os.write(write_end, len(data).to_bytes(8, "little") + data)
+        with pytest.raises(workers.Cancelled):
+            report(1.0, "cancelled")
+    os.close(write_end)
+
+
+def test_a_stopped_script_stops_its_worker_which_then_serves_the_next(with_workers):
+    class Stopped(Exception):
+        pass
+
+    calls: list[float] = []
+
+    def stop(fraction: float, text: str) -> None:
+        calls.append(fraction)
+        raise Stopped  # what Streamlit raises in a script whose user changed a setting
+
+    with pytest.raises(Stopped):
+        gate.compute(
+            train_variants, tiny_specs(), "moons", progress=stop, **{**TINY_TRAINING, "steps": 3000}
+        )
+    assert calls == [0.0]  # told once; later reports were read but not shown
+    assert gate.running() == 0 and gate.workers_idle() == gate.WORKERS
+    for _ in range(2 * gate.WORKERS):  # every worker answers its next call correctly
+        assert gate.compute(check_int, "x", 1, 0, 1) == 1
+
+
+def test_a_worker_that_dies_is_reported_and_replaced(with_workers):
+    with pytest.raises(gate.WorkerLost):
+        gate.compute(os._exit, 3)
+    assert gate.running() == 0
+    wait_for(lambda: gate.workers_idle() == gate.WORKERS, timeout=60)  # one took its place
+    assert gate.compute(os.getpid) != os.getpid()
+
+
+def test_workers_do_not_outlive_a_killed_server(tmp_path):
+    # A server killed outright (no clean shutdown) must not leave its workers behind.
+    script = tmp_path / "server.py"
+    script.write_text(
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from dashboard import workers\n"
+        "started = [workers.Worker() for _ in range(2)]\n"
+        "for w in started:\n"
+        "    w.wait_ready()\n"
+        "print(' '.join(str(w.pid) for w in started), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in server.stdout.readline().split()]
+        assert len(pids) == 2 and all(Path(f"/proc/{p}").exists() for p in pids)
+    finally:
+        server.kill()
+        server.wait(10)
+    wait_for(lambda: not any(is_running(p) for p in pids), timeout=10)
+
+
+def is_running(pid: int) -> bool:
+    """A live process (a zombie has ended: only its parent's bookkeeping is left)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_a_lost_worker_is_explained_on_the_page(monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    def lost(*args, **kwargs):
+        raise gate.WorkerLost("killed")
+
+    monkeypatch.setattr(gate, "compute", lost)
+    st.cache_data.clear()  # every myth is computed again, and each call is lost
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/myths.py")
+    at.run()
+    assert not at.exception
+    assert any("stopped before it answered" in e.value for e in at.error)

@@ -18,7 +18,7 @@ from streamlit.testing.v1.element_tree import Markdown
 
 import core.experiments
 from core import experiments as ex
-from dashboard import plots
+from dashboard import gate, plots
 from dashboard.plots import fmt
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -138,9 +138,10 @@ def test_defaults_train_all_four_networks_and_draw_every_chart():
 
 def test_a_cached_rerun_shows_the_same_view_without_training_again(monkeypatch):
     calls: list[list[float]] = []
-    real = core.experiments.train_variants
+    real = gate.compute
 
-    def spy(*args, progress=None, **kwargs):
+    def spy(fn, *args, progress=None, **kwargs):
+        assert fn is core.experiments.train_variants
         fractions: list[float] = []
         calls.append(fractions)
 
@@ -148,16 +149,17 @@ def test_a_cached_rerun_shows_the_same_view_without_training_again(monkeypatch):
             fractions.append(fraction)
             progress(fraction, text)
 
-        return real(*args, progress=report, **kwargs)
+        return real(fn, *args, progress=report, **kwargs)
 
-    monkeypatch.setattr(core.experiments, "train_variants", spy)
+    monkeypatch.setattr(gate, "compute", spy)
     query = {**SMALL, "seed": "4242"}  # settings no other test trains: a cold cache
     at = open_page(query)
     assert not at.exception
     assert len(calls) == 1
     fractions = calls[0]
-    # The page hands core a progress callback, which core calls as training advances.
-    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) > 10
+    # The page hands core a progress callback; the worker's reports reach it in order
+    # (at most one per PROGRESS_SECONDS, and always the last).
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 2
     first = summary(at)
     at.run()  # the same settings again: answered from the cache (and its replay works)
     assert not at.exception

@@ -32,32 +32,27 @@ VERDICTS = {  # kind -> (color, icon); each claim words its own badge
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def update_ratio(depth: int) -> myths.UpdateRatioMyth:
-    with gate.turn():
-        return myths.update_ratio_myth(depth)
+    return gate.compute(myths.update_ratio_myth, depth)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def power(depth: int) -> myths.PowerMyth:
-    with gate.turn():
-        return myths.power_myth(depth)
+    return gate.compute(myths.power_myth, depth)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def relu_init(depth: int, sigma_w2: float) -> myths.ReluInitMyth:
-    with gate.turn():
-        return myths.relu_init_myth(depth, sigma_w2)
+    return gate.compute(myths.relu_init_myth, depth, sigma_w2)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def residual(depth: int) -> myths.ResidualMyth:
-    with gate.turn():
-        return myths.residual_myth(depth)
+    return gate.compute(myths.residual_myth, depth)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def batchnorm(depth: int, batch: int) -> myths.BatchnormMyth:
-    with gate.turn():
-        return myths.batchnorm_myth(depth, batch)
+    return gate.compute(myths.batchnorm_myth, depth, batch)
 
 
 def per_layer(factor: float) -> str | None:

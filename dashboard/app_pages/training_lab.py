@@ -111,19 +111,19 @@ def train(
 
     try:
         specs = {v: variant_spec(v, depth, width, n_in=2, activation=act) for v in variants}
-        with gate.turn():
-            result = train_variants(
-                specs,
-                ds,
-                n_samples=n,
-                noise=noise,
-                steps=steps,
-                lr=lr,
-                batch=batch,
-                seed=seed,
-                loss=loss,
-                progress=report,
-            )
+        result = gate.compute(
+            train_variants,
+            specs,
+            ds,
+            n_samples=n,
+            noise=noise,
+            steps=steps,
+            lr=lr,
+            batch=batch,
+            seed=seed,
+            loss=loss,
+            progress=report,
+        )
     except ValueError as exc:  # past a limit: too big for the time budget, batch > samples...
         return None, str(exc)
     finally:

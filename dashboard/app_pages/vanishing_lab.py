@@ -78,8 +78,7 @@ def measure(
     """The one core call: (result, None, 0), or (None, why not, the deepest that fits)."""
     settings = lab.LabSettings(depth, width, batch, seeds, act, init, sw2, scale)
     try:
-        with gate.turn():
-            return lab.lab_profiles(settings), None, 0
+        return gate.compute(lab.lab_profiles, settings), None, 0
     except ValueError as exc:  # past the time or memory limit
         return None, str(exc), lab.deepest(settings)
 
@@ -89,8 +88,8 @@ def story(
     depth: int, width: int, batch: int, act: str, init: str, sw2: float, scale: str
 ) -> lab.StoryResult:
     """The same networks at growing depths (one seed), for the animation."""
-    with gate.turn():
-        return lab.depth_story(lab.LabSettings(depth, width, batch, 1, act, init, sw2, scale))
+    settings = lab.LabSettings(depth, width, batch, 1, act, init, sw2, scale)
+    return gate.compute(lab.depth_story, settings)
 
 
 def apply_preset(values: dict[str, Any]) -> None:

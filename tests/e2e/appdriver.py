@@ -143,17 +143,26 @@ def _group_members(pgid: int) -> Iterator[tuple[Path, list[str]]]:
             yield entry, fields
 
 
-def group_rss_bytes(pgid: int) -> int:
-    """Resident memory (VmRSS) summed over the live processes of one process group."""
+def group_memory_bytes(pgid: int) -> int:
+    """Memory used by the live processes of one process group (the server and its
+    workers): their proportional set sizes summed, so that pages they share (libraries
+    loaded by each) count once. VmRSS where the kernel gives no smaps_rollup."""
     total = 0
     for entry, _ in _group_members(pgid):
         try:
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+            total += _pss_bytes(entry)
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+def _pss_bytes(entry: Path) -> int:
+    rollup = entry / "smaps_rollup"
+    if rollup.exists():
+        lines, field = rollup.read_text().splitlines(), "Pss:"
+    else:
+        lines, field = (entry / "status").read_text().splitlines(), "VmRSS:"
+    return next(int(line.split()[1]) * 1024 for line in lines if line.startswith(field))
 
 
 def group_cpu_seconds(pgid: int) -> float:
