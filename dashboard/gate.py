@@ -30,8 +30,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -42,7 +41,7 @@ from dashboard.workers import WorkerLost
 T = TypeVar("T")
 Progress = Callable[[float, str], None]
 _LOG = logging.getLogger(__name__)
-__all__ = ["SLOTS", "WORKERS", "WorkerLost", "compute", "start_workers", "turn"]
+__all__ = ["SLOTS", "WORKERS", "WorkerLost", "compute", "start_workers"]
 
 
 def _slots_from_env() -> int:
@@ -124,21 +123,11 @@ def _wait_for_slot() -> None:
         note.empty()  # a cached function replays its elements: leave nothing behind
 
 
-def _release(*_: object) -> None:
+def _release() -> None:
     global _running
     with _lock:
         _running -= 1
         _turns.notify_all()
-
-
-@contextmanager
-def turn() -> Iterator[None]:
-    """Hold one of the SLOTS for the body, in this process (see compute)."""
-    _wait_for_slot()
-    try:
-        yield
-    finally:
-        _release()
 
 
 # --- worker processes ---------------------------------------------------------------------
@@ -162,8 +151,9 @@ def _start() -> None:
     computing stays in the server process (the app works as before, on one core) and the
     server log says why."""
     global _no_workers
-    started = [workers.Worker() for _ in range(WORKERS)] if WORKERS else []
+    started: list[workers.Worker] = []
     try:
+        started.extend(workers.Worker() for _ in range(WORKERS))
         for worker in started:
             worker.wait_ready()
     except (OSError, WorkerLost):

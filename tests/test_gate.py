@@ -40,6 +40,7 @@ def notes(monkeypatch):
     log: list[str] = []
     monkeypatch.setattr(gate.st, "empty", lambda: FakeNote(log))
     monkeypatch.setattr(gate, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(gate, "WORKERS", 0)  # the queue itself: bodies run in the thread
     return log
 
 
@@ -57,16 +58,15 @@ def test_at_most_slots_run_at_once_and_all_finish(monkeypatch, notes):
     release = threading.Event()
 
     def work(i: int) -> None:
-        with gate.turn():
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-            release.wait(5)
-            with lock:
-                active[0] -= 1
-                done.append(i)
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        release.wait(5)
+        with lock:
+            active[0] -= 1
+            done.append(i)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    threads = [threading.Thread(target=gate.compute, args=(work, i)) for i in range(6)]
     for t in threads:
         t.start()
     wait_for(lambda: gate.running() == 2 and gate.waiting() == 4)
@@ -86,20 +86,12 @@ def test_first_come_first_served(monkeypatch, notes):
     order: list[int] = []
     hold = threading.Event()
 
-    def first() -> None:
-        with gate.turn():
-            hold.wait(5)
-
-    def later(i: int) -> None:
-        with gate.turn():
-            order.append(i)
-
-    t0 = threading.Thread(target=first)
+    t0 = threading.Thread(target=gate.compute, args=(hold.wait, 5))
     t0.start()
     wait_for(lambda: gate.running() == 1)
     threads = []
     for i in range(4):  # queue them one after another
-        t = threading.Thread(target=later, args=(i,))
+        t = threading.Thread(target=gate.compute, args=(order.append, i))
         t.start()
         threads.append(t)
         wait_for(lambda n=i + 1: gate.waiting() == n)
@@ -115,18 +107,13 @@ def test_a_script_stopped_while_waiting_gives_its_place_up(monkeypatch, notes):
     errors: list[BaseException] = []
     ran: list[str] = []
 
-    def holder() -> None:
-        with gate.turn():
-            hold.wait(5)
-
     def stopped() -> None:
         try:
-            with gate.turn():
-                ran.append("stopped")  # never: it is stopped before its turn
+            gate.compute(ran.append, "stopped")  # never runs: stopped before its turn
         except RuntimeError as exc:
             errors.append(exc)
 
-    t0 = threading.Thread(target=holder)
+    t0 = threading.Thread(target=gate.compute, args=(hold.wait, 5))
     t0.start()
     wait_for(lambda: gate.running() == 1)
     monkeypatch.setattr(gate.st, "empty", lambda: FakeNote(notes, fail=True))
@@ -137,19 +124,17 @@ def test_a_script_stopped_while_waiting_gives_its_place_up(monkeypatch, notes):
     assert gate.waiting() == 0  # the ticket is withdrawn, not left blocking the queue
     hold.set()
     t0.join(5)
-    with gate.turn():  # the holder's slot came back and nobody is left in the queue
-        ran.append("after")
+    gate.compute(ran.append, "after")  # the holder's slot came back, nobody is queued
     assert ran == ["after"]
     assert gate.running() == 0
 
 
 def test_an_error_inside_the_turn_frees_the_slot(monkeypatch, notes):
     monkeypatch.setattr(gate, "SLOTS", 1)
-    with pytest.raises(ValueError), gate.turn():
-        raise ValueError("core refused")
+    with pytest.raises(ValueError, match="whole number"):
+        gate.compute(check_int, "x", 5, 0, 1)
     assert gate.running() == 0 and gate.waiting() == 0
-    with gate.turn():
-        assert gate.running() == 1
+    assert gate.compute(gate.running) == 1
 
 
 @pytest.mark.parametrize(
