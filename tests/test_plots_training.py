@@ -246,7 +246,7 @@ def test_a_network_with_no_records_gets_a_note_and_zero_gradients_leave_gaps():
     heat, empty = fig.data
     assert math.isnan(heat.z[0][0]) and heat.z[1][0] == -1.0
     assert fig.layout.coloraxis.cmin < -1.0 < fig.layout.coloraxis.cmax  # one value: some room
-    assert empty.z == () and not fig.layout.shapes  # nothing to mark on an empty map
+    assert np.size(empty.z) == 0 and not fig.layout.shapes  # nothing to mark on an empty map
     assert _notes(fig) == {empty.xaxis: "No gradient recorded:<br>diverged at step 0"}
     assert _titles(fig)[empty.xaxis] == "plain ReLU<br>diverged at step 0"
 
@@ -266,7 +266,7 @@ def test_boundary_draws_the_prediction_the_50_percent_line_and_both_classes(resu
             "scatter",
         )
         np.testing.assert_allclose(np.array(heat.z), run.grid_prob, rtol=0, atol=5e-5)
-        assert line.z == heat.z
+        assert np.array_equal(line.z, heat.z) and heat.z.dtype == plots.TRAIN_MAP_DTYPE
         assert list(heat.x) == result.grid_x.tolist() and (heat.zmin, heat.zmax) == (0, 1)
         assert line.contours.start == line.contours.end == 0.5
         assert len(class0.x) == int((labels == 0).sum()) and len(class1.x) == int(labels.sum())
