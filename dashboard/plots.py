@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from core.experiments import TrainingResult
 from core.worked_example import WorkedStep
@@ -862,8 +864,16 @@ def depth_story_figure(
 # grad_norm_frame()) or its TrainingResult, draws one trace per network in the network's
 # color, and draws a divergence as a marked end, never as a blank plot.
 TRAIN_CURVE_HEIGHT = 380
-TRAIN_HEATMAP_HEIGHT = 300
-TRAIN_BOUNDARY_HEIGHT = 330
+# The maps: one figure per kind, a panel per network, two panels a row (pixels unless
+# said). A phone's panel is ~150 px wide, a desktop's ~330 px.
+TRAIN_PANEL_COLUMNS = 2
+TRAIN_PANEL_HSPACE = 0.1  # share of the width between the two columns
+TRAIN_PANEL_TITLE_LINE = 18  # a line of a panel's title
+TRAIN_PANEL_TICKS = 45  # under a panel: its tick labels, and some air before the next title
+TRAIN_HEATMAP_ROW_HEIGHT = 220
+TRAIN_BOUNDARY_MAP_WIDTH = 280  # rows fit a map to scale that is this wide
+TRAIN_COLORBAR_MARGIN = 110  # the last row's axis title, then the horizontal color bar
+TRAIN_BOUNDARY_MARGIN = 50  # the last row's axis title
 TRAIN_GRAD_COLORSCALE = "Viridis"  # perceptually uniform and colorblind-safe
 # The two classes: points in full color, the background in light tints of the same two
 # (blue = class 0, orange = class 1, neutral where the network is undecided).
@@ -871,7 +881,11 @@ TRAIN_CLASS_COLORS = (OKABE_ITO["blue"], OKABE_ITO["orange"])
 TRAIN_CLASS_SYMBOLS = ("circle", "diamond")  # shape tells the classes apart without color
 TRAIN_CLASS_TINTS = ((0.0, "#8DBAD9"), (0.5, "#F4F4F4"), (1.0, "#F3CB73"))
 TRAIN_CHANCE_ACCURACY = 0.5  # the toy data sets are balanced (core.datasets)
-TRAIN_GRID_DECIMALS = 4  # probabilities and point coordinates sent to the browser
+# Grids and points go to the browser as float32 numpy arrays, which plotly sends as
+# base64 binary: plotly.py does not validate them number by number (the four decision
+# maps took 78 ms to build from nested lists, 34 ms from arrays), and float32 is half the
+# bytes of float64; its 7 digits are far beyond what a color or the 50% line can show.
+TRAIN_MAP_DTYPE = np.float32
 TRAIN_LOSS_TITLES = {
     "bce": "Cross-entropy loss",
     "squared_error": "Squared error E",
@@ -1014,178 +1028,286 @@ def training_accuracy_figure(
     return fig
 
 
-def gradient_heatmap_figures(
+def _train_panels(titles: Sequence[str], row_height: int, bottom: int) -> tuple[go.Figure, int]:
+    """A grid with one titled panel per network: one column for one network, two for
+    more (a third network leaves the fourth cell empty). Rows are row_height pixels high;
+    between them and above the first is room for the longest title (lines split by
+    <br>) over the tick labels of the row above; `bottom` pixels are kept under the last
+    row. Returns (figure, columns); panel i sits at _panel_cell(i, columns).
+
+    One figure rather than one per network: every plotly chart costs the browser about
+    0.1 s of its own. Neither Streamlit nor plotly knows the screen's width, so the
+    layout is the same everywhere: two panels a row, ~330 px wide each on a desktop,
+    ~150 px on a phone (where the maps are smaller but still whole).
+    """
+    count = len(titles)
+    cols = 1 if count <= 1 else TRAIN_PANEL_COLUMNS
+    rows = max(1, math.ceil(count / cols))
+    title_height = TRAIN_PANEL_TITLE_LINE * max((t.count("<br>") + 1 for t in titles), default=1)
+    gap = TRAIN_PANEL_TICKS + title_height
+    plot_height = rows * row_height + (rows - 1) * gap
+    cells = [{} if i < count else None for i in range(rows * cols)]
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        specs=[cells[r * cols : (r + 1) * cols] for r in range(rows)],
+        horizontal_spacing=TRAIN_PANEL_HSPACE,
+        vertical_spacing=gap / plot_height,
+    )
+    top = title_height + MARGIN["t"] // 4
+    _base_layout(fig, "", top + plot_height + bottom)  # the panels carry the titles
+    fig.update_layout(margin={**MARGIN, "t": top, "b": bottom}, showlegend=False)
+    for index, title in enumerate(titles):
+        # Tied to the axes' domain, not to the grid cell: a map kept to scale sits at the
+        # top of a cell that is too tall for it, and its title stays right above it.
+        fig.add_annotation(
+            text=title,
+            x=0,
+            y=1,
+            xref="x domain",
+            yref="y domain",
+            xanchor="left",
+            yanchor="bottom",
+            align="left",
+            showarrow=False,
+            font={"size": FONT_SIZE},
+            **_panel_cell(index, cols),
+        )
+    return fig, cols
+
+
+def _panel_cell(index: int, cols: int) -> dict[str, int]:
+    return {"row": index // cols + 1, "col": index % cols + 1}
+
+
+def _panel_note(fig: go.Figure, text: str, cell: dict[str, int], badge: bool = False) -> None:
+    """A note in the middle of a panel; a badge (opaque, dark text) where it sits on a map."""
+    style = (
+        {"bgcolor": BADGE_FILL, "bordercolor": BADGE_BORDER, "borderwidth": 1, "borderpad": 4}
+        if badge
+        else {}
+    )
+    fig.add_annotation(
+        text=text,
+        x=0.5,
+        y=0.5,
+        xref="x domain",
+        yref="y domain",
+        showarrow=False,
+        font={"size": SMALL_FONT_SIZE, **({"color": BADGE_TEXT} if badge else {})},
+        **style,
+        **cell,
+    )
+
+
+def _panel_axis_titles(fig: go.Figure, count: int, cols: int, x_title: str, y_title: str) -> None:
+    """Axis titles once per column and row: x under the lowest panel of each column, y
+    left of the first column (all panels have the same axes)."""
+    for index in range(count):
+        cell = _panel_cell(index, cols)
+        if index + cols >= count:  # nothing below it
+            fig.update_xaxes(title_text=x_title, **cell)
+        if cell["col"] == 1:
+            fig.update_yaxes(title_text=y_title, **cell)
+
+
+def gradient_heatmap_figure(
     grad_norms: pd.DataFrame,
     diverged: dict[str, int] | None = None,
     variants: Sequence[str] | None = None,
-) -> dict[str, go.Figure]:
-    """One heatmap per network of how big each layer's weight gradient is during training.
+) -> go.Figure:
+    """How big each layer's weight gradient is during training: one heatmap panel per
+    network (two a row), under them one horizontal color bar for all.
 
     grad_norms: columns variant, step, layer, log10_grad_norm
     (TrainingResult.grad_norm_frame()); layer 1 takes the inputs, the largest is the
     output layer. x = step, y = layer (1 at the bottom), color = log10 ||dL/dW||.
-    Every map has the same color range and the same step axis, so colors and columns
-    compare across networks. Cells without a finite, nonzero gradient are left empty; a
-    diverged network's map ends at its divergence, marked with a dashed line. The color
-    range covers the networks that did not diverge (when there are any): the exploding
-    gradients of one that did would otherwise squash every other map into one color;
-    its values past the range take the end colors, and its title says so.
+    All panels share one color range (the layout's coloraxis) and one step axis, so
+    colors and columns compare across networks. Cells without a finite, nonzero gradient
+    are left empty; a diverged network's map ends at its divergence, marked with a dashed
+    line, and its title says when. The color range covers the networks that did not
+    diverge (when there are any): the exploding gradients of one that did would otherwise
+    squash every other map into one color; its values past the range take the end
+    colors, and its title says so.
     variants: the networks to draw, in order (default: those in grad_norms, in order of
     first appearance); one with no rows (diverged before its first record) gets a note.
-    Returns {variant: figure}.
+    The networks of one run have the same number of layers (core.experiments.variant_spec),
+    so the layer axis is titled once. Traces: one heatmap per network, in order.
     """
     diverged = diverged or {}
+    names = list(variants if variants is not None else dict.fromkeys(grad_norms["variant"]))
     calm = grad_norms[~grad_norms["variant"].isin(list(diverged))]["log10_grad_norm"].dropna()
     finite = calm if len(calm) else grad_norms["log10_grad_norm"].dropna()
     zmin, zmax = (float(finite.min()), float(finite.max())) if len(finite) else (-1.0, 1.0)
     if zmax - zmin < 1e-9:  # one value everywhere: give the color bar some room
         zmin, zmax = zmin - 0.5, zmax + 0.5
     last_step = int(grad_norms["step"].max()) if len(grad_norms) else 1
-    figures = {}
-    for variant in variants if variants is not None else dict.fromkeys(grad_norms["variant"]):
-        rows = grad_norms[grad_norms["variant"] == variant]
+    top = int(grad_norms["layer"].max()) if len(grad_norms) else 1
+    by_variant = {v: grad_norms[grad_norms["variant"] == v] for v in names}
+    titles = []
+    for variant, rows in by_variant.items():
+        title = training_variant_label(variant)
+        if variant in diverged:  # on lines of their own: a phone's panel is ~150 px wide
+            title += f"<br>diverged at step {diverged[variant]}"
+            values = rows["log10_grad_norm"].dropna()
+            if len(values) and (values.max() > zmax or values.min() < zmin):
+                title += "<br>(colors capped)"
+        titles.append(title)
+    fig, cols = _train_panels(titles, TRAIN_HEATMAP_ROW_HEIGHT, TRAIN_COLORBAR_MARGIN)
+    for index, (variant, rows) in enumerate(by_variant.items()):
+        cell = _panel_cell(index, cols)
         grid = rows.pivot(index="layer", columns="step", values="log10_grad_norm").sort_index()
-        layers = [int(v) for v in grid.index]
         label = training_variant_label(variant)
-        fig = go.Figure(
+        fig.add_trace(
             go.Heatmap(
                 x=[int(v) for v in grid.columns],
-                y=layers,
-                z=grid.to_numpy().tolist(),
-                customdata=(10.0**grid).to_numpy().tolist(),
-                zmin=zmin,
-                zmax=zmax,
-                colorscale=TRAIN_GRAD_COLORSCALE,
-                colorbar={"title": {"text": "log₁₀<br>‖∂L/∂W‖", "side": "top"}, "thickness": 12},
+                y=[int(v) for v in grid.index],
+                z=grid.to_numpy(),
+                customdata=(10.0**grid).to_numpy(),
+                coloraxis="coloraxis",
                 hovertemplate=(
-                    "step %{x}, layer %{y}<br>‖∂L/∂W‖ = %{customdata:.3g}"
+                    f"{label}<br>step %{{x}}, layer %{{y}}<br>‖∂L/∂W‖ = %{{customdata:.3g}}"
                     "<br>log₁₀ = %{z:.2f}<extra></extra>"
                 ),
                 name=label,
-            )
+            ),
+            **cell,
         )
         stopped = diverged.get(variant)
-        if not layers:
-            fig.add_annotation(
-                x=0.5,
-                y=0.5,
-                xref="paper",
-                yref="paper",
-                text="No gradient recorded"
-                + (f":<br>diverged at step {stopped}" if stopped is not None else ""),
-                showarrow=False,
-                font={"size": SMALL_FONT_SIZE},
+        if len(grid) and stopped is not None:
+            fig.add_vline(
+                x=stopped,
+                line={"color": THEORY_COLOR, "width": 2, "dash": "dash"},
+                **cell,
             )
-        title = label
-        if stopped is not None:
-            title = f"{label}: diverged at step {stopped}"
-            values = rows["log10_grad_norm"].dropna()
-            if len(values) and (values.max() > zmax or values.min() < zmin):
-                title += " (colors capped)"
-        if layers and stopped is not None:
-            fig.add_vline(x=stopped, line={"color": THEORY_COLOR, "width": 2, "dash": "dash"})
-        _base_layout(fig, title, TRAIN_HEATMAP_HEIGHT)
-        fig.update_xaxes(title_text="Training step", range=[0, max(last_step, 1)])
-        top = max(layers) if layers else 1
-        fig.update_yaxes(
-            title_text=f"Layer (1 = input side, {top} = output)",
-            dtick=1 if top <= 12 else None,
-            range=[0.5, top + 0.5],
-        )
-        figures[variant] = fig
-    return figures
+        if not len(grid):
+            note = "No gradient recorded"
+            if stopped is not None:
+                note += f":<br>diverged at step {stopped}"
+            _panel_note(fig, note, cell)
+    fig.update_layout(
+        coloraxis={
+            "cmin": zmin,
+            "cmax": zmax,
+            "colorscale": TRAIN_GRAD_COLORSCALE,
+            # Horizontal under the maps: beside them it would take a fifth of a phone's
+            # width. Its title goes under the bar: plotly draws a title on "top" into the
+            # bar when the bar is placed in container coordinates.
+            "colorbar": {
+                "title": {"text": "log₁₀ ‖∂L/∂W‖", "side": "bottom"},
+                "orientation": "h",
+                "thickness": 12,
+                "x": 0.5,
+                "xanchor": "center",
+                "yref": "container",
+                "y": 0.0,
+                "yanchor": "bottom",
+            },
+        }
+    )
+    fig.update_xaxes(range=[0, max(last_step, 1)])
+    fig.update_yaxes(dtick=1 if top <= 12 else None, range=[0.5, top + 0.5])
+    _panel_axis_titles(
+        fig, len(names), cols, "Training step", f"Layer (1 = input side, {top} = output)"
+    )
+    return fig
 
 
-def decision_boundary_figure(result: TrainingResult, variant: str) -> go.Figure:
-    """What one trained network predicts over the plane, with the training points on top.
+def decision_boundary_figure(
+    result: TrainingResult, variants: Sequence[str] | None = None
+) -> go.Figure:
+    """What each trained network predicts over the plane, with the training points on
+    top: one panel per network (two a row), drawn to scale (circles look round).
 
     Background: the predicted probability of class 1 on result's grid (blue tint = class
     0, orange tint = class 1); black line: where it is exactly 50%. Points: class 0 as
     blue circles, class 1 as orange diamonds. A network that diverged has no trained
     prediction: the points alone, with a note saying so.
-    Traces: heatmap, boundary line, class 0, class 1 (just the two classes if diverged).
+    variants: the networks to draw, in order (default: every run in result).
+    Traces per panel, in order: heatmap, boundary line, class 0, class 1 (just the two
+    classes if diverged).
     """
-    run = result.runs[variant]
-    label = training_variant_label(variant)
-    fig = go.Figure()
-    if run.grid_prob is not None:
-        # Rounded for the browser (a 60 x 60 grid at full precision is ~70 kB a trace);
-        # 1e-4 is far below what a color or the 50% line can show.
-        prob = [[round(v, TRAIN_GRID_DECIMALS) for v in row] for row in run.grid_prob.tolist()]
-        fig.add_trace(
-            go.Heatmap(
-                x=result.grid_x.tolist(),
-                y=result.grid_y.tolist(),
-                z=prob,
-                zmin=0.0,
-                zmax=1.0,
-                colorscale=[list(stop) for stop in TRAIN_CLASS_TINTS],
-                showscale=False,
-                name="prediction",
-                hovertemplate=(
-                    "x₁ = %{x:.2f}, x₂ = %{y:.2f}<br>P(orange class) = %{z:.2f}<extra></extra>"
-                ),
-            )
+    names = list(variants if variants is not None else result.runs)
+    titles = []
+    for variant in names:
+        run = result.runs[variant]
+        outcome = (
+            "diverged"
+            if run.diverged_at is not None
+            else f"{fmt(100 * float(run.history['accuracy'].iloc[-1]))}% correct"
         )
-        fig.add_trace(
-            go.Contour(
-                x=result.grid_x.tolist(),
-                y=result.grid_y.tolist(),
-                z=prob,
-                contours={"start": 0.5, "end": 0.5, "size": 0.5, "coloring": "none"},
-                line={"color": BADGE_TEXT, "width": 2},
-                showscale=False,
-                name="50% line",
-                hoverinfo="skip",
-            )
-        )
-    labels = result.y[:, 0]
-    for cls in (0, 1):
-        mask = labels == cls
-        fig.add_trace(
-            go.Scatter(
-                x=[round(v, TRAIN_GRID_DECIMALS) for v in result.X[mask, 0].tolist()],
-                y=[round(v, TRAIN_GRID_DECIMALS) for v in result.X[mask, 1].tolist()],
-                mode="markers",
-                marker={
-                    "color": TRAIN_CLASS_COLORS[cls],
-                    "symbol": TRAIN_CLASS_SYMBOLS[cls],
-                    "size": 5,
-                    "line": {"color": "#FFFFFF", "width": 0.6},
-                },
-                name=f"class {cls}",
-                hovertemplate=f"class {cls}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-            )
-        )
-    if run.diverged_at is None:
-        accuracy = float(run.history["accuracy"].iloc[-1])
-        title = f"{label}: {fmt(100 * accuracy)}% correct"
-    else:
-        title = f"{label}: diverged"
-        fig.add_annotation(
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            text=f"Diverged at step {run.diverged_at}:<br>no trained network to draw",
-            showarrow=False,
-            font={"size": SMALL_FONT_SIZE, "color": BADGE_TEXT},
-            bgcolor=BADGE_FILL,
-            bordercolor=BADGE_BORDER,
-            borderwidth=1,
-            borderpad=4,
-        )
-    _base_layout(fig, title, TRAIN_BOUNDARY_HEIGHT)
-    fig.update_layout(showlegend=False)
+        titles.append(f"{training_variant_label(variant)}<br>{outcome}")
     x_range = [float(result.grid_x[0]), float(result.grid_x[-1])]
     y_range = [float(result.grid_y[0]), float(result.grid_y[-1])]
-    fig.update_xaxes(title_text="x₁", range=x_range, constrain="domain", showgrid=False)
+    # Rows as high as a map to scale is on a desktop's panel; on a phone's narrower
+    # panel the map is smaller and leaves room under it (its title stays on top of it).
+    aspect = (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
+    row_height = round(TRAIN_BOUNDARY_MAP_WIDTH * min(max(aspect, 0.5), 1.0))
+    fig, cols = _train_panels(titles, row_height, TRAIN_BOUNDARY_MARGIN)
+    grid = {"x": result.grid_x, "y": result.grid_y}
+    labels = result.y[:, 0]
+    points = [
+        {axis: result.X[labels == cls, i].astype(TRAIN_MAP_DTYPE) for i, axis in enumerate("xy")}
+        for cls in (0, 1)
+    ]
+    for index, variant in enumerate(names):
+        cell = _panel_cell(index, cols)
+        run = result.runs[variant]
+        label = training_variant_label(variant)
+        if run.grid_prob is not None:
+            prob = run.grid_prob.astype(TRAIN_MAP_DTYPE)
+            fig.add_trace(
+                go.Heatmap(
+                    **grid,
+                    z=prob,
+                    zmin=0.0,
+                    zmax=1.0,
+                    colorscale=[list(stop) for stop in TRAIN_CLASS_TINTS],
+                    showscale=False,
+                    name="prediction",
+                    hovertemplate=(
+                        f"{label}<br>x₁ = %{{x:.2f}}, x₂ = %{{y:.2f}}"
+                        "<br>P(orange class) = %{z:.2f}<extra></extra>"
+                    ),
+                ),
+                **cell,
+            )
+            fig.add_trace(
+                go.Contour(
+                    **grid,
+                    z=prob,
+                    contours={"start": 0.5, "end": 0.5, "size": 0.5, "coloring": "none"},
+                    line={"color": BADGE_TEXT, "width": 2},
+                    showscale=False,
+                    name="50% line",
+                    hoverinfo="skip",
+                ),
+                **cell,
+            )
+        for cls in (0, 1):
+            fig.add_trace(
+                go.Scatter(
+                    **points[cls],
+                    mode="markers",
+                    marker={
+                        "color": TRAIN_CLASS_COLORS[cls],
+                        "symbol": TRAIN_CLASS_SYMBOLS[cls],
+                        "size": 5,
+                        "line": {"color": "#FFFFFF", "width": 0.6},
+                    },
+                    name=f"class {cls}",
+                    hovertemplate=f"class {cls}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+                ),
+                **cell,
+            )
+        if run.diverged_at is not None:
+            note = f"Diverged at step {run.diverged_at}:<br>no trained network to draw"
+            _panel_note(fig, note, cell, badge=True)
+        x_axis = fig.get_subplot(**cell).xaxis.plotly_name  # "xaxis", "xaxis2", ...
+        fig.update_yaxes(scaleanchor="x" + x_axis.removeprefix("xaxis"), **cell)
+    fig.update_xaxes(range=x_range, constrain="domain", showgrid=False)
     fig.update_yaxes(
-        title_text="x₂",
-        range=y_range,
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-        showgrid=False,
+        range=y_range, scaleratio=1, constrain="domain", constraintoward="top", showgrid=False
     )
+    _panel_axis_titles(fig, len(names), cols, "x₁", "x₂")
     return fig

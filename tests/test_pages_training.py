@@ -38,7 +38,7 @@ def open_page(query: dict | None = None) -> AppTest:
 
 
 def specs_by_key(at: AppTest) -> dict[str, dict]:
-    """Chart specs by their widget key (loss_chart, grad_map_<variant>, boundary_<variant>)."""
+    """Chart specs by their widget key (loss_chart, accuracy_chart, grad_maps, boundary_maps)."""
     out = {}
     for chart in at.get("plotly_chart"):
         key = next(k for k in KEYS if k in chart.proto.id)
@@ -46,12 +46,16 @@ def specs_by_key(at: AppTest) -> dict[str, dict]:
     return out
 
 
-KEYS = (
-    "loss_chart",
-    "accuracy_chart",
-    *(f"grad_map_{v}" for v in ex.VARIANTS),
-    *(f"boundary_{v}" for v in ex.VARIANTS),
-)
+KEYS = ("loss_chart", "accuracy_chart", "grad_maps", "boundary_maps")
+CHARTS = len(KEYS)  # the maps are one figure per kind, with a panel per network
+
+
+def panels(spec: dict) -> list[list[dict]]:
+    """A map figure's traces grouped by panel (by their x axis), in the networks' order."""
+    grouped: dict[str, list[dict]] = {}
+    for trace in spec["data"]:
+        grouped.setdefault(trace.get("xaxis", "x"), []).append(trace)
+    return list(grouped.values())
 
 
 def text_of(at: AppTest) -> str:
@@ -127,12 +131,16 @@ def test_defaults_train_all_four_networks_and_draw_every_chart():
     assert loss["data"][1]["y"] == relu["loss"].tolist()
     assert spec["accuracy_chart"]["layout"]["yaxis"]["tickformat"] == ".0%"
     frame = result.grad_norm_frame()
-    for variant in ex.VARIANTS:
-        [heat] = spec[f"grad_map_{variant}"]["data"]
+    maps = spec["grad_maps"]
+    assert [t["name"] for t in maps["data"]] == [plots.VARIANT_LABELS[v] for v in ex.VARIANTS]
+    for [heat] in panels(maps):
         assert heat["type"] == "heatmap" and len(heat["y"]) == 7  # 6 hidden + output
-        assert heat["zmin"] == frame["log10_grad_norm"].min()
-        boundary = spec[f"boundary_{variant}"]["data"]
-        assert [t["type"] for t in boundary] == ["heatmap", "contour", "scatter", "scatter"]
+        assert heat["coloraxis"] == "coloraxis"
+    assert maps["layout"]["coloraxis"]["cmin"] == frame["log10_grad_norm"].min()
+    boundary = panels(spec["boundary_maps"])
+    assert len(boundary) == 4
+    for traces in boundary:
+        assert [t["type"] for t in traces] == ["heatmap", "contour", "scatter", "scatter"]
     assert len(at.get("download_button")) == 2
 
 
@@ -204,14 +212,9 @@ def test_the_link_reproduces_the_view_and_the_share_link_round_trips():
     )
     assert_summary_is_core(at, result)
     spec = specs_by_key(at)
-    assert set(spec) == {
-        "loss_chart",
-        "accuracy_chart",
-        "grad_map_plain_sigmoid",
-        "grad_map_residual",
-        "boundary_plain_sigmoid",
-        "boundary_residual",
-    }
+    assert set(spec) == set(KEYS)
+    assert [t["name"] for t in spec["grad_maps"]["data"]] == ["plain sigmoid", "residual"]
+    assert len(panels(spec["boundary_maps"])) == 2
     assert spec["loss_chart"]["layout"]["yaxis"]["title"]["text"].startswith("Squared error")
 
     assert parse_qs(urlsplit(share_link(at)).query) == {
@@ -226,20 +229,21 @@ def test_the_link_reproduces_the_view_and_the_share_link_round_trips():
 def test_changing_controls_changes_the_results():
     at = open_page(SMALL)
     before = summary(at)
-    layers_before = len(specs_by_key(at)["grad_map_plain_relu"]["data"][0]["y"])
+    layers_before = len(specs_by_key(at)["grad_maps"]["data"][1]["y"])  # plain ReLU's
     at.number_input(key="depth").set_value(5).run()
     assert not at.exception and not at.warning
-    assert len(specs_by_key(at)["grad_map_plain_relu"]["data"][0]["y"]) == layers_before + 2
+    assert len(specs_by_key(at)["grad_maps"]["data"][1]["y"]) == layers_before + 2
     assert not summary(at)["final_loss"].equals(before["final_loss"])
     assert ("depth", "5") in link_query(at)
 
-    points = specs_by_key(at)["boundary_plain_relu"]["data"][2]["x"]
+    points = panels(specs_by_key(at)["boundary_maps"])[1][2]["x"]  # plain ReLU's class 0
     at.selectbox(key="ds").set_value("circles").run()
-    assert specs_by_key(at)["boundary_plain_relu"]["data"][2]["x"] != points
+    assert panels(specs_by_key(at)["boundary_maps"])[1][2]["x"] != points
     assert_summary_is_core(at, core_run(ds="circles", depth=5, width=6, steps=30, n=60, batch=12))
 
     at.pills(key="variants").set_value(["batchnorm"]).run()
     assert list(summary(at)["network"]) == ["batch norm"]
+    assert [len(panels(specs_by_key(at)[k])) for k in ("grad_maps", "boundary_maps")] == [1, 1]
     assert ("variants", "batchnorm") in link_query(at)
 
 
@@ -272,7 +276,7 @@ def test_too_big_a_run_shows_cores_limit_and_the_page_keeps_working():
     assert "too big" in at.error[0].value  # still too big: nothing half-drawn meanwhile
     at.number_input(key="width").set_value(4).run()
     at.number_input(key="depth").set_value(2).run()
-    assert not at.error and len(at.get("plotly_chart")) == 10
+    assert not at.error and len(at.get("plotly_chart")) == CHARTS
 
 
 def test_a_batch_larger_than_the_data_is_refused_by_core_with_the_allowed_range():
@@ -300,10 +304,12 @@ def test_divergence_is_a_note_per_network_never_a_crash():
     assert pd.isna(table.loc["plain sigmoid", "diverged_at"])
     spec = specs_by_key(at)
     assert f"diverged at step {step}" in spec["loss_chart"]["data"][1]["name"]
-    boundary = spec["boundary_plain_relu"]
-    assert [t["type"] for t in boundary["data"]] == ["scatter", "scatter"]
-    assert any("Diverged" in a["text"] for a in boundary["layout"]["annotations"])
-    assert spec["grad_map_plain_relu"]["layout"]["shapes"][0]["x0"] == step
+    sigmoid, relu = panels(spec["boundary_maps"])
+    assert [t["type"] for t in relu] == ["scatter", "scatter"] and len(sigmoid) == 4
+    notes = [a for a in spec["boundary_maps"]["layout"]["annotations"] if "Diverged" in a["text"]]
+    assert [a["xref"] for a in notes] == [f"{relu[0]['xaxis']} domain"]  # on ReLU's panel
+    [line] = spec["grad_maps"]["layout"]["shapes"]
+    assert line["x0"] == step and line["xref"] == spec["grad_maps"]["data"][1]["xaxis"]
 
 
 @pytest.mark.parametrize(
@@ -328,7 +334,7 @@ def test_out_of_range_link_values_fall_back_with_a_message(key, value, fallback,
     assert at.number_input(key=key).value == fallback
     assert rule in warnings(at)
     assert key not in dict(link_query(at))  # the fallback is the default: not in the link
-    assert summary(at) is not None and len(at.get("plotly_chart")) == 10
+    assert summary(at) is not None and len(at.get("plotly_chart")) == CHARTS
 
 
 def test_typed_values_outside_the_range_are_put_back():
@@ -340,7 +346,7 @@ def test_typed_values_outside_the_range_are_put_back():
     at.number_input(key="lr").set_value(-2.0).run()
     assert at.number_input(key="lr").value == 0.5
     assert "above 0 and at most 100" in warnings(at)
-    assert len(at.get("plotly_chart")) == 10  # still showing a trained view
+    assert len(at.get("plotly_chart")) == CHARTS  # still showing a trained view
 
 
 NONSENSE = (

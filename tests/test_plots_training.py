@@ -108,15 +108,82 @@ def test_nothing_recorded_is_said_on_the_figure_not_left_blank():
         assert any("diverged at its first step" in a.text for a in fig.layout.annotations)
 
 
-# --- gradient-norm heatmaps -------------------------------------------------------------
+# --- the maps: one figure per kind, a panel per network ----------------------------------
+def _panels(fig) -> dict[str, list]:
+    """The figure's traces by panel, keyed by their x axis ("x", "x2", ...), in order."""
+    panels: dict[str, list] = {}
+    for trace in fig.data:
+        panels.setdefault(trace.xaxis or "x", []).append(trace)
+    return panels
+
+
+def _axis(fig, ref: str):
+    """The layout axis that a trace's or an annotation's reference names ("y3 domain")."""
+    name = ref.split()[0]
+    return fig.layout[("xaxis" if name[0] == "x" else "yaxis") + name[1:]]
+
+
+def _titles(fig) -> dict[str, str]:
+    """Panel titles (left-aligned on top of the panel's plot area), by x axis."""
+    return {
+        a.xref.split()[0]: a.text
+        for a in fig.layout.annotations
+        if a.xref.endswith(" domain") and (a.x, a.y, a.yanchor) == (0, 1, "bottom")
+    }
+
+
+def _notes(fig) -> dict[str, str]:
+    """Notes in the middle of a panel, by x axis."""
+    return {
+        a.xref.split()[0]: a.text
+        for a in fig.layout.annotations
+        if a.xref.endswith(" domain") and (a.x, a.y) == (0.5, 0.5)
+    }
+
+
+@pytest.mark.parametrize(("count", "columns"), [(1, 1), (2, 2), (3, 2), (4, 2)])
+def test_one_panel_per_network_two_a_row_and_no_empty_axes(result, count, columns):
+    names = list(ex.VARIANTS)[:count]
+    figures = (
+        plots.gradient_heatmap_figure(result.grad_norm_frame(), {}, names),
+        plots.decision_boundary_figure(result, names),
+    )
+    for fig in figures:
+        panels = _panels(fig)
+        assert len(panels) == count
+        x_domains = [tuple(_axis(fig, ref).domain) for ref in panels]
+        y_domains = [tuple(_axis(fig, "y" + ref[1:]).domain) for ref in panels]
+        assert len(set(x_domains)) == columns and len(set(y_domains)) == -(-count // columns)
+        assert x_domains[0][0] == 0 and x_domains[-1 if count < 3 else 1][1] == 1  # full width
+        assert y_domains[0][1] == 1 and y_domains[-1][0] == 0  # first row on top
+        # a third network leaves the fourth cell empty: no axes are drawn there
+        assert sum(1 for key in fig.layout if key.startswith("xaxis")) == count
+        assert [t.split("<br>")[0] for t in _titles(fig).values()] == [
+            plots.VARIANT_LABELS[v] for v in names
+        ]
+        assert list(_titles(fig)) == list(panels)
+        # axis titles once: x under the lowest panel of a column, y left of the first column
+        below = {ref for i, ref in enumerate(panels) if i + columns >= count}
+        left = {ref for i, ref in enumerate(panels) if i % columns == 0}
+        for ref in panels:
+            assert bool(_axis(fig, ref).title.text) == (ref in below)
+            assert bool(_axis(fig, "y" + ref[1:]).title.text) == (ref in left)
+    if count > 2:  # a second row makes the figure taller, not the panels flatter
+        assert (
+            figures[0].layout.height
+            > plots.gradient_heatmap_figure(result.grad_norm_frame(), {}, names[:2]).layout.height
+        )
+
+
 def test_one_heatmap_per_network_with_layers_up_and_steps_across(result):
     frame = result.grad_norm_frame()
-    maps = plots.gradient_heatmap_figures(frame)
-    assert list(maps) == list(ex.VARIANTS)
+    fig = plots.gradient_heatmap_figure(frame)
+    panels = _panels(fig)
+    assert [t.name for t in fig.data] == [plots.VARIANT_LABELS[v] for v in ex.VARIANTS]
     n_layers = 4  # 3 hidden layers and the output
     steps = result.runs["plain_sigmoid"].history["step"].tolist()
-    for variant, fig in maps.items():
-        [heat] = fig.data
+    for variant, (ref, traces) in zip(ex.VARIANTS, panels.items(), strict=True):
+        [heat] = traces
         assert heat.type == "heatmap"
         assert list(heat.y) == [1, 2, 3, 4] and list(heat.x) == steps
         assert np.shape(heat.z) == (n_layers, len(steps))
@@ -125,36 +192,44 @@ def test_one_heatmap_per_network_with_layers_up_and_steps_across(result):
         assert heat.z[0][0] == rows.loc[(1, 0), "log10_grad_norm"]
         assert heat.z[3][-1] == rows.loc[(4, steps[-1]), "log10_grad_norm"]
         assert heat.customdata[0][0] == pytest.approx(10 ** heat.z[0][0])
-        assert fig.layout.title.text == plots.VARIANT_LABELS[variant]
-        assert fig.layout.yaxis.title.text == "Layer (1 = input side, 4 = output)"
-        assert fig.layout.xaxis.title.text == "Training step"
-        assert heat.colorscale == plots.go.Heatmap(colorscale="Viridis").colorscale
+        assert plots.VARIANT_LABELS[variant] in heat.hovertemplate  # which map is this?
+        assert _titles(fig)[ref] == plots.VARIANT_LABELS[variant]
+        assert list(_axis(fig, "y" + ref[1:]).range) == [0.5, 4.5]
+    assert fig.layout.yaxis.title.text == "Layer (1 = input side, 4 = output)"
+    assert fig.layout.xaxis3.title.text == "Training step"
+    assert fig.layout.coloraxis.colorscale == plots.go.Heatmap(colorscale="Viridis").colorscale
 
 
-def test_heatmaps_share_one_color_range_and_one_step_axis(result):
+def test_heatmaps_share_one_color_bar_one_color_range_and_one_step_axis(result):
     frame = result.grad_norm_frame()
-    maps = plots.gradient_heatmap_figures(frame)
-    lows = {fig.data[0].zmin for fig in maps.values()}
-    highs = {fig.data[0].zmax for fig in maps.values()}
-    assert lows == {frame["log10_grad_norm"].min()}
-    assert highs == {frame["log10_grad_norm"].max()}
-    assert {tuple(fig.layout.xaxis.range) for fig in maps.values()} == {(0, SMALL["steps"])}
+    fig = plots.gradient_heatmap_figure(frame)
+    assert {t.coloraxis for t in fig.data} == {"coloraxis"}  # one scale, so one color bar
+    colors = fig.layout.coloraxis
+    assert (colors.cmin, colors.cmax) == (
+        frame["log10_grad_norm"].min(),
+        frame["log10_grad_norm"].max(),
+    )
+    assert colors.colorbar.orientation == "h" and "‖∂L/∂W‖" in colors.colorbar.title.text
+    ranges = {tuple(_axis(fig, t.xaxis).range) for t in fig.data}
+    assert ranges == {(0, SMALL["steps"])}
 
 
 def test_a_diverged_map_is_marked_and_keeps_the_full_step_axis(wild):
     diverged = _diverged(wild)
-    maps = plots.gradient_heatmap_figures(wild.grad_norm_frame(), diverged)
-    relu, sigmoid = maps["plain_relu"], maps["plain_sigmoid"]
-    [line] = relu.layout.shapes
-    assert line.x0 == line.x1 == diverged["plain_relu"]
-    assert relu.layout.title.text.startswith(f"plain ReLU: diverged at step {line.x0}")
-    assert tuple(relu.layout.xaxis.range) == (0, 200)
-    assert not sigmoid.layout.shapes and sigmoid.layout.title.text == "plain sigmoid"
+    step = diverged["plain_relu"]
+    fig = plots.gradient_heatmap_figure(wild.grad_norm_frame(), diverged)
+    relu, sigmoid = fig.data
+    assert (relu.name, sigmoid.name) == ("plain ReLU", "plain sigmoid")
+    [line] = fig.layout.shapes
+    assert line.x0 == line.x1 == step and line.xref == relu.xaxis
+    titles = _titles(fig)
+    assert titles[relu.xaxis] == f"plain ReLU<br>diverged at step {step}<br>(colors capped)"
+    assert titles[sigmoid.xaxis] == "plain sigmoid"
+    assert tuple(_axis(fig, relu.xaxis).range) == (0, 200)
     # The color range is the calm network's: the diverged one's huge norms are capped.
     calm = wild.runs["plain_sigmoid"].grad_norms["log10_grad_norm"]
-    assert (relu.data[0].zmin, relu.data[0].zmax) == (calm.min(), calm.max())
-    assert np.nanmax(np.array(relu.data[0].z, dtype=float)) > calm.max()
-    assert relu.layout.title.text.endswith("(colors capped)")
+    assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (calm.min(), calm.max())
+    assert np.nanmax(np.array(relu.z, dtype=float)) > calm.max()
 
 
 def test_a_network_with_no_records_gets_a_note_and_zero_gradients_leave_gaps():
@@ -167,19 +242,23 @@ def test_a_network_with_no_records_gets_a_note_and_zero_gradients_leave_gaps():
             "log10_grad_norm": [math.nan, -1.0, math.nan, -1.0],
         }
     )
-    maps = plots.gradient_heatmap_figures(frame, {"plain_relu": 0}, ["plain_sigmoid", "plain_relu"])
-    heat = maps["plain_sigmoid"].data[0]
+    fig = plots.gradient_heatmap_figure(frame, {"plain_relu": 0}, ["plain_sigmoid", "plain_relu"])
+    heat, empty = fig.data
     assert math.isnan(heat.z[0][0]) and heat.z[1][0] == -1.0
-    assert heat.zmin < -1.0 < heat.zmax  # one value everywhere still gets a color range
-    notes = [a.text for a in maps["plain_relu"].layout.annotations]
-    assert notes == ["No gradient recorded:<br>diverged at step 0"]
+    assert fig.layout.coloraxis.cmin < -1.0 < fig.layout.coloraxis.cmax  # one value: some room
+    assert np.size(empty.z) == 0 and not fig.layout.shapes  # nothing to mark on an empty map
+    assert _notes(fig) == {empty.xaxis: "No gradient recorded:<br>diverged at step 0"}
+    assert _titles(fig)[empty.xaxis] == "plain ReLU<br>diverged at step 0"
 
 
 # --- decision boundaries ------------------------------------------------------------------
 def test_boundary_draws_the_prediction_the_50_percent_line_and_both_classes(result):
-    for variant, run in result.runs.items():
-        fig = plots.decision_boundary_figure(result, variant)
-        heat, line, class0, class1 = fig.data
+    fig = plots.decision_boundary_figure(result)
+    panels = _panels(fig)
+    assert len(panels) == len(result.runs)
+    labels = result.y[:, 0]
+    for (variant, run), (ref, traces) in zip(result.runs.items(), panels.items(), strict=True):
+        heat, line, class0, class1 = traces
         assert (heat.type, line.type, class0.type, class1.type) == (
             "heatmap",
             "contour",
@@ -187,25 +266,26 @@ def test_boundary_draws_the_prediction_the_50_percent_line_and_both_classes(resu
             "scatter",
         )
         np.testing.assert_allclose(np.array(heat.z), run.grid_prob, rtol=0, atol=5e-5)
-        assert line.z == heat.z
+        assert np.array_equal(line.z, heat.z) and heat.z.dtype == plots.TRAIN_MAP_DTYPE
         assert list(heat.x) == result.grid_x.tolist() and (heat.zmin, heat.zmax) == (0, 1)
         assert line.contours.start == line.contours.end == 0.5
-        labels = result.y[:, 0]
         assert len(class0.x) == int((labels == 0).sum()) and len(class1.x) == int(labels.sum())
         np.testing.assert_allclose(class1.y, result.X[labels == 1, 1], rtol=0, atol=5e-5)
         assert class0.marker.symbol != class1.marker.symbol  # not by color alone
         accuracy = run.history["accuracy"].iloc[-1]
-        assert fig.layout.title.text == f"{plots.VARIANT_LABELS[variant]}: " + (
-            f"{plots.fmt(100 * accuracy)}% correct"
+        assert _titles(fig)[ref] == (
+            f"{plots.VARIANT_LABELS[variant]}<br>{plots.fmt(100 * accuracy)}% correct"
         )
-        assert fig.layout.yaxis.scaleanchor == "x"  # circles look round
+        y_axis = _axis(fig, "y" + ref[1:])
+        assert y_axis.scaleanchor == ref and y_axis.scaleratio == 1  # circles look round
+        assert list(y_axis.range) == [result.grid_y[0], result.grid_y[-1]]
+    assert fig.layout.showlegend is False  # the text above the maps names the classes
 
 
 def test_a_diverged_network_shows_its_points_and_says_why_there_is_no_boundary(wild):
-    fig = plots.decision_boundary_figure(wild, "plain_relu")
-    assert [t.type for t in fig.data] == ["scatter", "scatter"]
+    fig = plots.decision_boundary_figure(wild, ["plain_sigmoid", "plain_relu"])
+    calm, relu = _panels(fig).values()
+    assert [t.type for t in relu] == ["scatter", "scatter"] and len(calm) == 4
     step = wild.runs["plain_relu"].diverged_at
-    assert fig.layout.title.text == "plain ReLU: diverged"
-    assert any(f"Diverged at step {step}" in a.text for a in fig.layout.annotations)
-    calm = plots.decision_boundary_figure(wild, "plain_sigmoid")
-    assert len(calm.data) == 4
+    assert _titles(fig)[relu[0].xaxis] == "plain ReLU<br>diverged"
+    assert _notes(fig) == {relu[0].xaxis: f"Diverged at step {step}:<br>no trained network to draw"}

@@ -197,10 +197,11 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
         "All maps share one color scale."
     )
     names = list(result.runs)
-    maps = plots.gradient_heatmap_figures(result.grad_norm_frame(), diverged, names)
-    for start in range(0, len(names), 2):
-        for col, name in zip(st.columns(2), names[start : start + 2], strict=False):
-            col.plotly_chart(maps[name], width="stretch", key=f"grad_map_{name}")
+    st.plotly_chart(
+        plots.gradient_heatmap_figure(result.grad_norm_frame(), diverged, names),
+        width="stretch",
+        key="grad_maps",
+    )
     st.caption(
         "Empty cells: the gradient there was exactly zero or not a finite number. The "
         "color scale spans the networks that did not diverge; a diverged network's larger "
@@ -214,13 +215,9 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
         "pale where it is unsure. The black line is where it is exactly 50/50: its "
         "decision boundary."
     )
-    for start in range(0, len(names), 2):
-        for col, name in zip(st.columns(2), names[start : start + 2], strict=False):
-            col.plotly_chart(
-                plots.decision_boundary_figure(result, name),
-                width="stretch",
-                key=f"boundary_{name}",
-            )
+    st.plotly_chart(
+        plots.decision_boundary_figure(result, names), width="stretch", key="boundary_maps"
+    )
 
     tag = f"{settings['ds']}_depth{settings['depth']}_width{settings['width']}"
     with st.container(horizontal=True, gap="small"):
