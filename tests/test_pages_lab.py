@@ -25,6 +25,7 @@ from core import experiments as ex
 from core import lab, myths
 from dashboard import lab_presets, plots
 from dashboard.plots import fmt, fmt_factor, fmt_power
+from tests.share import ui_share_link
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TIMEOUT = 60
@@ -73,7 +74,7 @@ def texts(at: AppTest) -> str:
 
 
 def share_query(at: AppTest) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(at.sidebar.code[0].value).query))
+    return dict(parse_qsl(urlsplit(ui_share_link(at)).query))
 
 
 def metrics(at: AppTest) -> dict[str, tuple[str, str]]:

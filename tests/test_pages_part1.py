@@ -20,6 +20,7 @@ from core import NetworkSpec
 from core.experiments import update_size_table
 from core.worked_example import WEIGHT_NAMES, chain_rule, train, worked_example
 from dashboard.plots import fmt, latex_number
+from tests.share import ui_share_link
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TIMEOUT = 30
@@ -60,7 +61,7 @@ def warnings(at: AppTest) -> str:
 
 
 def share_link(at: AppTest) -> str:
-    return at.sidebar.code[0].value
+    return ui_share_link(at)
 
 
 def charts(at: AppTest) -> list[dict]:

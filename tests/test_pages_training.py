@@ -20,6 +20,7 @@ import core.experiments
 from core import experiments as ex
 from dashboard import gate, plots
 from dashboard.plots import fmt
+from tests.share import ui_share_link
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PAGE = "app_pages/training_lab.py"
@@ -67,7 +68,7 @@ def warnings(at: AppTest) -> str:
 
 
 def share_link(at: AppTest) -> str:
-    return at.sidebar.code[0].value
+    return ui_share_link(at)
 
 
 def link_query(at: AppTest) -> list[tuple[str, str]]:
