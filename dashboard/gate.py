@@ -156,7 +156,7 @@ def _start() -> None:
         started.extend(workers.Worker() for _ in range(WORKERS))
         for worker in started:
             worker.wait_ready()
-    except (OSError, WorkerLost):
+    except Exception:  # no processes here (a sandbox), no python executable, a crash...
         _LOG.warning("No worker processes: computing in the server process", exc_info=True)
         for worker in started:
             worker.stop()
@@ -164,7 +164,8 @@ def _start() -> None:
     else:
         with _pool_lock:
             _idle.extend(started)
-    _started.set()
+    finally:
+        _started.set()  # never leave a computation waiting for workers that will not come
 
 
 def start_workers() -> None:

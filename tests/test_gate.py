@@ -309,3 +309,19 @@ def test_a_lost_worker_is_explained_on_the_page(monkeypatch):
     at.run()
     assert not at.exception
     assert any("stopped before it answered" in e.value for e in at.error)
+
+
+def test_workers_that_cannot_start_leave_the_app_computing_in_process(monkeypatch):
+    def broken() -> None:
+        raise RuntimeError("an unexpected failure, not only OSError")
+
+    for name, value in (("_started", threading.Event()), ("_starting", False), ("_idle", [])):
+        monkeypatch.setattr(gate, name, value)
+    monkeypatch.setattr(gate, "_no_workers", False)
+    monkeypatch.setattr(gate.workers, "Worker", broken)
+    answers: list[int] = []
+    caller = threading.Thread(target=lambda: answers.append(gate.compute(threading.get_ident)))
+    caller.start()
+    caller.join(30)  # it must not wait for workers that will never come
+    assert answers == [caller.ident]  # computed in the caller's own thread
+    assert gate._no_workers and gate.running() == 0
