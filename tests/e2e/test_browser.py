@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -395,3 +397,34 @@ def test_hostile_urls_inject_nothing(
             assert exceptions_on(page) == [], exception_report(page, server_log)
             assert page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').count()
         assert errors == []
+
+
+def test_page_timeline_script_runs_as_documented(warm_app: str) -> None:
+    """bench/page_timeline.py against the running app: one row per page asked for, its
+    milestones in the order they happen, and a draw count for each of the page's charts."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(appdriver.ROOT / "bench" / "page_timeline.py"),
+            "--url",
+            warm_app,
+            "--pages",
+            "training-lab,myths",
+            "--repeat",
+            "1",
+        ],
+        cwd=appdriver.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line[:1].isalpha()}
+    for path, charts in (("training-lab", 4), ("myths", 0)):
+        fields = rows[path].split(None, 6)
+        seconds = [float(v) for v in fields[1:6]]  # connected ... settled
+        assert 0 < seconds[0] <= seconds[1] <= seconds[3] <= seconds[4], rows[path]
+        draws = fields[6].strip()  # "loss_chart 2, accuracy_chart 2, ..." or "no charts"
+        counts = [int(part.rsplit(" ", 1)[1]) for part in draws.split(", ")] if charts else []
+        assert len(counts) == charts and all(n >= 1 for n in counts), rows[path]
+        assert charts or draws == "no charts", rows[path]
