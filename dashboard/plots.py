@@ -64,7 +64,12 @@ DIMMED_OPACITY = 0.35
 FONT_SIZE = 13
 SMALL_FONT_SIZE = 12
 EDGE_FONT_SIZE = 11
-MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+# The right margin holds plotly's vertical toolbar: on a touch screen plotly shows it all
+# the time, and over the plot it would cover the last bars and the ends of the lines.
+TOOLBAR_WIDTH = 36
+MARGIN = {"l": 10, "r": TOOLBAR_WIDTH, "t": 40, "b": 10}
+# For the figures the app shows without a toolbar (the diagram, the timeline).
+NO_TOOLBAR_MARGIN = {**MARGIN, "r": 10}
 LEGEND_MARGIN_BOTTOM = 90  # room for the axis title and a two-row legend under it
 DIAGRAM_HEIGHT = 380
 CHART_HEIGHT = 380
@@ -146,11 +151,13 @@ def latex_factor(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
 
 
 # --- shared layout --------------------------------------------------------------------
-def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def _base_layout(fig: go.Figure, title: str, height: int, toolbar: bool = True) -> go.Figure:
+    """Title, height, fonts and margins every figure shares. toolbar=False: the page shows
+    the figure without plotly's toolbar (config displayModeBar False), so no room for it."""
     fig.update_layout(
         title={"text": title, "font": {"size": FONT_SIZE + 2}},
         height=height,
-        margin=MARGIN,
+        margin=MARGIN if toolbar else NO_TOOLBAR_MARGIN,
         font={"size": FONT_SIZE},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
         hoverlabel={"font": {"size": SMALL_FONT_SIZE}},
@@ -215,7 +222,7 @@ def timeline_figure(events: pd.DataFrame) -> go.Figure:
             y1=level[i],
             line={"color": EDGE_COLOR, "width": 1, "dash": "dot"},
         )
-    _base_layout(fig, "When the fixes arrived", TIMELINE_HEIGHT)
+    _base_layout(fig, "When the fixes arrived", TIMELINE_HEIGHT, toolbar=False)
     fig.update_xaxes(
         title_text="Year",
         dtick=1,
@@ -358,7 +365,7 @@ def network_figure(
         if view == FORWARD
         else "Backward pass: blame δ and updates Δ"
     )
-    _base_layout(fig, title, DIAGRAM_HEIGHT)
+    _base_layout(fig, title, DIAGRAM_HEIGHT, toolbar=False)
     fig.update_xaxes(visible=False, range=[-0.3, 2.85], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.75, 1.75], fixedrange=True)
     fig.update_layout(title={"font": {"size": SMALL_FONT_SIZE + 1}})

@@ -19,7 +19,8 @@ from streamlit.testing.v1.element_tree import Markdown
 from core import NetworkSpec
 from core.experiments import update_size_table
 from core.worked_example import WEIGHT_NAMES, chain_rule, train, worked_example
-from dashboard.plots import fmt, latex_number
+from dashboard.navigation import PAGES, PageInfo
+from dashboard.plots import TOOLBAR_WIDTH, fmt, latex_number
 from tests.share import ui_share_link
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -415,3 +416,17 @@ def test_a_value_accepted_on_one_page_is_not_the_fallback_where_it_is_not_allowe
     # AppTest keeps the query across switch_page (a browser's sidebar link drops it), so
     # the page may say that the link's 361 is not allowed; never that someone typed it.
     assert depth.value == 10 and not [w.value for w in at.warning if "typed" in w.value]
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda p: p.url_path)
+def test_every_chart_with_a_toolbar_leaves_room_for_it(info: PageInfo) -> None:
+    """On a touch screen plotly shows its vertical toolbar all the time, at the figure's
+    right edge: a chart that shows the toolbar keeps that strip as its right margin, so
+    the toolbar never covers the last bars or the ends of the lines."""
+    at = open_page(info.file)
+    assert not at.exception
+    for chart in at.get("plotly_chart"):
+        config = json.loads(chart.proto.config or "{}")
+        margin = json.loads(chart.proto.spec)["layout"].get("margin", {})
+        if config.get("displayModeBar", True) is not False:
+            assert margin.get("r", 80) >= TOOLBAR_WIDTH, (info.url_path, chart.proto.id)
