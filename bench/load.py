@@ -441,21 +441,15 @@ async def run(args) -> int:
     if chromium is None:
         print("chromium not found: apt-get install chromium", file=sys.stderr)
         return 2
-    proc = None
-    if args.url:
-        host = urlsplit(args.url).hostname
-        if host not in {"127.0.0.1", "localhost", "::1"}:
-            print(f"refusing {args.url}: this load script only targets loopback", file=sys.stderr)
-            return 2
-        base_url = args.url.rstrip("/")
-    else:
-        port = appdriver.free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        proc = appdriver.start_app(port, ROOT / "test-output" / "load-server.log")
-    started = time.monotonic()
     try:
-        if proc is not None:
-            appdriver.wait_healthy(base_url, proc)
+        if args.url:
+            appdriver.loopback_base(args.url)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    log = ROOT / "test-output" / "load-server.log"
+    with appdriver.bench_app(args.url, log) as (base_url, proc):
         with MemoryWatch(proc.pid if proc else None) as memory:
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(
@@ -496,9 +490,6 @@ async def run(args) -> int:
             memory.sample()
         report(args, results, memory, warm_rss, time.monotonic() - started)
         return 1 if results.errors else 0
-    finally:
-        if proc is not None:
-            appdriver.stop_app(proc)
 
 
 def main() -> int:

@@ -31,7 +31,6 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -155,44 +154,35 @@ def main() -> int:
         print("chromium not found: apt-get install chromium", file=sys.stderr)
         return 2
     paths = args.pages.split(",") if args.pages else [info.url_path for info in PAGES]
-    proc = None
-    if args.url:
-        if urlsplit(args.url).hostname not in {"127.0.0.1", "localhost", "::1"}:
-            print(f"refusing {args.url}: loopback only", file=sys.stderr)
-            return 2
-        base_url = args.url.rstrip("/")
-    else:
-        port = appdriver.free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        proc = appdriver.start_app(port, ROOT / "test-output" / "timeline-server.log")
     try:
-        if proc is not None:
-            appdriver.wait_healthy(base_url, proc)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=chromium, args=appdriver.CHROMIUM_ARGS, headless=True
-            )
-            viewport = appdriver.PHONE if args.phone else appdriver.DESKTOP
-            context = browser.new_context(viewport=viewport)
-            context.add_init_script(RECORDER_JS)
-            print(f"seconds from navigation start, median of {args.repeat} warm-browser loads")
-            print(f"{'page':16s}" + "".join(f"{c:>13s}" for c in COLUMNS) + "   draws per chart")
-            for path in paths:
-                url = f"{base_url}/{path}"
-                warm = context.new_page()  # fills the cache and the server's st.cache_data
-                warm.goto(url)
-                warm.wait_for_function(appdriver.CHARTS_DRAWN_JS, polling=50, timeout=TIMEOUT_MS)
-                warm.close()
-                report_page(path, [load_once(context, url) for _ in range(args.repeat)])
-                if args.profile:
-                    by_file = profile_once(context, url)
-                    total = sum(by_file.values())
-                    top = ", ".join(f"{n} {s:.2f}" for n, s in by_file.most_common(6))
-                    print(f"{'':16s}JS CPU profile: {total:.2f} s in all; {top}")
-            browser.close()
-    finally:
-        if proc is not None:
-            appdriver.stop_app(proc)
+        if args.url:
+            appdriver.loopback_base(args.url)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    log = ROOT / "test-output" / "timeline-server.log"
+    with appdriver.bench_app(args.url, log) as (base_url, _), sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium, args=appdriver.CHROMIUM_ARGS, headless=True
+        )
+        viewport = appdriver.PHONE if args.phone else appdriver.DESKTOP
+        context = browser.new_context(viewport=viewport)
+        context.add_init_script(RECORDER_JS)
+        print(f"seconds from navigation start, median of {args.repeat} warm-browser loads")
+        print(f"{'page':16s}" + "".join(f"{c:>13s}" for c in COLUMNS) + "   draws per chart")
+        for path in paths:
+            url = f"{base_url}/{path}"
+            warm = context.new_page()  # fills the cache and the server's st.cache_data
+            warm.goto(url)
+            warm.wait_for_function(appdriver.CHARTS_DRAWN_JS, polling=50, timeout=TIMEOUT_MS)
+            warm.close()
+            report_page(path, [load_once(context, url) for _ in range(args.repeat)])
+            if args.profile:
+                by_file = profile_once(context, url)
+                total = sum(by_file.values())
+                top = ", ".join(f"{n} {s:.2f}" for n, s in by_file.most_common(6))
+                print(f"{'':16s}JS CPU profile: {total:.2f} s in all; {top}")
+        browser.close()
     return 0
 
 

@@ -27,8 +27,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # for bench/load.py
@@ -112,6 +114,32 @@ def wait_healthy(base_url: str, proc: subprocess.Popen, timeout: float = 300.0) 
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{base_url}/_stcore/health did not answer within {timeout:.0f} s")
+
+
+def loopback_base(url: str) -> str:
+    """url without its trailing slash if it points at this machine; ValueError if not (the
+    bench scripts put load only on a local server)."""
+    if urlsplit(url).hostname not in {"127.0.0.1", "localhost", "::1"}:
+        raise ValueError(f"refusing {url}: the bench scripts only target loopback")
+    return url.rstrip("/")
+
+
+@contextmanager
+def bench_app(url: str | None, log_path: Path) -> Iterator[tuple[str, subprocess.Popen | None]]:
+    """The app a bench script measures, as (base url, process or None): the server at url
+    if given (loopback only), else one started as the README does on a free port, healthy
+    before it is handed out and stopped afterwards."""
+    if url:
+        yield loopback_base(url), None
+        return
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    proc = start_app(port, log_path)
+    try:
+        wait_healthy(base_url, proc)
+        yield base_url, proc
+    finally:
+        stop_app(proc)
 
 
 def stop_app(proc: subprocess.Popen) -> None:
