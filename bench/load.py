@@ -441,11 +441,8 @@ async def run(args) -> int:
     if chromium is None:
         print("chromium not found: apt-get install chromium", file=sys.stderr)
         return 2
-    try:
-        if args.url:
-            appdriver.loopback_base(args.url)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
+    if why := appdriver.refused_url(args.url):
+        print(why, file=sys.stderr)
         return 2
     started = time.monotonic()
     log = ROOT / "test-output" / "load-server.log"

@@ -154,11 +154,8 @@ def main() -> int:
         print("chromium not found: apt-get install chromium", file=sys.stderr)
         return 2
     paths = args.pages.split(",") if args.pages else [info.url_path for info in PAGES]
-    try:
-        if args.url:
-            appdriver.loopback_base(args.url)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
+    if why := appdriver.refused_url(args.url):
+        print(why, file=sys.stderr)
         return 2
     log = ROOT / "test-output" / "timeline-server.log"
     with appdriver.bench_app(args.url, log) as (base_url, _), sync_playwright() as pw:

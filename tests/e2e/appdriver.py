@@ -116,12 +116,11 @@ def wait_healthy(base_url: str, proc: subprocess.Popen, timeout: float = 300.0) 
     raise TimeoutError(f"{base_url}/_stcore/health did not answer within {timeout:.0f} s")
 
 
-def loopback_base(url: str) -> str:
-    """url without its trailing slash if it points at this machine; ValueError if not (the
-    bench scripts put load only on a local server)."""
-    if urlsplit(url).hostname not in {"127.0.0.1", "localhost", "::1"}:
-        raise ValueError(f"refusing {url}: the bench scripts only target loopback")
-    return url.rstrip("/")
+def refused_url(url: str | None) -> str | None:
+    """Why a bench script refuses --url (it puts load only on this machine), or None."""
+    if url and urlsplit(url).hostname not in {"127.0.0.1", "localhost", "::1"}:
+        return f"refusing {url}: the bench scripts only target loopback"
+    return None
 
 
 @contextmanager
@@ -130,7 +129,9 @@ def bench_app(url: str | None, log_path: Path) -> Iterator[tuple[str, subprocess
     if given (loopback only), else one started as the README does on a free port, healthy
     before it is handed out and stopped afterwards."""
     if url:
-        yield loopback_base(url), None
+        if why := refused_url(url):
+            raise ValueError(why)
+        yield url.rstrip("/"), None
         return
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
