@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Markdown
@@ -162,7 +163,7 @@ def test_changing_a_weight_changes_y_hat_exactly_as_core_computes():
     assert expected.y_hat != COURSE.y_hat
     assert r"\hat y &= \sigma(b)" in latex(at)
     assert f"&= {latex_number(expected.y_hat)}" in latex(at)
-    unrounded = at.dataframe[-1].value.set_index("quantity")["value"]
+    unrounded = at.table[-1].value.set_index("quantity")["value"]
     assert unrounded["y_hat"] == expected.y_hat
     assert unrounded["w11"] == 1.25
 
@@ -206,7 +207,7 @@ def test_query_parameters_reproduce_the_view_and_the_share_link_round_trips():
     assert f"&= {latex_number(step.dv2)}" in latex(at)
     metric = {m.label: m.value for m in at.metric}
     assert metric["Chain rule (product)"] == fmt(chain_rule(step, "v2").product, 6)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert len(table) == 8 and table["E"].iloc[-1] == train(7, *_args(values)).final.E
 
     link = share_link(at)
@@ -331,7 +332,7 @@ def test_quiz_spots_a_missing_learning_rate():
 
 def test_training_applies_updates_exactly_as_core():
     at = open_page("worked_example.py", {"n": "5"})
-    table = at.dataframe[0].value
+    table = at.table[0].value
     run = train(5)
     assert len(table) == 6
     assert list(table["E"]) == list(run.errors)
@@ -344,14 +345,29 @@ def test_training_applies_updates_exactly_as_core():
     assert at.number_input(key="v2").value == COURSE.updated("v2")
     assert f"from {fmt(run.errors[0])} to {fmt(run.errors[1])}" in at.toast[0].value
     # The page now starts from the updated weights: its first error is core's E after one.
-    assert at.dataframe[0].value["E"].iloc[0] == run.errors[1]
+    assert at.table[0].value["E"].iloc[0] == run.errors[1]
 
 
 # --- update sizes ---------------------------------------------------------------------
+# The tables' column headers as the page shows them, and core's names for them.
+UPDATE_NAMES = {
+    "layer": "label",
+    "mean |update|": "mean_abs_update",
+    "÷ output layer": "ratio_to_output",
+    "log₁₀ mean |update|": "log10_mean_abs_update",
+    "÷ layer one closer": "shrink_per_layer",
+}
+
+
+def update_table(at: AppTest, index: int) -> pd.DataFrame:
+    """The update-sizes page's table number index (0: the course's, 1: the deeper one)."""
+    return at.table[index].value.rename(columns=UPDATE_NAMES)
+
+
 def test_update_sizes_shows_core_tables_for_the_course_and_a_deeper_network():
     at = open_page("update_sizes.py")
     course = update_size_table(None, lr=0.5)
-    shown = at.dataframe[0].value
+    shown = update_table(at, 0)
     pd.testing.assert_series_equal(shown["mean_abs_update"], course["mean_abs_update"])
     text = "\n".join(m.value for m in at.markdown)
     assert f"{fmt(1 / course['shrink_per_layer'].iloc[1])}× smaller" in text  # about 11.6
@@ -360,7 +376,7 @@ def test_update_sizes_shows_core_tables_for_the_course_and_a_deeper_network():
     spec = NetworkSpec(sizes=(32,) * 11 + (1,), activation="sigmoid", init="xavier")
     deep = update_size_table(spec, lr=0.5, batch=32, seed=0)
     pd.testing.assert_series_equal(
-        at.dataframe[1].value["log10_mean_abs_update"], deep["log10_mean_abs_update"]
+        update_table(at, 1)["log10_mean_abs_update"], deep["log10_mean_abs_update"]
     )
     metric = {m.label: m.value for m in at.metric}
     assert (
@@ -369,12 +385,25 @@ def test_update_sizes_shows_core_tables_for_the_course_and_a_deeper_network():
     assert len(at.get("download_button")) == 1
 
 
+def test_update_sizes_tables_show_core_numbers_in_their_formats():
+    """ui.table: what the browser draws is each number in its column's format, a missing
+    value as a dash, and the columns' help texts in one caption under the first table."""
+    at = open_page("update_sizes.py")
+    course = update_size_table(None, lr=0.5)
+    styler = at.table[0].proto.arrow_data.styler
+    shown = pa.ipc.open_stream(styler.display_values).read_pandas()
+    assert list(shown["mean |update|"]) == [f"{v:.3e}" for v in course["mean_abs_update"]]
+    assert list(shown["÷ layer one closer"]) == ["—", f"{course['shrink_per_layer'].iloc[1]:.3g}"]
+    notes = [c.value for c in at.caption if c.value.startswith("**distance**")]
+    assert len(notes) == 1 and "**÷ layer one closer**: mean |update| divided by" in notes[0]
+
+
 def test_update_sizes_follows_its_controls_and_link():
     at = open_page(
         "update_sizes.py", {"depth": "4", "act": "relu", "init": "he", "net": "residual"}
     )
     assert not at.exception and not at.warning
-    deep = at.dataframe[1].value
+    deep = update_table(at, 1)
     assert list(deep["distance"]) == [1, 2, 3, 4, 5]
     spec = NetworkSpec(sizes=(32,) * 5 + (1,), activation="relu", init="he", residual=True)
     expected = update_size_table(spec, lr=0.5, batch=32, seed=0)
@@ -394,7 +423,7 @@ def test_update_sizes_survives_nonsense_links(value):
     assert not at.exception
     assert 1 <= at.number_input(key="depth").value <= 200
     assert at.selectbox(key="act").value in ("sigmoid", "tanh", "relu", "leaky_relu")
-    assert len(at.dataframe) == 2
+    assert len(at.table) == 2
     assert 0 < at.number_input(key="lr").value <= 10
 
 

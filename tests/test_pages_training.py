@@ -75,8 +75,16 @@ def link_query(at: AppTest) -> list[tuple[str, str]]:
     return parse_qsl(urlsplit(share_link(at)).query, keep_blank_values=True)
 
 
+# The summary's column headers as the page shows them, and core's names for them.
+SUMMARY_NAMES = {
+    "final loss": "final_loss",
+    "last recorded step": "last_step",
+    "diverged at step": "diverged_at",
+}
+
+
 def summary(at: AppTest) -> pd.DataFrame:
-    return at.dataframe[0].value
+    return at.table[0].value.rename(columns=SUMMARY_NAMES)
 
 
 def core_run(variants=ex.VARIANTS, ds="moons", act="sigmoid", loss="bce", **settings):
@@ -252,7 +260,7 @@ def test_choosing_no_network_asks_for_one_and_the_link_keeps_that():
     at = open_page({**SMALL, "variants": ""})
     assert not at.exception
     assert "Pick at least one network" in at.info[0].value
-    assert not at.get("plotly_chart") and not at.dataframe
+    assert not at.get("plotly_chart") and not at.table
     assert ("variants", "") in link_query(at)
 
 
@@ -371,4 +379,4 @@ def test_nonsense_link_values_never_raise_nor_render_as_html(value):
         assert not any(value in e.value for e in shown)
     # The page still trains (with the fallbacks) unless no network is left to train.
     if at.pills(key="variants").value:
-        assert len(at.dataframe) == 1 and at.get("plotly_chart")
+        assert len(at.table) == 1 and at.get("plotly_chart")

@@ -164,7 +164,7 @@ SUMMARY_COLUMNS = {
     ),
     "diverged_at": st.column_config.NumberColumn(
         "diverged at step",
-        help="The step at which the loss became inf or nan; None if training went through.",
+        help="The step at which the loss became inf or nan; — if training went through.",
     ),
 }
 
@@ -175,7 +175,7 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
         if run.diverged_at is not None:
             st.warning(run.message, icon=":material/trending_up:")
 
-    st.dataframe(summary_table(result), hide_index=True, column_config=SUMMARY_COLUMNS)
+    ui.table(summary_table(result), SUMMARY_COLUMNS)
     history = result.history_frame()
     loss_col, acc_col = st.columns(2)
     loss_col.plotly_chart(

@@ -35,6 +35,8 @@ INIT_HELP = (
     "How the starting weights are drawn, with variance: xavier 2/(fan_in + fan_out) "
     "(Glorot & Bengio 2010), he 2/fan_in (He et al. 2015, made for ReLU), lecun 1/fan_in."
 )
+TABLE_ROWS_SHOWN = 13  # a deeper network's table scrolls within TABLE_HEIGHT pixels
+TABLE_HEIGHT = 480
 TABLE_COLUMNS = {
     "distance": st.column_config.NumberColumn("distance", help="1 = the output layer"),
     "label": st.column_config.TextColumn("layer"),
@@ -191,7 +193,7 @@ with course_box:
             f"“about 10×” is a fair round number for this network, not a law: the next "
             "section shows it depends on the network."
         )
-    st.dataframe(course.drop(columns=["layer"]), hide_index=True, column_config=TABLE_COLUMNS)
+    ui.table(course.drop(columns=["layer"]), TABLE_COLUMNS)
 
 with deep_box:
     if deep is None:
@@ -240,7 +242,12 @@ with deep_box:
             "level out; try batch norm and watch them grow toward the input."
         )
         with st.expander("The table behind the chart", expanded=depth <= 12):
-            st.dataframe(deep.drop(columns=["layer"]), hide_index=True, column_config=TABLE_COLUMNS)
+            ui.table(
+                deep.drop(columns=["layer"]),
+                TABLE_COLUMNS,
+                height=TABLE_HEIGHT if len(deep) > TABLE_ROWS_SHOWN else None,
+                notes=False,  # explained under the course's table
+            )
             st.download_button(
                 "Download this table (CSV)",
                 deep.to_csv(index=False).encode(),

@@ -304,7 +304,7 @@ else:
             st.markdown("\n".join(f"- {m}" for m in result.messages))
 
     st.subheader("Measured against theory")
-    st.dataframe(factor_table(result.factors), hide_index=True)
+    ui.table(factor_table(result.factors))
     st.caption(
         "Factor per layer of the backward signal, toward the input: the slope of the median "
         f"line over the middle layers ({lab.FIT_SKIP} are left out at each end, where the "

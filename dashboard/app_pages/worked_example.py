@@ -700,18 +700,16 @@ with train_box:
             ]
         )[["updates applied", "E", "ŷ", *WEIGHT_NAMES]]
         st.markdown("**The weights after each update**")
-        st.dataframe(
+        ui.table(
             table,
-            hide_index=True,
-            height=min(38 + 35 * len(table), 360),
-            column_config={c: st.column_config.NumberColumn(format="%.6g") for c in table},
+            {c: st.column_config.NumberColumn(format="%.6g") for c in table},
+            height=360 if len(table) > 9 else None,
         )
 
 with st.expander("Every number of the current pass, unrounded"):
-    st.dataframe(
+    ui.table(
         pd.DataFrame({"quantity": list(step.as_dict()), "value": list(step.as_dict().values())}),
-        hide_index=True,
-        column_config={"value": st.column_config.NumberColumn(format="%.15g")},
+        {"value": st.column_config.NumberColumn(format="%.15g")},
     )
 
 controls.share_box()
