@@ -893,6 +893,10 @@ TRAIN_CHANCE_ACCURACY = 0.5  # the toy data sets are balanced (core.datasets)
 # maps took 78 ms to build from nested lists, 34 ms from arrays), and float32 is half the
 # bytes of float64; its 7 digits are far beyond what a color or the 50% line can show.
 TRAIN_MAP_DTYPE = np.float32
+# Points drawn on each decision map. Each point is an SVG shape, drawn once per panel and
+# again when Streamlit re-applies its theme: four maps of 2000 points made the page 0.7 s
+# slower in the browser than of 400. The accuracy in each panel's title counts them all.
+TRAIN_MAP_MAX_POINTS = 200
 TRAIN_LOSS_TITLES = {
     "bce": "Cross-entropy loss",
     "squared_error": "Squared error E",
@@ -1220,6 +1224,14 @@ def gradient_heatmap_figure(
     return fig
 
 
+def map_points(n: int, most: int = TRAIN_MAP_MAX_POINTS) -> np.ndarray:
+    """Which of n training points the decision maps draw: all of them if n <= most, else
+    most of them spread evenly over the data set's order (the same ones on every map)."""
+    if n <= most:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, most).round().astype(int))
+
+
 def decision_boundary_figure(
     result: TrainingResult, variants: Sequence[str] | None = None
 ) -> go.Figure:
@@ -1228,7 +1240,8 @@ def decision_boundary_figure(
 
     Background: the predicted probability of class 1 on result's grid (blue tint = class
     0, orange tint = class 1); black line: where it is exactly 50%. Points: class 0 as
-    blue circles, class 1 as orange diamonds. A network that diverged has no trained
+    blue circles, class 1 as orange diamonds, at most TRAIN_MAP_MAX_POINTS of them
+    (map_points). A network that diverged has no trained
     prediction: the points alone, with a note saying so.
     variants: the networks to draw, in order (default: every run in result).
     Traces per panel, in order: heatmap, boundary line, class 0, class 1 (just the two
@@ -1252,9 +1265,10 @@ def decision_boundary_figure(
     row_height = round(TRAIN_BOUNDARY_MAP_WIDTH * min(max(aspect, 0.5), 1.0))
     fig, cols = _train_panels(titles, row_height, TRAIN_BOUNDARY_MARGIN)
     grid = {"x": result.grid_x, "y": result.grid_y}
-    labels = result.y[:, 0]
+    keep = map_points(len(result.X))
+    drawn, labels = result.X[keep], result.y[keep, 0]
     points = [
-        {axis: result.X[labels == cls, i].astype(TRAIN_MAP_DTYPE) for i, axis in enumerate("xy")}
+        {axis: drawn[labels == cls, i].astype(TRAIN_MAP_DTYPE) for i, axis in enumerate("xy")}
         for cls in (0, 1)
     ]
     for index, variant in enumerate(names):

@@ -7,10 +7,12 @@ use tiny settings through the link (a fraction of a second each); one runs the d
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -57,6 +59,13 @@ def panels(spec: dict) -> list[list[dict]]:
     for trace in spec["data"]:
         grouped.setdefault(trace.get("xaxis", "x"), []).append(trace)
     return list(grouped.values())
+
+
+def length(values: list | dict) -> int:
+    """How many numbers a figure's array holds, sent as a list or as base64 binary."""
+    if isinstance(values, dict):
+        return len(base64.b64decode(values["bdata"])) // np.dtype(values["dtype"]).itemsize
+    return len(values)
 
 
 def text_of(at: AppTest) -> str:
@@ -150,6 +159,10 @@ def test_defaults_train_all_four_networks_and_draw_every_chart():
     assert len(boundary) == 4
     for traces in boundary:
         assert [t["type"] for t in traces] == ["heatmap", "contour", "scatter", "scatter"]
+    # 400 points, 200 drawn on each map, and the page says so.
+    most = plots.TRAIN_MAP_MAX_POINTS
+    assert all(sum(length(t["x"]) for t in traces[2:]) == most for traces in boundary)
+    assert f"The maps show {most} of the 400 training points" in text_of(at)
     assert len(at.get("download_button")) == 2
 
 

@@ -282,6 +282,24 @@ def test_boundary_draws_the_prediction_the_50_percent_line_and_both_classes(resu
     assert fig.layout.showlegend is False  # the text above the maps names the classes
 
 
+def test_boundary_maps_draw_an_even_share_of_many_points():
+    """Past TRAIN_MAP_MAX_POINTS the maps draw that many points, spread over the whole
+    data set, each in its own class's trace; below it they draw every point."""
+    specs = {"plain_relu": ex.variant_spec("plain_relu", 2, 8, n_in=2)}
+    big = ex.train_variants(specs, "moons", **{**SMALL, "n_samples": 1000})
+    most = plots.TRAIN_MAP_MAX_POINTS
+    keep = plots.map_points(1000)
+    assert len(keep) == most and keep[0] == 0 and keep[-1] == 999
+    assert np.all(np.diff(keep) >= 1000 // most - 1)  # spread, not the first `most`
+    _, _, class0, class1 = next(iter(_panels(plots.decision_boundary_figure(big)).values()))
+    labels = big.y[keep, 0]
+    assert len(class0.x) + len(class1.x) == most
+    np.testing.assert_allclose(class1.x, big.X[keep][labels == 1, 0], rtol=0, atol=5e-5)
+    np.testing.assert_allclose(class0.y, big.X[keep][labels == 0, 1], rtol=0, atol=5e-5)
+    assert min(len(class0.x), len(class1.x)) >= most // 3  # both classes still shown
+    assert list(plots.map_points(most)) == list(range(most))
+
+
 def test_a_diverged_network_shows_its_points_and_says_why_there_is_no_boundary(wild):
     fig = plots.decision_boundary_figure(wild, ["plain_sigmoid", "plain_relu"])
     calm, relu = _panels(fig).values()

@@ -218,6 +218,13 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
     st.plotly_chart(
         plots.decision_boundary_figure(result, names), width="stretch", key="boundary_maps"
     )
+    n_points, n_drawn = len(result.X), len(plots.map_points(len(result.X)))
+    if n_drawn < n_points:
+        st.caption(
+            f"The maps show {n_drawn} of the {n_points} training points, spread evenly over "
+            f"the data set, so that the page stays quick; the accuracy above each map counts "
+            f"all {n_points}."
+        )
 
     tag = f"{settings['ds']}_depth{settings['depth']}_width{settings['width']}"
     with st.container(horizontal=True, gap="small"):
