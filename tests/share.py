@@ -1,12 +1,16 @@
-"""The "Share this view" link as AppTest sees it (dashboard.ui.Controls.share_box)."""
+"""What AppTest sees of dashboard.ui's shared pieces: the share box's link and the tables."""
 
 from __future__ import annotations
 
 import re
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 LINK = re.compile(r"^\[`(?P<text>[^`]*)`\]\((?P<href>[^)]*)\)$")
+ALIGN = re.compile(r"^\|(?:-{3,}:?\|)+$")  # a Markdown table's second line
+CELL = re.compile(r"(?<!\\)\|")  # a cell border: a | not escaped
+UNESCAPE = re.compile(r"\\(.)")
 
 
 def ui_share_link(at: AppTest) -> str:
@@ -20,3 +24,16 @@ def ui_share_link(at: AppTest) -> str:
     assert match, f"the share box should hold one link, not {shown!r}"
     assert match["text"] == match["href"]
     return match["href"]
+
+
+def ui_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every table dashboard.ui.table wrote on the main page, in page order, as text the
+    way it reads (headers and cells unescaped, a missing value as "—")."""
+    found = []
+    for element in at.main.markdown:
+        lines = element.value.split("\n")
+        if len(lines) < 2 or not lines[0].startswith("| ") or not ALIGN.match(lines[1]):
+            continue
+        rows = [[UNESCAPE.sub(r"\1", c.strip()) for c in CELL.split(line[1:-1])] for line in lines]
+        found.append(pd.DataFrame(rows[2:], columns=rows[0]))
+    return found

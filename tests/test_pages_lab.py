@@ -25,7 +25,7 @@ from core import experiments as ex
 from core import lab, myths
 from dashboard import lab_presets, plots
 from dashboard.plots import fmt, fmt_factor, fmt_power
-from tests.share import ui_share_link
+from tests.share import ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TIMEOUT = 60
@@ -155,7 +155,7 @@ def test_lab_defaults_show_core_numbers_charts_and_tables():
     assert "The forward pass behind it" in charts(at)
     assert "Add layers, and watch layer 1" not in charts(at)  # the story is opt-in
     # Measured vs predicted, from core's factors.
-    table = at.table[0].value.set_index("network")
+    table = ui_tables(at)[0].set_index("network")
     sigmoid = rows.loc["plain_sigmoid"]
     assert table.loc[sigmoid["label"], "measured per layer"] == fmt_factor(sigmoid["measured"])
     assert table.loc[sigmoid["label"], "predicted per layer"] == fmt_factor(sigmoid["predicted"])

@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Markdown
@@ -22,7 +21,7 @@ from core.experiments import update_size_table
 from core.worked_example import WEIGHT_NAMES, chain_rule, train, worked_example
 from dashboard.navigation import PAGES, PageInfo
 from dashboard.plots import TOOLBAR_WIDTH, fmt, latex_number
-from tests.share import ui_share_link
+from tests.share import ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TIMEOUT = 30
@@ -163,9 +162,9 @@ def test_changing_a_weight_changes_y_hat_exactly_as_core_computes():
     assert expected.y_hat != COURSE.y_hat
     assert r"\hat y &= \sigma(b)" in latex(at)
     assert f"&= {latex_number(expected.y_hat)}" in latex(at)
-    unrounded = at.table[-1].value.set_index("quantity")["value"]
-    assert unrounded["y_hat"] == expected.y_hat
-    assert unrounded["w11"] == 1.25
+    unrounded = ui_tables(at)[-1].set_index("quantity")["value"]
+    assert unrounded["y_hat"] == f"{expected.y_hat:.15g}"
+    assert unrounded["w11"] == "1.25"
 
 
 def test_chain_rule_metrics_come_from_core():
@@ -207,8 +206,8 @@ def test_query_parameters_reproduce_the_view_and_the_share_link_round_trips():
     assert f"&= {latex_number(step.dv2)}" in latex(at)
     metric = {m.label: m.value for m in at.metric}
     assert metric["Chain rule (product)"] == fmt(chain_rule(step, "v2").product, 6)
-    table = at.table[0].value
-    assert len(table) == 8 and table["E"].iloc[-1] == train(7, *_args(values)).final.E
+    table = ui_tables(at)[0]
+    assert len(table) == 8 and table["E"].iloc[-1] == f"{train(7, *_args(values)).final.E:.6g}"
 
     link = share_link(at)
     assert dict(parse_qsl(urlsplit(link).query)) == query
@@ -332,11 +331,11 @@ def test_quiz_spots_a_missing_learning_rate():
 
 def test_training_applies_updates_exactly_as_core():
     at = open_page("worked_example.py", {"n": "5"})
-    table = at.table[0].value
+    table = ui_tables(at)[0]
     run = train(5)
     assert len(table) == 6
-    assert list(table["E"]) == list(run.errors)
-    assert table["w11"].iloc[-1] == run.final.w11
+    assert list(table["E"]) == [f"{e:.6g}" for e in run.errors]
+    assert table["w11"].iloc[-1] == f"{run.final.w11:.6g}"
     errors = charts(at)[1]
     assert errors["data"][0]["y"] == list(run.errors)
     [one] = [b for b in at.button if b.label.startswith("Apply one update")]
@@ -345,7 +344,7 @@ def test_training_applies_updates_exactly_as_core():
     assert at.number_input(key="v2").value == COURSE.updated("v2")
     assert f"from {fmt(run.errors[0])} to {fmt(run.errors[1])}" in at.toast[0].value
     # The page now starts from the updated weights: its first error is core's E after one.
-    assert at.table[0].value["E"].iloc[0] == run.errors[1]
+    assert ui_tables(at)[0]["E"].iloc[0] == f"{run.errors[1]:.6g}"
 
 
 # --- update sizes ---------------------------------------------------------------------
@@ -360,23 +359,29 @@ UPDATE_NAMES = {
 
 
 def update_table(at: AppTest, index: int) -> pd.DataFrame:
-    """The update-sizes page's table number index (0: the course's, 1: the deeper one)."""
-    return at.table[index].value.rename(columns=UPDATE_NAMES)
+    """The update-sizes page's table number index (0: the course's, 1: the deeper one),
+    as text, with core's column names."""
+    return ui_tables(at)[index].rename(columns=UPDATE_NAMES)
+
+
+def shown(values: pd.Series, spec: str) -> list[str]:
+    """values as the update-sizes tables print them (spec: the column's printf format)."""
+    return [spec % v for v in values]
 
 
 def test_update_sizes_shows_core_tables_for_the_course_and_a_deeper_network():
     at = open_page("update_sizes.py")
     course = update_size_table(None, lr=0.5)
-    shown = update_table(at, 0)
-    pd.testing.assert_series_equal(shown["mean_abs_update"], course["mean_abs_update"])
+    table = update_table(at, 0)
+    assert list(table["mean_abs_update"]) == shown(course["mean_abs_update"], "%.3e")
     text = "\n".join(m.value for m in at.markdown)
     assert f"{fmt(1 / course['shrink_per_layer'].iloc[1])}× smaller" in text  # about 11.6
     assert f"{fmt(COURSE.dv1 / COURSE.dw11)}× smaller" in text  # about 7.7
 
     spec = NetworkSpec(sizes=(32,) * 11 + (1,), activation="sigmoid", init="xavier")
     deep = update_size_table(spec, lr=0.5, batch=32, seed=0)
-    pd.testing.assert_series_equal(
-        update_table(at, 1)["log10_mean_abs_update"], deep["log10_mean_abs_update"]
+    assert list(update_table(at, 1)["log10_mean_abs_update"]) == shown(
+        deep["log10_mean_abs_update"], "%.2f"
     )
     metric = {m.label: m.value for m in at.metric}
     assert (
@@ -386,14 +391,18 @@ def test_update_sizes_shows_core_tables_for_the_course_and_a_deeper_network():
 
 
 def test_update_sizes_tables_show_core_numbers_in_their_formats():
-    """ui.table: what the browser draws is each number in its column's format, a missing
-    value as a dash, and the columns' help texts in one caption under the first table."""
+    """ui.table: each number in its column's format, a missing value as a dash, headers
+    with Markdown's characters escaped, and the columns' help in one caption."""
     at = open_page("update_sizes.py")
     course = update_size_table(None, lr=0.5)
-    styler = at.table[0].proto.arrow_data.styler
-    shown = pa.ipc.open_stream(styler.display_values).read_pandas()
-    assert list(shown["mean |update|"]) == [f"{v:.3e}" for v in course["mean_abs_update"]]
-    assert list(shown["÷ layer one closer"]) == ["—", f"{course['shrink_per_layer'].iloc[1]:.3g}"]
+    table = ui_tables(at)[0]
+    assert list(table.columns) == [
+        "distance", "layer", "mean |update|", "÷ output layer", "log₁₀ mean |update|",
+        "÷ layer one closer",
+    ]  # fmt: skip
+    assert list(table["mean |update|"]) == [f"{v:.3e}" for v in course["mean_abs_update"]]
+    assert list(table["÷ layer one closer"]) == ["—", f"{course['shrink_per_layer'].iloc[1]:.3g}"]
+    assert "mean \\|update\\|" in next(m.value for m in at.main.markdown if m.value[:2] == "| ")
     notes = [c.value for c in at.caption if c.value.startswith("**distance**")]
     assert len(notes) == 1 and "**÷ layer one closer**: mean |update| divided by" in notes[0]
 
@@ -404,10 +413,10 @@ def test_update_sizes_follows_its_controls_and_link():
     )
     assert not at.exception and not at.warning
     deep = update_table(at, 1)
-    assert list(deep["distance"]) == [1, 2, 3, 4, 5]
+    assert list(deep["distance"]) == ["1", "2", "3", "4", "5"]
     spec = NetworkSpec(sizes=(32,) * 5 + (1,), activation="relu", init="he", residual=True)
     expected = update_size_table(spec, lr=0.5, batch=32, seed=0)
-    assert list(deep["log10_mean_abs_update"]) == list(expected["log10_mean_abs_update"])
+    assert list(deep["log10_mean_abs_update"]) == shown(expected["log10_mean_abs_update"], "%.2f")
     assert dict(parse_qsl(urlsplit(share_link(at)).query)) == {
         "net": "residual", "act": "relu", "init": "he", "depth": "4",
     }  # fmt: skip
@@ -423,7 +432,7 @@ def test_update_sizes_survives_nonsense_links(value):
     assert not at.exception
     assert 1 <= at.number_input(key="depth").value <= 200
     assert at.selectbox(key="act").value in ("sigmoid", "tanh", "relu", "leaky_relu")
-    assert len(at.table) == 2
+    assert len(ui_tables(at)) == 2
     assert 0 < at.number_input(key="lr").value <= 10
 
 

@@ -22,7 +22,7 @@ import core.experiments
 from core import experiments as ex
 from dashboard import gate, plots
 from dashboard.plots import fmt
-from tests.share import ui_share_link
+from tests.share import ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PAGE = "app_pages/training_lab.py"
@@ -93,7 +93,7 @@ SUMMARY_NAMES = {
 
 
 def summary(at: AppTest) -> pd.DataFrame:
-    return at.table[0].value.rename(columns=SUMMARY_NAMES)
+    return ui_tables(at)[0].rename(columns=SUMMARY_NAMES)
 
 
 def core_run(variants=ex.VARIANTS, ds="moons", act="sigmoid", loss="bce", **settings):
@@ -123,7 +123,7 @@ def assert_summary_is_core(at: AppTest, result: ex.TrainingResult) -> None:
     for row, run in zip(table.itertuples(), result.runs.values(), strict=True):
         assert row.final_loss == fmt(run.history["loss"].iloc[-1])
         assert row.accuracy == f"{fmt(100 * run.history['accuracy'].iloc[-1])}%"
-        assert row.last_step == run.history["step"].iloc[-1]
+        assert row.last_step == str(run.history["step"].iloc[-1])
 
 
 # --- the default view -------------------------------------------------------------------
@@ -273,7 +273,7 @@ def test_choosing_no_network_asks_for_one_and_the_link_keeps_that():
     at = open_page({**SMALL, "variants": ""})
     assert not at.exception
     assert "Pick at least one network" in at.info[0].value
-    assert not at.get("plotly_chart") and not at.table
+    assert not at.get("plotly_chart") and not ui_tables(at)
     assert ("variants", "") in link_query(at)
 
 
@@ -322,8 +322,8 @@ def test_divergence_is_a_note_per_network_never_a_crash():
     assert step is not None and result.runs["plain_sigmoid"].diverged_at is None
     assert result.runs["plain_relu"].message in warnings(at)
     table = summary(at).set_index("network")
-    assert table.loc["plain ReLU", "diverged_at"] == step
-    assert pd.isna(table.loc["plain sigmoid", "diverged_at"])
+    assert table.loc["plain ReLU", "diverged_at"] == str(step)
+    assert table.loc["plain sigmoid", "diverged_at"] == "—"
     spec = specs_by_key(at)
     assert f"diverged at step {step}" in spec["loss_chart"]["data"][1]["name"]
     sigmoid, relu = panels(spec["boundary_maps"])
@@ -392,4 +392,4 @@ def test_nonsense_link_values_never_raise_nor_render_as_html(value):
         assert not any(value in e.value for e in shown)
     # The page still trains (with the fallbacks) unless no network is left to train.
     if at.pills(key="variants").value:
-        assert len(at.table) == 1 and at.get("plotly_chart")
+        assert len(ui_tables(at)) == 1 and at.get("plotly_chart")
