@@ -1223,9 +1223,7 @@ def gradient_heatmap_figure(
     )
     fig.update_xaxes(range=[0, max(last_step, 1)])
     fig.update_yaxes(dtick=1 if top <= 12 else None, range=[0.5, top + 0.5])
-    _panel_axes(
-        fig, len(names), cols, "Training step", f"Layer (1 = input side, {top} = output)"
-    )
+    _panel_axes(fig, len(names), cols, "Training step", f"Layer (1 = input side, {top} = output)")
     return fig
 
 
