@@ -1244,8 +1244,8 @@ def decision_boundary_figure(
     Background: the predicted probability of class 1 on result's grid (blue tint = class
     0, orange tint = class 1); black line: where it is exactly 50%. Points: class 0 as
     blue circles, class 1 as orange diamonds, at most TRAIN_MAP_MAX_POINTS of them
-    (map_points). A network that diverged has no trained
-    prediction: the points alone, with a note saying so.
+    (map_points). A network that diverged has no trained prediction: the points alone,
+    with a note saying so.
     variants: the networks to draw, in order (default: every run in result).
     Traces per panel, in order: heatmap, boundary line, class 0, class 1 (just the two
     classes if diverged).
