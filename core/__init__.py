@@ -19,13 +19,15 @@ from core.network import (
 )
 from core.worked_example import WorkedStep, chain_rule, worked_example
 
-# Loaded on first use: importing core.experiments eagerly here would make
-# `python -m core.experiments` warn that the module was imported twice.
+# Loaded on first use: importing the experiments eagerly here would make
+# `python -m core.experiments` warn that the module was imported twice, and every
+# `import core` pay for pandas.
 _LAZY = {
-    "gradient_profile": "core.experiments",
-    "variant_profiles": "core.experiments",
-    "update_size_table": "core.experiments",
-    "train_variants": "core.experiments",
+    "gradient_profile": "core.profile",
+    "variant_profiles": "core.profile",
+    "update_size_table": "core.updates",
+    "train_variants": "core.training",
+    "Refused": "core.limits",
     "theory": "core.theory",
     "experiments": "core.experiments",
 }

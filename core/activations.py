@@ -6,11 +6,19 @@ Every activation is a pair of pure functions on float64 arrays:
     derivative(z, h) -> dh/dz       same shape; h = forward(z) is passed in so that
                                     the backward pass never recomputes the forward one
 
-Look them up with ``get_activation(name)``; the valid names are ``ACTIVATIONS``.
+and the facts about it that the rest of the app needs, so that nothing else keeps a
+table keyed by an activation's name: the label a student reads, the initialization it
+is usually paired with, where it saturates, whether its units can be switched off, and
+what mean-field theory can say about it (see ``Activation``).
+
+Look them up with ``get_activation(name)``; the valid names are ``ACTIVATIONS``, and
+the ones the labs offer are ``offered()``. ``register`` adds one (tests use it to prove
+that a new activation reaches every page with no other file edited).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,14 +27,55 @@ import numpy as np
 LEAKY_SLOPE = 0.01
 
 
+SATURATION_MARGIN = 0.01  # an output within this of its activation's limits is saturated
+
+
 @dataclass(frozen=True)
 class Activation:
-    """A named activation: ``forward(z)`` and ``derivative(z, h)`` with h = forward(z)."""
+    """A named activation: ``forward(z)`` and ``derivative(z, h)`` with h = forward(z),
+    and its facts.
+
+    label: how a student reads its name ("ReLU").
+    default_init: the initialization it is paired with when none is chosen ("xavier"
+      for the squashing ones, Glorot & Bengio 2010; "he" for the rectifiers, He et al.
+      2015).
+    saturation_z: for a bounded activation, the |z| beyond which its output lies within
+      SATURATION_MARGIN of a limit (it is monotone); None where it cannot saturate.
+    negative_slope: for a piecewise-linear activation phi(z) = z (z > 0), a z (z <= 0),
+      the slope a on the negative side (relu 0, leaky_relu 0.01, linear 1); None for a
+      curved one. Mean-field theory has closed forms for these (see ``square_gain``),
+      and units with a = 0 can be off (output 0, no gradient) for a whole batch.
+    bounded: |phi| <= 1 everywhere, so that theory can average it by quadrature.
+    offered: the labs list it among their choices (linear is in the engine for tests
+      and the batchnorm theory, not a network anyone would study here).
+    """
 
     name: str
     forward: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    saturates: bool  # True where the derivative goes to 0 at both ends (sigmoid, tanh)
+    label: str
+    default_init: str
+    saturation_z: float | None = None
+    negative_slope: float | None = None
+    bounded: bool = False
+    offered: bool = True
+
+    @property
+    def saturates(self) -> bool:
+        """True where the derivative goes to 0 at both ends (sigmoid, tanh)."""
+        return self.saturation_z is not None
+
+    @property
+    def can_be_off(self) -> bool:
+        """True if a unit can output exactly 0 and pass no gradient (ReLU)."""
+        return self.negative_slope == 0.0
+
+    @property
+    def square_gain(self) -> float | None:
+        """g with E[phi(x)^2] = g E[x^2] and E[phi'(x)^2] = g for a centred Gaussian x:
+        (1 + a^2) / 2 for a piecewise-linear activation, None otherwise."""
+        a = self.negative_slope
+        return None if a is None else 0.5 * (1.0 + a * a)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -93,14 +142,80 @@ def linear_derivative(z: np.ndarray, h: np.ndarray) -> np.ndarray:
 REGISTRY: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", sigmoid, sigmoid_derivative, saturates=True),
-        Activation("tanh", tanh, tanh_derivative, saturates=True),
-        Activation("relu", relu, relu_derivative, saturates=False),
-        Activation("leaky_relu", leaky_relu, leaky_relu_derivative, saturates=False),
-        Activation("linear", linear, linear_derivative, saturates=False),
+        Activation(
+            "sigmoid",
+            sigmoid,
+            sigmoid_derivative,
+            label="sigmoid",
+            default_init="xavier",
+            # sigma(z) = 1 - m at z = log((1 - m) / m); symmetric about 0
+            saturation_z=math.log((1 - SATURATION_MARGIN) / SATURATION_MARGIN),
+            bounded=True,
+        ),
+        Activation(
+            "tanh",
+            tanh,
+            tanh_derivative,
+            label="tanh",
+            default_init="xavier",
+            saturation_z=math.atanh(1 - SATURATION_MARGIN),
+            bounded=True,
+        ),
+        Activation(
+            "relu", relu, relu_derivative, label="ReLU", default_init="he", negative_slope=0.0
+        ),
+        Activation(
+            "leaky_relu",
+            leaky_relu,
+            leaky_relu_derivative,
+            label="leaky ReLU",
+            default_init="he",
+            negative_slope=LEAKY_SLOPE,
+        ),
+        Activation(
+            "linear",
+            linear,
+            linear_derivative,
+            label="linear",
+            default_init="xavier",
+            negative_slope=1.0,
+            offered=False,
+        ),
     )
 }
+# The names at import time. Code that must see activations registered later (the
+# pages' choices) calls names() or offered() instead.
 ACTIVATIONS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def names() -> tuple[str, ...]:
+    """Every registered activation's name, in registration order."""
+    return tuple(REGISTRY)
+
+
+def offered() -> tuple[str, ...]:
+    """The activations the labs offer, in registration order."""
+    return tuple(name for name, a in REGISTRY.items() if a.offered)
+
+
+def label(name: str) -> str:
+    """The name a student reads ("ReLU" for "relu"); the name itself if unregistered."""
+    entry = REGISTRY.get(name)
+    return entry.label if entry is not None else name
+
+
+def register(activation: Activation) -> None:
+    """Add an activation to the registry (ValueError if the name is taken)."""
+    if not isinstance(activation, Activation):
+        raise ValueError(f"register takes an Activation; got {type(activation).__name__}")
+    if activation.name in REGISTRY:
+        raise ValueError(f"an activation called {activation.name!r} is registered already")
+    REGISTRY[activation.name] = activation
+
+
+def unregister(name: str) -> None:
+    """Remove an activation added with register (tests clean up with it)."""
+    REGISTRY.pop(name, None)
 
 
 def get_activation(name: str, argument: str = "activation") -> Activation:
@@ -108,6 +223,4 @@ def get_activation(name: str, argument: str = "activation") -> Activation:
     try:
         return REGISTRY[name]
     except (KeyError, TypeError):
-        raise ValueError(
-            f"{argument} must be one of {', '.join(ACTIVATIONS)}; got {name!r}"
-        ) from None
+        raise ValueError(f"{argument} must be one of {', '.join(REGISTRY)}; got {name!r}") from None

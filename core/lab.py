@@ -1,8 +1,9 @@
 """The vanishing-gradient lab's numbers: every value the lab page shows, from two calls.
 
 ``lab_profiles(settings)`` measures the labs' networks at initialization
-(core.experiments.gradient_profile) and derives everything the page draws or prints,
-so that the page itself does no arithmetic:
+(core.profile.gradient_profile) and derives everything the page draws or prints,
+so that the page itself does no arithmetic. One call flows one way: settings ->
+specs (built once) -> profiles -> summary -> factors and theory lines -> result.
 
 - ``summary``: median and 10-90% band over the seeds per network and layer
   (summarize_profile), plus ``inactive_frac_*``: the share of units that pass (almost)
@@ -18,10 +19,11 @@ so that the page itself does no arithmetic:
 ``depth_story(settings)`` profiles the same networks at growing depths (one seed) for
 the page's "depth as a story" animation.
 
-The networks are the labs' four variants (core.experiments.variant_spec) and, when the
-chosen activation is tanh or leaky ReLU, a fifth: a plain network with that activation,
-so that a plain tanh net (the "edge of chaos" at sigma_w^2 = 1) can be measured too.
-Every limit of core.experiments applies; past one, a ValueError says what is allowed.
+The networks are the labs' four variants (core.variants) and, when the chosen
+activation is not one a plain variant has (tanh, leaky ReLU, any newly registered
+one), a fifth: a plain network with that activation, so that a plain tanh net (the
+"edge of chaos" at sigma_w^2 = 1) can be measured too. Every limit of core.limits
+applies; past one, Refused says what is allowed.
 """
 
 from __future__ import annotations
@@ -32,14 +34,38 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from core import experiments as ex
-from core import theory
+from core import activations, theory
+from core.limits import (
+    MAX_BATCH,
+    MAX_DEPTH,
+    MAX_LR,
+    MAX_SECONDS,
+    MAX_SEEDS,
+    MAX_WIDTH,
+    Refused,
+    check_choice,
+    check_float,
+    check_int,
+    estimate_profile_bytes,
+    estimate_profile_seconds,
+    largest_fitting,
+    profile_fits,
+    too_big_message,
+)
 from core.network import NetworkSpec
+from core.profile import ProfileIssue, gradient_profile
+from core.summaries import first_layer_ratio, per_layer_factor_measured, summarize_profile
+from core.variants import (
+    VARIANTS,
+    extra_plain,
+    residual_scale_value,
+    short_label,
+    variant_label,
+    variant_spec,
+)
 
-ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "leaky_relu")
-# "default": each network's own init (variant_spec); "custom": sigma_w^2 = settings.sigma_w2.
+# "default": each network's own init (its activation's); "custom": sigma_w^2 = sigma_w2.
 INITS: tuple[str, ...] = ("default", "xavier", "he", "lecun", "custom")
-EXTRA_PLAIN: tuple[str, ...] = ("tanh", "leaky_relu")  # activations that add a plain network
 QUANTITIES: dict[str, str] = {  # what the lab can plot -> the profile column
     "signal": "log10_delta_rms",
     "weight_grad": "log10_grad_w",
@@ -48,7 +74,7 @@ QUANTITIES: dict[str, str] = {  # what the lab can plot -> the profile column
 MIN_BATCH = 4  # batchnorm's explosion rate (theory.batchnorm_rate) needs 4 rows or more
 MAX_SIGMA_W2 = 100.0
 STORY_FRAMES = 10
-STORY_SECONDS = ex.MAX_SECONDS  # the whole animation is held to one call's time limit
+STORY_SECONDS = MAX_SECONDS  # the whole animation is held to one call's time limit
 FIT_SKIP = 5  # layers left out at each end when fitting a factor per layer
 SAME_LINE = 0.01  # sigma_w / 4 within 1% of 0.25: one line, not two on top of each other
 
@@ -76,19 +102,15 @@ class LabSettings:
     lr: float = 0.1
 
     def __post_init__(self) -> None:
-        ex.check_int("depth", self.depth, 1, ex.MAX_DEPTH, "MAX_DEPTH")
-        ex.check_int("width", self.width, 1, ex.MAX_WIDTH, "MAX_WIDTH")
-        ex.check_int("batch", self.batch, MIN_BATCH, ex.MAX_BATCH, "MAX_BATCH")
-        ex.check_int("n_seeds", self.n_seeds, 1, ex.MAX_SEEDS, "MAX_SEEDS")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}"
-            )
-        if self.init not in INITS:
-            raise ValueError(f"init must be one of {', '.join(INITS)}; got {self.init!r}")
-        ex.check_float("sigma_w2", self.sigma_w2, 0.0, MAX_SIGMA_W2, low_open=True)
-        ex.residual_scale_value(self.residual_scale, self.depth)
-        ex.check_float("lr (learning rate)", self.lr, 0.0, ex.MAX_LR, low_open=True)
+        check_int("depth", self.depth, 1, MAX_DEPTH, "MAX_DEPTH")
+        check_int("width", self.width, 1, MAX_WIDTH, "MAX_WIDTH")
+        check_int("batch", self.batch, MIN_BATCH, MAX_BATCH, "MAX_BATCH")
+        check_int("n_seeds", self.n_seeds, 1, MAX_SEEDS, "MAX_SEEDS")
+        check_choice("activation", self.activation, activations.offered())
+        check_choice("init", self.init, INITS)
+        check_float("sigma_w2", self.sigma_w2, 0.0, MAX_SIGMA_W2, low_open=True)
+        residual_scale_value(self.residual_scale, self.depth)
+        check_float("lr (learning rate)", self.lr, 0.0, MAX_LR, low_open=True)
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -107,86 +129,58 @@ class LabSettings:
         return replace(self, depth=depth)
 
 
+def network_names(settings: LabSettings) -> tuple[str, ...]:
+    """The networks the lab compares: the named variants, then the extra plain one."""
+    extra = extra_plain(settings.activation)
+    return VARIANTS if extra is None else (*VARIANTS, extra)
+
+
 def lab_specs(settings: LabSettings) -> dict[str, NetworkSpec]:
     """The networks the lab compares, by name (variant names, then "plain_<activation>")."""
     s = settings
-    specs = {
-        v: ex.variant_spec(
-            v,
+    return {
+        name: variant_spec(
+            name,
             s.depth,
             s.width,
             activation=s.activation,
             init=s.init_value,
             residual_scale=s.residual_scale,
         )
-        for v in ex.VARIANTS
+        for name in network_names(settings)
     }
-    if s.activation in EXTRA_PLAIN:
-        default = "he" if s.activation == "leaky_relu" else "xavier"  # as variant_spec does
-        init = default if s.init_value is None else s.init_value
-        specs[f"plain_{s.activation}"] = NetworkSpec(
-            sizes=(s.width, *([s.width] * s.depth), 1),
-            activation=s.activation,
-            output_activation="sigmoid",
-            init=init,
-        )
-    return specs
-
-
-def _init_name(init: str | float) -> str:
-    names = {"xavier": "Xavier", "he": "He", "lecun": "LeCun"}
-    return names[init] if isinstance(init, str) else f"σw² = {init:g}"
 
 
 def lab_labels(settings: LabSettings) -> dict[str, str]:
     """Legend label of every network, naming what varies, e.g. "Plain ReLU (He)"."""
     s = settings
-    labels = {
-        v: ex.variant_label(v, s.activation, s.residual_scale, s.init_value) for v in ex.VARIANTS
+    return {
+        name: variant_label(name, s.activation, s.residual_scale, s.init_value)
+        for name in network_names(settings)
     }
-    for name, spec in lab_specs(settings).items():
-        if name not in labels:
-            labels[name] = f"Plain {spec.activation} ({_init_name(spec.init)})"
-    return labels
 
 
 def lab_short_labels(settings: LabSettings) -> dict[str, str]:
     """A short name of every network, e.g. "Plain ReLU" (lab_labels says the init too)."""
-    return {
-        name: ex.VARIANT_LABELS.get(name, f"Plain {spec.activation}")
-        for name, spec in lab_specs(settings).items()
-    }
+    return {name: short_label(name) for name in network_names(settings)}
 
 
-def _too_big(settings: LabSettings) -> str | None:
-    specs = lab_specs(settings)
-    return ex.too_big_message(
-        "",
-        ex.estimate_profile_seconds(specs, settings.batch, settings.n_seeds),
-        ex.estimate_profile_bytes(specs, settings.batch),
-        "",
-    )
+def fits(settings: LabSettings) -> bool:
+    """True if the lab's comparison at these settings fits the time and memory limits."""
+    return profile_fits(lab_specs(settings), settings.batch, settings.n_seeds)
 
 
 def deepest(settings: LabSettings) -> int:
     """The largest depth at which these settings fit the time and memory limits (0: none)."""
-    if _too_big(settings.with_depth(1)):
-        return 0
-    lo, hi = 1, ex.MAX_DEPTH
-    if not _too_big(settings.with_depth(hi)):
-        return hi
-    while hi - lo > 1:  # cost grows with depth
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if not _too_big(settings.with_depth(mid)) else (lo, mid)
-    return lo
+    return largest_fitting(lambda depth: fits(settings.with_depth(depth)))
 
 
-def _check_size(settings: LabSettings) -> None:
-    specs = lab_specs(settings)
-    message = ex.too_big_message(
+def _check_size(settings: LabSettings, specs: dict[str, NetworkSpec]) -> None:
+    """Refused, naming the deepest depth that fits, if the comparison is too big."""
+    message = too_big_message(
         "This comparison",
-        ex.estimate_profile_seconds(specs, settings.batch, settings.n_seeds),
-        ex.estimate_profile_bytes(specs, settings.batch),
+        estimate_profile_seconds(specs, settings.batch, settings.n_seeds),
+        estimate_profile_bytes(specs, settings.batch),
         "",
     )
     if message:
@@ -197,7 +191,7 @@ def _check_size(settings: LabSettings) -> None:
             if most
             else "Lower the width, the batch or the number of seeds."
         )
-        raise ValueError(f"{message}{hint}")
+        raise Refused(f"{message}{hint}")
 
 
 # ------------------------------------------------------------------------ theory
@@ -217,19 +211,24 @@ class Prediction:
     label: str  # short legend text, e.g. "mean field ×0.236/layer"
 
 
-def predictions(settings: LabSettings) -> dict[str, list[Prediction]]:
+def predictions(
+    settings: LabSettings, specs: dict[str, NetworkSpec] | None = None
+) -> dict[str, list[Prediction]]:
     """What theory says about each network's backward signal, per layer.
 
     Plain networks: mean-field sqrt(chi_1) at the hidden layers' sigma_w^2; the plain
     sigmoid network also gets the bounds 0.25 (sigma' <= 1/4, weights ignored) and
     sigma_w / 4 (one line when they agree within SAME_LINE). Batchnorm with ReLU:
-    sqrt of Yang et al.'s rate at this batch size. Residual networks, and batchnorm with
-    other activations, have no closed form here (an empty list).
+    sqrt of Yang et al.'s rate at this batch size. Residual networks, batchnorm with
+    other activations, and activations theory cannot predict (core.theory.can_predict)
+    have no closed form here (an empty list). specs: lab_specs(settings), if at hand.
     """
     out: dict[str, list[Prediction]] = {}
-    for name, spec in lab_specs(settings).items():
+    for name, spec in (lab_specs(settings) if specs is None else specs).items():
         found: list[Prediction] = []
-        if not spec.residual and not spec.batchnorm:
+        if not theory.can_predict(spec.activation):
+            pass
+        elif not spec.residual and not spec.batchnorm:
             sw2 = hidden_sigma_w2(settings, spec)
             factor = theory.per_layer_factor(spec.activation, sw2)
             found.append(Prediction("mean_field", factor, f"mean field ×{factor:.3g}/layer"))
@@ -244,7 +243,7 @@ def predictions(settings: LabSettings) -> dict[str, list[Prediction]]:
                             "bound_sigma", sigma_w / 4, f"bound σw/4 = ×{sigma_w / 4:.3g}/layer"
                         )
                     )
-        elif spec.batchnorm and spec.activation in theory.BATCHNORM_ACTIVATIONS:
+        elif spec.batchnorm and theory.has_batchnorm_rate(spec.activation):
             factor = math.sqrt(theory.batchnorm_rate(spec.activation, settings.batch))
             found.append(Prediction("batchnorm_rate", factor, f"Yang et al. ×{factor:.3g}/layer"))
         out[name] = found
@@ -258,7 +257,7 @@ def predictions(settings: LabSettings) -> dict[str, list[Prediction]]:
 class LabResult:
     """Everything the lab page shows (see the module docstring).
 
-    frame: the tidy profile (core.experiments.ProfileResult.frame).
+    frame: the tidy profile (core.profile.ProfileResult.frame).
     summary: summarize_profile(frame) plus inactive_frac_median/_p10/_p90.
     factors: one row per (network, quantity): variant, label, quantity (a key of
       QUANTITIES), measured (factor per layer, toward the input), first_log10 and
@@ -284,7 +283,7 @@ class LabResult:
     theory: pd.DataFrame
     labels: dict[str, str]
     short_labels: dict[str, str]
-    issues: tuple[ex.ProfileIssue, ...]
+    issues: tuple[ProfileIssue, ...]
     messages: tuple[str, ...]
     notes: tuple[str, ...]
 
@@ -308,13 +307,13 @@ _PROBLEM = {
 
 
 def issue_notes(
-    issues: tuple[ex.ProfileIssue, ...], labels: dict[str, str], n_seeds: int
+    issues: tuple[ProfileIssue, ...], labels: dict[str, str], n_seeds: int
 ) -> tuple[str, ...]:
     """One short line per (network, kind of problem), short enough for a chart annotation
     on a phone: e.g. "Plain ReLU (He): gradient exactly zero in 2 of 3 seeds, from layer
     61 down". The layer is where it starts over all seeds: the forward pass runs from the
     input up, the backward pass from the output down."""
-    grouped: dict[tuple[str, str], list[ex.ProfileIssue]] = {}
+    grouped: dict[tuple[str, str], list[ProfileIssue]] = {}
     for issue in issues:
         grouped.setdefault((issue.variant, issue.kind), []).append(issue)
     notes = []
@@ -340,8 +339,8 @@ def _factor_rows(
     hidden = summary[summary["layer"] <= settings.depth]
     inactive = hidden.groupby("variant")["inactive_frac_median"].max()
     for quantity, column in QUANTITIES.items():
-        measured = ex.per_layer_factor_measured(summary, column, skip=FIT_SKIP)
-        first = ex.first_layer_ratio(summary, column)
+        measured = per_layer_factor_measured(summary, column, skip=FIT_SKIP)
+        first = first_layer_ratio(summary, column)
         for name in labels:
             model = next(
                 (p for p in predicted[name] if p.kind in ("mean_field", "batchnorm_rate")), None
@@ -404,17 +403,17 @@ def _theory_lines(
 def lab_profiles(settings: LabSettings) -> LabResult:
     """Measure the lab's networks under `settings` and derive what the page shows.
 
-    Raises ValueError (with the deepest depth that would fit) when the comparison is
-    past the time or memory limits of core.experiments.
+    Raises Refused (with the deepest depth that would fit) when the comparison is
+    past the time or memory limits of core.limits.
     """
     if not isinstance(settings, LabSettings):
         raise ValueError("settings must be a LabSettings")
-    _check_size(settings)
     specs = lab_specs(settings)
+    _check_size(settings, specs)
     labels = lab_labels(settings)
-    result = ex.gradient_profile(specs, settings.batch, settings.seeds, settings.lr)
-    summary = _add_inactive(ex.summarize_profile(result))
-    predicted = predictions(settings)
+    result = gradient_profile(specs, settings.batch, settings.seeds, settings.lr)
+    summary = _add_inactive(summarize_profile(result))
+    predicted = predictions(settings, specs)
     return LabResult(
         settings=settings,
         frame=result.frame,
@@ -456,7 +455,7 @@ def story_depths(settings: LabSettings, frames: int = STORY_FRAMES) -> tuple[int
             sorted({max(1, round(settings.depth * k / count)) for k in range(1, count + 1)})
         )
         seconds = sum(
-            ex.estimate_profile_seconds(lab_specs(settings.with_depth(d)), settings.batch, 1)
+            estimate_profile_seconds(lab_specs(settings.with_depth(d)), settings.batch, 1)
             for d in depths
         )
         if seconds <= STORY_SECONDS:
@@ -483,7 +482,7 @@ def depth_story(settings: LabSettings, frames: int = STORY_FRAMES) -> StoryResul
     parts = []
     for depth in depths:
         specs = lab_specs(settings.with_depth(depth))
-        result = ex.gradient_profile(specs, settings.batch, (0,), settings.lr)
+        result = gradient_profile(specs, settings.batch, (0,), settings.lr)
         frame = result.frame
         top = frame[frame["layer"] == depth + 1].set_index("variant")["log10_delta_rms"]
         parts.append(

@@ -45,22 +45,33 @@ def activation_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
 
 
 def batchnorm_forward(
-    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    eps: float,
+    stats: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, tuple]:
-    """Batch normalization in training mode (statistics of this batch, per feature).
+    """Batch normalization, per feature.
 
         mu = mean_n x,  var = mean_n (x - mu)^2,  xhat = (x - mu) / sqrt(var + eps)
         out = gamma * xhat + beta
 
-    x (N, M), gamma (M,), beta (M,) -> out (N, M).
+    Training mode (stats None): mu and var are this batch's. Evaluation mode: stats =
+    (mu, var) given, e.g. a training set's, so that any batch, even one row, is judged as
+    that set was; batchnorm_backward does not apply then (the statistics are constants).
+    x (N, M), gamma (M,), beta (M,) -> out (N, M); the cache ends with (mu, var).
     """
-    mu = x.mean(axis=0)
-    xc = x - mu
-    var = np.mean(xc * xc, axis=0)
+    if stats is None:
+        mu = x.mean(axis=0)
+        xc = x - mu
+        var = np.mean(xc * xc, axis=0)
+    else:
+        mu, var = stats
+        xc = x - mu
     inv_std = 1.0 / np.sqrt(var + eps)
     xhat = xc * inv_std
     out = xhat * gamma + beta
-    return out, (xhat, inv_std, gamma)
+    return out, (xhat, inv_std, gamma, (mu, var))
 
 
 def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -72,7 +83,7 @@ def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
     Each sample's output depends on every sample through mu and var, which is why
     dx is not simply g * inv_std. dout (N, M) -> dx (N, M), dgamma (M,), dbeta (M,).
     """
-    xhat, inv_std, gamma = cache
+    xhat, inv_std, gamma, _ = cache
     dbeta = dout.sum(axis=0)
     dgamma = np.sum(dout * xhat, axis=0)
     g = dout * gamma

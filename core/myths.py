@@ -14,8 +14,8 @@ seeds, so that a link from a claim to the lab opens a view with the same numbers
    toward the input, at Yang et al.'s rate.
 
 Factors are "per layer, toward the input": below 1 the signal shrinks on its way back,
-above 1 it grows (core.experiments.per_layer_factor_measured). "What reaches layer 1" is
-layer 1 relative to the output layer, kept in log10 (core.experiments.first_layer_ratio).
+above 1 it grows (core.summaries.per_layer_factor_measured). "What reaches layer 1" is
+layer 1 relative to the output layer, kept in log10 (core.summaries.first_layer_ratio).
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core import experiments as ex
 from core import theory
-from core.experiments import update_size_table
 from core.lab import FIT_SKIP, MIN_BATCH, LabSettings, lab_specs
+from core.limits import MAX_BATCH, check_int
 from core.network import NetworkSpec
+from core.profile import gradient_profile
+from core.summaries import first_layer_ratio, per_layer_factor_measured, summarize_profile
+from core.updates import update_size_table
 from core.worked_example import worked_example
 
 LAB = LabSettings()  # width, batch and seeds of the lab's default view
@@ -42,13 +44,13 @@ MIN_DEPTH, MAX_DEPTH = 3, 500  # the myths' depth inputs (3: the per-layer fit n
 
 
 def _check(name: str, value: object, low: int, high: int) -> int:
-    return ex.check_int(name, value, low, high)
+    return check_int(name, value, low, high)
 
 
 def _measure(specs: dict, batch: int = LAB.batch) -> pd.DataFrame:
     """Summary (median over the lab's seeds) of the named networks."""
-    result = ex.gradient_profile(specs, batch, LAB.seeds, LAB.lr)
-    return ex.summarize_profile(result)
+    result = gradient_profile(specs, batch, LAB.seeds, LAB.lr)
+    return summarize_profile(result)
 
 
 def _spec(variant: str, depth: int, **settings: object) -> NetworkSpec:
@@ -101,7 +103,7 @@ def update_ratio_myth(depth: int = 10) -> UpdateRatioMyth:
     step = worked_example()
     table = update_size_table(None, lr=step.lr)
     summary = _measure({"plain_sigmoid": _spec("plain_sigmoid", depth)})
-    factor = ex.per_layer_factor_measured(summary, "log10_update", skip=FIT_SKIP)["plain_sigmoid"]
+    factor = per_layer_factor_measured(summary, "log10_update", skip=FIT_SKIP)["plain_sigmoid"]
     return UpdateRatioMyth(
         claim=COURSE_CLAIM,
         single_ratio=step.dv1 / step.dw11,
@@ -161,8 +163,8 @@ def power_myth(depth: int = 100) -> PowerMyth:
         sigma_w=sigma_w,
         weighted_bound_log10=theory.sigmoid_weighted_bound_log10(depth, sigma_w),
         mean_field_factor=theory.per_layer_factor("sigmoid", sigma_w2),
-        measured_factor=ex.per_layer_factor_measured(summary, skip=FIT_SKIP)["plain_sigmoid"],
-        measured_log10=ex.first_layer_ratio(summary)["plain_sigmoid"].log10,
+        measured_factor=per_layer_factor_measured(summary, skip=FIT_SKIP)["plain_sigmoid"],
+        measured_log10=first_layer_ratio(summary)["plain_sigmoid"].log10,
     )
 
 
@@ -209,8 +211,8 @@ def relu_init_myth(depth: int = 50, sigma_w2: float = 1.0) -> ReluInitMyth:
     he = _spec("plain_relu", depth)
     other = _spec("plain_relu", depth, init="custom", sigma_w2=sigma_w2)
     summary = _measure({"he": he, "other": other})
-    factor = ex.per_layer_factor_measured(summary, skip=FIT_SKIP)
-    first = ex.first_layer_ratio(summary)
+    factor = per_layer_factor_measured(summary, skip=FIT_SKIP)
+    first = first_layer_ratio(summary)
     return ReluInitMyth(
         depth=depth,
         sigma_w2=float(sigma_w2),
@@ -273,8 +275,8 @@ def residual_myth(depth: int = 50) -> ResidualMyth:
     unscaled = _spec("residual", depth, activation="relu")
     scaled = _spec("residual", depth, activation="relu", residual_scale="1/sqrt(depth)")
     summary = _measure({"unscaled": unscaled, "scaled": scaled})
-    factor = ex.per_layer_factor_measured(summary, skip=FIT_SKIP)
-    first = ex.first_layer_ratio(summary)
+    factor = per_layer_factor_measured(summary, skip=FIT_SKIP)
+    first = first_layer_ratio(summary)
     chi = theory.chi_1("relu", 2.0)  # a He-initialized ReLU branch: 1
     return ResidualMyth(
         depth=depth,
@@ -322,17 +324,17 @@ class BatchnormMyth:
 def batchnorm_myth(depth: int = 50, batch: int = 16) -> BatchnormMyth:
     """Batchnorm ReLU against plain ReLU at a batch of MIN_BATCH..MAX_BATCH rows."""
     depth = _check("depth", depth, MIN_DEPTH, MAX_DEPTH)
-    batch = _check("batch", batch, MIN_BATCH, ex.MAX_BATCH)
+    batch = _check("batch", batch, MIN_BATCH, MAX_BATCH)
     bn = _spec("batchnorm", depth, activation="relu", batch=batch)
     plain = _spec("plain_relu", depth, batch=batch)
     summary = _measure({"bn": bn, "plain": plain}, batch=batch)
-    factor = ex.per_layer_factor_measured(summary, skip=FIT_SKIP)
+    factor = per_layer_factor_measured(summary, skip=FIT_SKIP)
     return BatchnormMyth(
         depth=depth,
         batch=batch,
         predicted=math.sqrt(theory.batchnorm_rate("relu", batch)),
         large_batch=math.sqrt(math.pi / (math.pi - 1)),
         measured=factor["bn"],
-        measured_log10=ex.first_layer_ratio(summary)["bn"].log10,
+        measured_log10=first_layer_ratio(summary)["bn"].log10,
         plain_factor=factor["plain"],
     )

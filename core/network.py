@@ -1,4 +1,4 @@
-"""A fully connected network: its spec, its parameters, forward and backward.
+"""A fully connected network at work: forward, backward, the loss, one SGD step.
 
 Layer l (1-based, l = 1 next to the input, L = the output layer) computes
 
@@ -8,6 +8,7 @@ Layer l (1-based, l = 1 next to the input, L = the output layer) computes
 
 with h_0 = x (N, n_in) and y_hat = h_L (N, n_out). Backward returns, per layer,
 dL/dW, dL/db, dL/dgamma, dL/dbeta and delta_l = dL/dz_l (z after batchnorm).
+The spec and the parameters are defined in core.spec (and importable from here).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import get_activation
+from core.activations import get_activation, sigmoid
 from core.layers import (
     activation_backward,
     activation_forward,
@@ -28,114 +29,44 @@ from core.layers import (
     batchnorm_forward,
 )
 from core.losses import LOSSES, binary_cross_entropy, squared_error
+from core.spec import (
+    INITS,
+    MODES,
+    LayerParams,
+    NetworkSpec,
+    check_input,
+    check_params,
+    draw_normals,
+    init_params,
+    is_number,
+    params_from_normals,
+)
 
-INITS: tuple[str, ...] = ("xavier", "he", "lecun")
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    """Everything that defines a network's shape and behaviour (hashable, so cacheable).
-
-    sizes: (n_in, hidden..., n_out), each >= 1. init: "xavier" (Var W = 2/(fan_in +
-    fan_out)), "he" (2/fan_in), "lecun" (1/fan_in) or a float sigma_w^2 (Var W =
-    sigma_w^2/fan_in). Residual skips go on hidden layers with fan_in == fan_out;
-    batchnorm on every hidden layer. The output layer has neither.
-    """
-
-    sizes: tuple[int, ...]
-    activation: str = "sigmoid"
-    output_activation: str = "sigmoid"
-    init: str | float = "xavier"
-    bias: bool = True
-    residual: bool = False
-    residual_scale: float = 1.0
-    batchnorm: bool = False
-    bn_eps: float = 1e-5
-
-    def __post_init__(self) -> None:
-        try:
-            sizes = tuple(self.sizes)
-        except TypeError:
-            raise ValueError(
-                f"sizes must be a sequence of layer widths; got {self.sizes!r}"
-            ) from None
-        if len(sizes) < 2:
-            raise ValueError(f"sizes needs at least (n_in, n_out); got {sizes!r}")
-        if not all(_is_number(s) and float(s).is_integer() and s >= 1 for s in sizes):
-            raise ValueError(f"sizes must be whole numbers >= 1; got {sizes!r}")
-        object.__setattr__(self, "sizes", tuple(int(s) for s in sizes))
-        get_activation(self.activation, "activation")
-        get_activation(self.output_activation, "output_activation")
-        if isinstance(self.init, str):
-            if self.init not in INITS:
-                raise ValueError(
-                    f"init must be one of {', '.join(INITS)} or a number sigma_w^2 > 0; "
-                    f"got {self.init!r}"
-                )
-        elif _is_number(self.init) and math.isfinite(self.init) and self.init > 0:
-            object.__setattr__(self, "init", float(self.init))
-        else:
-            raise ValueError(
-                f"init must be one of {', '.join(INITS)} or a finite number sigma_w^2 > 0; "
-                f"got {self.init!r}"
-            )
-        for name in ("bias", "residual", "batchnorm"):
-            if not isinstance(getattr(self, name), bool | np.bool_):
-                raise ValueError(f"{name} must be True or False; got {getattr(self, name)!r}")
-        if not (_is_number(self.residual_scale) and math.isfinite(self.residual_scale)):
-            raise ValueError(f"residual_scale must be a finite number; got {self.residual_scale!r}")
-        if self.residual_scale <= 0:
-            raise ValueError(f"residual_scale must be > 0; got {self.residual_scale!r}")
-        if not (_is_number(self.bn_eps) and math.isfinite(self.bn_eps) and self.bn_eps > 0):
-            raise ValueError(f"bn_eps must be a finite number > 0; got {self.bn_eps!r}")
-        if self.residual and not any(self.has_skip(i) for i in range(self.n_layers)):
-            raise ValueError(
-                "residual=True needs a hidden layer whose fan_in equals its fan_out "
-                f"(e.g. sizes (2, 8, 8, 1)); sizes {self.sizes} have none"
-            )
-
-    @property
-    def n_layers(self) -> int:
-        """Number of weight layers L (hidden layers + the output layer)."""
-        return len(self.sizes) - 1
-
-    def is_output(self, i: int) -> bool:
-        """True for the output layer (0-based index i)."""
-        return i == self.n_layers - 1
-
-    def has_skip(self, i: int) -> bool:
-        """True if layer i (0-based) carries a residual skip."""
-        return self.residual and not self.is_output(i) and self.sizes[i] == self.sizes[i + 1]
-
-    def has_batchnorm(self, i: int) -> bool:
-        """True if layer i (0-based) normalizes its pre-activation."""
-        return self.batchnorm and not self.is_output(i)
-
-    def weight_variance(self, i: int) -> float:
-        """Var W_ij of layer i (0-based) at initialization."""
-        fan_in, fan_out = self.sizes[i], self.sizes[i + 1]
-        if self.init == "xavier":
-            return 2.0 / (fan_in + fan_out)
-        if self.init == "he":
-            return 2.0 / fan_in
-        if self.init == "lecun":
-            return 1.0 / fan_in
-        return float(self.init) / fan_in
-
-
-@dataclass(frozen=True)
-class LayerParams:
-    """One layer's parameters: W (fan_in, fan_out), b (fan_out,) or None,
-    gamma and beta (fan_out,) for batchnorm layers, else None."""
-
-    W: np.ndarray
-    b: np.ndarray | None
-    gamma: np.ndarray | None = None
-    beta: np.ndarray | None = None
+__all__ = [
+    "INITS",
+    "MODES",
+    "BackwardResult",
+    "ForwardCache",
+    "LayerGrads",
+    "LayerParams",
+    "LossResult",
+    "NetworkSpec",
+    "OutputLoss",
+    "backward",
+    "backward_from_delta",
+    "backward_layers",
+    "backward_scaled",
+    "check_input",
+    "check_params",
+    "draw_normals",
+    "forward",
+    "forward_unchecked",
+    "init_params",
+    "loss_and_grads",
+    "output_loss",
+    "params_from_normals",
+    "sgd_step",
+]
 
 
 @dataclass(frozen=True)
@@ -161,106 +92,71 @@ class LayerCache:
     out: np.ndarray  # h_l, the layer's output
 
 
+BatchStats = tuple[np.ndarray, np.ndarray]  # a batchnorm layer's per-unit (mean, variance)
+
+
 @dataclass(frozen=True)
 class ForwardCache:
-    """Per-layer caches of one forward pass, input side first."""
+    """What one forward pass keeps.
+
+    layers: per-layer caches for the backward pass, input side first (mode "train");
+      empty in mode "eval", which keeps nothing for a backward pass.
+    logits: z_L (N, n_out), the output layer's pre-activation.
+    bn_stats: the (mean, variance) each batchnorm layer normalized with, input side
+      first: the batch's own in mode "train", the given ones in mode "eval".
+    """
 
     layers: tuple[LayerCache, ...]
-
-
-def init_params(spec: NetworkSpec, seed: int) -> list[LayerParams]:
-    """Gaussian weights with the spec's variance, zero biases, gamma = 1, beta = 0.
-
-    Seeded: the same (spec, seed) always gives the same parameters.
-    """
-    if not (_is_number(seed) and float(seed).is_integer() and seed >= 0):
-        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
-    rng = np.random.default_rng(int(seed))
-    params = []
-    for i in range(spec.n_layers):
-        fan_in, fan_out = spec.sizes[i], spec.sizes[i + 1]
-        W = rng.standard_normal((fan_in, fan_out)) * math.sqrt(spec.weight_variance(i))
-        b = np.zeros(fan_out) if spec.bias else None
-        bn = spec.has_batchnorm(i)
-        params.append(
-            LayerParams(
-                W=W,
-                b=b,
-                gamma=np.ones(fan_out) if bn else None,
-                beta=np.zeros(fan_out) if bn else None,
-            )
-        )
-    return params
-
-
-def check_params(params: list[LayerParams], spec: NetworkSpec) -> None:
-    """ValueError unless params have the spec's layers, shapes and finite values."""
-    if len(params) != spec.n_layers:
-        raise ValueError(
-            f"params must have {spec.n_layers} layers for sizes {spec.sizes}; got {len(params)}"
-        )
-    for i, p in enumerate(params):
-        fan_in, fan_out = spec.sizes[i], spec.sizes[i + 1]
-        expected = {
-            "W": (fan_in, fan_out),
-            "b": (fan_out,) if spec.bias else None,
-            "gamma": (fan_out,) if spec.has_batchnorm(i) else None,
-            "beta": (fan_out,) if spec.has_batchnorm(i) else None,
-        }
-        for name, shape in expected.items():
-            value = getattr(p, name)
-            where = f"params[{i}].{name}"
-            if shape is None:
-                if value is not None:
-                    raise ValueError(f"{where} must be None for this spec")
-                continue
-            if not isinstance(value, np.ndarray) or value.shape != shape:
-                got = getattr(value, "shape", type(value).__name__)
-                raise ValueError(f"{where} must be an array of shape {shape}; got {got}")
-            if not np.all(np.isfinite(value)):
-                raise ValueError(f"{where} must be finite (no nan or inf)")
-
-
-def check_input(x: np.ndarray, spec: NetworkSpec) -> np.ndarray:
-    """x as a float64 (N, n_in) array; ValueError for a wrong shape or non-finite values."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != spec.sizes[0] or x.shape[0] < 1:
-        raise ValueError(f"x must have shape (batch >= 1, {spec.sizes[0]}); got {x.shape}")
-    if spec.batchnorm and x.shape[0] < 2:
-        raise ValueError("x needs a batch of at least 2 samples when batchnorm is on")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x must be finite (no nan or inf)")
-    return x
+    logits: np.ndarray
+    bn_stats: tuple[BatchStats, ...] = ()
 
 
 def forward(
-    params: list[LayerParams], spec: NetworkSpec, x: np.ndarray
+    params: list[LayerParams],
+    spec: NetworkSpec,
+    x: np.ndarray,
+    mode: str = "train",
+    bn_stats: tuple[BatchStats, ...] | None = None,
 ) -> tuple[np.ndarray, ForwardCache]:
     """y_hat (N, n_out) and the cache for backward.  x (N, n_in).
 
-    Inputs and parameters are validated; the math itself is not stopped if it
-    overflows (a very deep residual net can): y_hat may then hold inf or nan, and the
-    caller decides what to say about it.
+    mode "train": batchnorm layers normalize with this batch's statistics, and the cache
+    keeps what backward needs. mode "eval" (CS231n's pattern): batchnorm layers use
+    bn_stats (e.g. a training set's, from a "train" pass's cache.bn_stats), so that new
+    points such as a plotting grid are judged as the training data was, one point as well
+    as many; nothing is kept for backward. Inputs and parameters are validated; the math
+    itself is not stopped if it overflows (a very deep residual net can): y_hat may then
+    hold inf or nan, and the caller decides what to say about it.
     """
-    x = check_input(x, spec)
+    x = check_input(x, spec, mode)
     check_params(params, spec)
-    return forward_unchecked(params, spec, x)
+    return forward_unchecked(params, spec, x, mode, bn_stats)
 
 
 def forward_unchecked(
-    params: list[LayerParams], spec: NetworkSpec, x: np.ndarray
+    params: list[LayerParams],
+    spec: NetworkSpec,
+    x: np.ndarray,
+    mode: str = "train",
+    bn_stats: tuple[BatchStats, ...] | None = None,
 ) -> tuple[np.ndarray, ForwardCache]:
     """forward() without validation, for callers that validated once up front."""
+    train = mode == "train"
+    if not train and spec.batchnorm and (bn_stats is None or len(bn_stats) != spec.n_layers - 1):
+        raise ValueError("mode 'eval' needs bn_stats for every batchnorm layer")
     act = get_activation(spec.activation)
     out_act = get_activation(spec.output_activation)
     h = x
     caches = []
+    stats: list[BatchStats] = []
     with np.errstate(over="ignore", invalid="ignore"):
         for i, p in enumerate(params):
             z, aff = affine_forward(h, p.W, p.b)
             bn = None
             if spec.has_batchnorm(i):
-                z, bn = batchnorm_forward(z, p.gamma, p.beta, spec.bn_eps)
+                given = None if train else bn_stats[len(stats)]
+                z, bn = batchnorm_forward(z, p.gamma, p.beta, spec.bn_eps, given)
+                stats.append(bn[3])
             phi, act_cache = activation_forward(z, out_act if spec.is_output(i) else act)
             skip = spec.has_skip(i)
             if skip:  # h + s * phi with one new array instead of two
@@ -268,11 +164,14 @@ def forward_unchecked(
                 h = branch + h if branch is phi else np.add(branch, h, out=branch)
             else:
                 h = phi
-            caches.append(LayerCache(affine=aff, bn=bn, act=act_cache, skip=skip, out=h))
-    return h, ForwardCache(layers=tuple(caches))
+            if train:
+                caches.append(LayerCache(affine=aff, bn=bn, act=act_cache, skip=skip, out=h))
+    return h, ForwardCache(layers=tuple(caches), logits=z, bn_stats=tuple(stats))
 
 
 def _check_upstream(name: str, d: np.ndarray, cache: ForwardCache) -> np.ndarray:
+    if not cache.layers:
+        raise ValueError("backward needs the cache of a forward pass in mode 'train'")
     d = np.asarray(d, dtype=np.float64)
     expected = cache.layers[-1].out.shape
     if d.shape != expected:
@@ -379,6 +278,35 @@ def backward_scaled(
 
 
 @dataclass(frozen=True)
+class OutputLoss:
+    """A loss at the output: its value, delta_out = dL/dz_L (N, n_out), and the predicted
+    probability of class 1 (sigma(z_L) for cross-entropy, y_hat for squared error)."""
+
+    value: float
+    delta_out: np.ndarray
+    prob: np.ndarray
+
+
+def output_loss(y_hat: np.ndarray, cache: ForwardCache, y: np.ndarray, loss: str) -> OutputLoss:
+    """The one loss dispatch (training, profiles and loss_and_grads all use it).
+
+    loss="squared_error": the course's E = 1/2 sum_k (y_k - yhat_k)^2, batch-averaged,
+    whose gradient passes through the output activation's slope.
+    loss="bce": cross-entropy with the output layer's pre-activation z_L as the logit,
+    i.e. yhat = sigma(z_L). With a sigmoid output that is the usual cross-entropy of
+    y_hat; with a linear output, y_hat itself is read as the logit.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
+    y = np.asarray(y, dtype=np.float64)
+    if loss == "bce":
+        value, delta_out = binary_cross_entropy(cache.logits, y)
+        return OutputLoss(value, delta_out, sigmoid(cache.logits))
+    value, dy_hat = squared_error(y_hat, y)
+    return OutputLoss(value, activation_backward(dy_hat, cache.layers[-1].act), y_hat)
+
+
+@dataclass(frozen=True)
 class LossResult:
     """One forward and backward pass against targets."""
 
@@ -395,33 +323,36 @@ def loss_and_grads(
     y: np.ndarray,
     loss: str = "squared_error",
 ) -> LossResult:
-    """Loss on (x, y) and every gradient.
-
-    loss="squared_error": the course's E = 1/2 sum_k (y_k - yhat_k)^2, batch-averaged.
-    loss="bce": cross-entropy with the output layer's pre-activation z_L as the logit,
-    i.e. yhat = sigma(z_L). With a sigmoid output that is the usual cross-entropy of
-    y_hat; with a linear output, y_hat itself is read as the logit.
-    """
+    """Loss on (x, y) and every gradient (output_loss says what each loss is)."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
     y_hat, cache = forward(params, spec, x)
-    y = np.asarray(y, dtype=np.float64)
-    if loss == "squared_error":
-        value, dy_hat = squared_error(y_hat, y)
-        delta_out = activation_backward(dy_hat, cache.layers[-1].act)
-    else:
-        logits = cache.layers[-1].act[0]
-        value, delta_out = binary_cross_entropy(logits, y)
-    back = backward_scaled(params, spec, cache, delta_out, rescale=False)
-    return LossResult(loss=value, y_hat=y_hat, grads=back.grads, dx=back.dx)
+    out = output_loss(y_hat, cache, y, loss)
+    back = backward_scaled(params, spec, cache, out.delta_out, rescale=False)
+    return LossResult(loss=out.value, y_hat=y_hat, grads=back.grads, dx=back.dx)
 
 
-def sgd_step(params: list[LayerParams], grads: list[LayerGrads], lr: float) -> list[LayerParams]:
-    """New parameters p - lr * dL/dp (a pure function: params are not modified)."""
-    if not (_is_number(lr) and math.isfinite(lr) and lr > 0):
+def sgd_step(
+    params: list[LayerParams], grads: list[LayerGrads], lr: float, *, in_place: bool = False
+) -> list[LayerParams]:
+    """New parameters p - lr * dL/dp: a pure function, params not modified.
+
+    in_place=True (a training loop whose parameters and gradients are its own) writes
+    the step into params' arrays instead, scaling the gradients' arrays on the way, and
+    returns params: no new arrays per step.
+    """
+    if not (is_number(lr) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr (learning rate) must be a finite number > 0; got {lr!r}")
     if len(grads) != len(params):
         raise ValueError(f"grads must have {len(params)} layers; got {len(grads)}")
+    if in_place:
+        for p, g in zip(params, grads, strict=True):
+            for field in ("W", "b", "gamma", "beta"):
+                value_p, value_g = getattr(p, field), getattr(g, field)
+                if value_p is not None:
+                    value_g *= lr
+                    value_p -= value_g
+        return params
 
     def step(p: np.ndarray | None, g: np.ndarray | None) -> np.ndarray | None:
         return None if p is None else p - lr * g

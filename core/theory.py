@@ -17,7 +17,11 @@ the weight variance each named initialization implies, and the per-layer gradien
 explosion rate of a batch-normalized network (Yang et al., ICLR 2019).
 
 Everything is float64 numpy and deterministic; expectations use Gauss-Hermite
-quadrature except where a closed form is exact.
+quadrature except where a closed form is exact. What theory can say about an
+activation comes from its registry entry (core.activations): piecewise-linear ones
+have closed forms, bounded ones are averaged by quadrature, and for any other (an
+unbounded curved activation, where quadrature of the length map need not converge)
+every prediction is refused with core.limits.Refused rather than a wrong number.
 """
 
 from __future__ import annotations
@@ -28,16 +32,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.activations import ACTIVATIONS, LEAKY_SLOPE, get_activation
+from core.activations import Activation, get_activation
+from core.limits import Refused
 from core.network import INITS
-
-BATCHNORM_ACTIVATIONS = ("linear", "relu")
-
-# phi(x)^2 <= 1 for the bounded activations, so the length map never exceeds this.
-_BOUNDED = ("sigmoid", "tanh")
-# E[phi(sqrt(q) z)^2] = _SQUARE_GAIN * q and E[phi'(...)^2] = _SQUARE_GAIN exactly for
-# these; quadrature would smear the kink at 0, so use the closed forms.
-_SQUARE_GAIN = {"relu": 0.5, "leaky_relu": 0.5 * (1.0 + LEAKY_SLOPE**2), "linear": 1.0}
 
 
 def _phi(activation: str, x: np.ndarray) -> np.ndarray:
@@ -51,9 +48,23 @@ def _dphi(activation: str, x: np.ndarray) -> np.ndarray:
     return act.derivative(x, act.forward(x))
 
 
-def _check_activation(activation: str, allowed: tuple[str, ...] = ACTIVATIONS) -> None:
-    if activation not in allowed:
-        raise ValueError(f"activation must be one of {allowed}, got {activation!r}")
+def can_predict(activation: str) -> bool:
+    """True if mean-field theory has a prediction for this activation: a closed form
+    (piecewise linear) or a convergent quadrature (bounded)."""
+    act = get_activation(activation)
+    return act.square_gain is not None or act.bounded
+
+
+def _check_activation(activation: str) -> Activation:
+    """The registry entry, or Refused where theory has no prediction for it."""
+    act = get_activation(activation)
+    if act.square_gain is None and not act.bounded:
+        raise Refused(
+            f"activation {act.label}: mean-field theory has no prediction for it here. It "
+            "is neither piecewise linear (closed forms) nor bounded (where averaging by "
+            "quadrature is reliable), so no number is given rather than a wrong one"
+        )
+    return act
 
 
 def _check_positive(name: str, value: float) -> float:
@@ -120,15 +131,32 @@ def length_map(q: float, activation: str, sigma_w2: float, sigma_b2: float = 0.0
     Exact for relu (E = q/2), leaky_relu (E = q (1 + a^2)/2) and linear (E = q);
     quadrature for sigmoid and tanh.
     """
-    _check_activation(activation)
+    act = _check_activation(activation)
     q = _check_nonnegative("q", q)
     sigma_w2 = _check_positive("sigma_w2", sigma_w2)
     sigma_b2 = _check_nonnegative("sigma_b2", sigma_b2)
-    if activation in _SQUARE_GAIN:
-        mean_square = _SQUARE_GAIN[activation] * q
+    if act.square_gain is not None:
+        mean_square = act.square_gain * q
     else:
         mean_square = gauss_hermite_expectation(lambda x: _phi(activation, x) ** 2, q)
     return sigma_w2 * mean_square + sigma_b2
+
+
+@lru_cache(maxsize=32)
+def _slope_at_origin_if_largest(act: Activation) -> float | None:
+    """phi'(0) for a bounded activation with phi(0) = 0 and |phi(x)| < phi'(0) |x| for
+    every x != 0 (checked on a grid out to |x| = 50, where bounded activations are flat);
+    None otherwise."""
+    if not act.bounded:
+        return None
+    zero = np.zeros(1)
+    if act.forward(zero)[0] != 0.0:
+        return None
+    slope = float(act.derivative(zero, act.forward(zero))[0])
+    x = np.concatenate([-np.geomspace(50.0, 1e-3, 400), np.geomspace(1e-3, 50.0, 400)])
+    if slope > 0 and np.all(np.abs(act.forward(x)) < slope * np.abs(x)):
+        return slope
+    return None
 
 
 def fixed_point_q(
@@ -151,31 +179,34 @@ def fixed_point_q(
         otherwise (g > 1, or g = 1 with sigma_b2 > 0): the length grows without
                                     bound; inf.
       (chi_1 of these activations does not depend on q*.)
-    - tanh with sigma_b2 = 0 and sigma_w2 <= 1: 0.0, since tanh(x)^2 < x^2 makes the
-      map shrink every q > 0 toward 0 (at sigma_w2 = 1 only like 1/l, too slow to
-      iterate).
-    - sigmoid, tanh otherwise: iterate until |q_next - q| <= tol * max(1, q). If that
-      takes more than max_iter steps (close to a critical point convergence is slow),
+    - a bounded activation through the origin whose slope is largest there (tanh), with
+      sigma_b2 = 0 and sigma_w2 phi'(0)^2 <= 1: 0.0, since phi(x)^2 < phi'(0)^2 x^2
+      makes the map shrink every q > 0 toward 0 (at the boundary only like 1/l, too
+      slow to iterate).
+    - other bounded activations (sigmoid, tanh otherwise): iterate until
+      |q_next - q| <= tol * max(1, q). If that takes more than max_iter steps (close to
+      a critical point convergence is slow),
       finish by bisection between the last iterate and 0 (moving down) or the bound
       sigma_w2 + sigma_b2 (moving up), which brackets q* because the map is increasing.
 
     Never loops forever; q0 (finite, > 0), tol (> 0) and max_iter (>= 1) are checked.
     """
-    _check_activation(activation)
+    act = _check_activation(activation)
     sigma_w2 = _check_positive("sigma_w2", sigma_w2)
     sigma_b2 = _check_nonnegative("sigma_b2", sigma_b2)
     q0 = _check_positive("q0", q0)
     tol = _check_positive("tol", tol)
     max_iter = _check_int("max_iter", max_iter, 1)
 
-    if activation in _SQUARE_GAIN:
-        gain = sigma_w2 * _SQUARE_GAIN[activation]
+    if act.square_gain is not None:
+        gain = sigma_w2 * act.square_gain
         if gain < 1.0:
             return sigma_b2 / (1.0 - gain)
         if gain == 1.0 and sigma_b2 == 0.0:
             return q0
         return math.inf
-    if activation == "tanh" and sigma_b2 == 0.0 and sigma_w2 <= 1.0:
+    slope0 = _slope_at_origin_if_largest(act)
+    if slope0 is not None and sigma_b2 == 0.0 and sigma_w2 * slope0**2 <= 1.0:
         return 0.0
 
     q = q0
@@ -207,11 +238,11 @@ def chi_1(activation: str, sigma_w2: float, sigma_b2: float = 0.0) -> float:
     linear (sigma_w2), whatever q*; quadrature at q* = fixed_point_q(...) for sigmoid
     and tanh.
     """
-    _check_activation(activation)
+    act = _check_activation(activation)
     sigma_w2 = _check_positive("sigma_w2", sigma_w2)
     sigma_b2 = _check_nonnegative("sigma_b2", sigma_b2)
-    if activation in _SQUARE_GAIN:
-        return sigma_w2 * _SQUARE_GAIN[activation]
+    if act.square_gain is not None:
+        return sigma_w2 * act.square_gain
     q_star = fixed_point_q(activation, sigma_w2, sigma_b2)
     return sigma_w2 * gauss_hermite_expectation(lambda x: _dphi(activation, x) ** 2, q_star)
 
@@ -291,6 +322,11 @@ def _arccos_kernel_j1(c: float) -> float:
     return (math.sqrt(1.0 - c * c) + (math.pi - math.acos(c)) * c) / math.pi
 
 
+def has_batchnorm_rate(activation: str) -> bool:
+    """True if batchnorm_rate has a closed form for this activation (ReLU, identity)."""
+    return get_activation(activation).negative_slope in (0.0, 1.0)
+
+
 def batchnorm_rate(activation: str, batch_size: int) -> float:
     """Per-layer growth factor of ||grad||^2 toward the input in a deep batch-normalized net.
 
@@ -319,11 +355,17 @@ def batchnorm_rate(activation: str, batch_size: int) -> float:
     backward weights are independent of the forward ones, the gradient covariance
     proportional to G is reproduced each layer with the factor above. It needs
     E[1 / chi^2_{B-1}] finite, so batch_size must be an integer >= 4.
-    activation: "linear" or "relu".
+    activation: the identity (linear) or ReLU, i.e. a piecewise-linear activation with
+    negative-side slope 1 or 0 (core.activations); Refused for any other.
     """
-    _check_activation(activation, BATCHNORM_ACTIVATIONS)
+    act = get_activation(activation)
+    if not has_batchnorm_rate(activation):
+        raise Refused(
+            f"activation {act.label}: Yang et al.'s batchnorm rate has a closed form here for "
+            "ReLU and the identity only"
+        )
     b = _check_int("batch_size", batch_size, 4)
-    if activation == "linear":
+    if act.negative_slope == 1.0:  # the identity
         return (b - 2) / (b - 3)
     c = -1.0 / (b - 1)
     j1 = _arccos_kernel_j1(c)

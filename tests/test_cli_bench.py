@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from core import experiments as ex
+from core.network import NetworkSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,7 +97,7 @@ def test_bad_arguments_exit_with_a_message(capsys, argv, needle):
 
 def test_updates_for_a_deeper_network(capsys):
     table, _ = _run_main(capsys, "updates", "--depth", "4", "--width", "8", "--seed", "2")
-    spec = ex.NetworkSpec(sizes=(8,) * 5 + (1,))  # a plain sigmoid net, Xavier init
+    spec = NetworkSpec(sizes=(8,) * 5 + (1,))  # a plain sigmoid net, Xavier init
     expected = ex.update_size_table(spec, lr=0.5, batch=64, seed=2)
     assert table["log10_mean_abs_update"].tolist() == pytest.approx(
         expected["log10_mean_abs_update"].tolist(), rel=1e-7

@@ -14,7 +14,15 @@ import pytest
 
 from core import experiments as ex
 from core.activations import sigmoid
-from core.network import NetworkSpec, forward_unchecked, init_params, loss_and_grads
+from core.network import (
+    NetworkSpec,
+    draw_normals,
+    forward_unchecked,
+    init_params,
+    loss_and_grads,
+    params_from_normals,
+)
+from core.training import minibatch_order
 from core.worked_example import worked_example
 
 SMALL = {"sig": ex.variant_spec("plain_sigmoid", 4, 6), "relu": ex.variant_spec("plain_relu", 4, 6)}
@@ -56,7 +64,7 @@ def test_named_variants_have_the_documented_shape_and_defaults():
     assert ex.variant_label("plain_relu") == "Plain ReLU (He)"
     assert ex.variant_label("plain_sigmoid", init=1.0) == "Plain sigmoid (σw² = 1)"
     assert ex.variant_label("residual", "relu", "1/sqrt(depth)") == (
-        "Residual (relu, He, branch × 1/√depth)"
+        "Residual (ReLU, He, branch × 1/√depth)"
     )
     assert ex.variant_label("batchnorm") == "Batch norm (sigmoid, Xavier)"
 
@@ -87,12 +95,12 @@ def test_shared_weight_draws_reproduce_init_params_exactly():
         NetworkSpec(sizes=(3, 7, 2), init=0.3, bias=False),
     ]
     for spec in specs:
-        fresh = ex._params_from_normals(spec, ex._draw_normals(spec.sizes, 11))
+        fresh = params_from_normals(spec, draw_normals(spec.sizes, 11))
         # The reused buffers of gradient_profile, dirtied by another seed first:
-        draws = ex._draw_normals(spec.sizes, 99)
+        draws = draw_normals(spec.sizes, 99)
         weights = [np.full_like(z, np.nan) for z in draws]
-        ex._draw_normals(spec.sizes, 11, out=draws)
-        reused = ex._params_from_normals(spec, draws, out=weights)
+        draw_normals(spec.sizes, 11, out=draws)
+        reused = params_from_normals(spec, draws, out=weights)
         ref = init_params(spec, 11)
         for ours in (fresh, reused):
             for a, b in zip(ours, ref, strict=True):
@@ -463,7 +471,7 @@ def test_training_records_whole_set_loss_and_minibatch_gradient_norms():
     assert history["loss"].iloc[0] == pytest.approx(
         loss_and_grads(params, spec, result.X, result.y, "bce").loss
     )
-    rows = ex._minibatch_order(400, 8, 6, seed=0)[0]  # the first step's batch
+    rows = minibatch_order(400, 8, 6, seed=0)[0]  # the first step's batch
     grads = loss_and_grads(params, spec, result.X[rows], result.y[rows], "bce").grads
     first = result.runs["r"].grad_norms.query("step == 0")
     expected = [math.log10(np.linalg.norm(g.W)) for g in grads]
@@ -471,7 +479,7 @@ def test_training_records_whole_set_loss_and_minibatch_gradient_norms():
 
 
 def test_minibatches_cover_each_epoch_once():
-    order = ex._minibatch_order(10, 3, 7, seed=1)
+    order = minibatch_order(10, 3, 7, seed=1)
     assert order.shape == (7, 3)
     for epoch in (order[:3], order[3:6]):  # 3 whole batches per epoch; the 10th row waits
         assert len(set(epoch.ravel())) == 9
@@ -497,13 +505,20 @@ def test_batchnorm_grid_uses_the_training_statistics():
     spec = TRAIN_SPECS["bn"]
     params = init_params(spec, 1)
     x = np.random.default_rng(0).normal(size=(50, 2))
-    logits, y_hat, stats = ex._predict(params, spec, x)
+    y_hat, cache = forward_unchecked(params, spec, x, "eval", _stats(params, spec, x))
+    logits, stats = cache.logits, cache.bn_stats
     ref, _ = forward_unchecked(params, spec, x)
     np.testing.assert_allclose(y_hat, ref, rtol=1e-12)
     np.testing.assert_allclose(sigmoid(logits), ref, rtol=1e-12)
     # One point alone: its own batch statistics would be meaningless; the stored ones are not.
-    single, _, _ = ex._predict(params, spec, x[:1], stats)
-    np.testing.assert_allclose(single, logits[:1], rtol=1e-12)
+    _, single = forward_unchecked(params, spec, x[:1], "eval", stats)
+    np.testing.assert_allclose(single.logits, logits[:1], rtol=1e-12)
+    assert not forward_unchecked(params, spec, x[:1], "eval", stats)[1].layers  # nothing kept
+
+
+def _stats(params, spec, x):
+    """The batch statistics a training-mode pass over x normalized with."""
+    return forward_unchecked(params, spec, x)[1].bn_stats
 
 
 @pytest.mark.parametrize(

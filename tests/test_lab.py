@@ -138,8 +138,8 @@ def test_too_big_names_the_deepest_depth_that_fits():
         lab.lab_profiles(settings)
     assert "MAX_SECONDS" in str(error.value)
     # The cost model agrees: the deepest fits, one more does not.
-    assert lab._too_big(settings.with_depth(deepest)) is None
-    assert lab._too_big(settings.with_depth(deepest + 1)) is not None
+    assert lab.fits(settings.with_depth(deepest))
+    assert not lab.fits(settings.with_depth(deepest + 1))
     nothing = lab.LabSettings(depth=5, width=1024, batch=512, n_seeds=20)
     assert lab.deepest(nothing) == 0
     with pytest.raises(ValueError, match="Lower the width"):

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Markdown
 
 from core import experiments as ex
-from core import lab, myths
+from core import activations, lab, myths
 from dashboard import lab_presets, plots
 from dashboard.plots import fmt, fmt_factor, fmt_power
 from tests.share import ui_share_link, ui_tables
@@ -397,7 +397,7 @@ def test_nonsense_links_never_raise_and_never_render_html(value):
     assert not at.exception
     for key in NUMBER_KEYS:
         assert at.number_input(key=key).value in lab_presets.RANGES[key], key
-    assert at.selectbox(key="act").value in lab.ACTIVATIONS
+    assert at.selectbox(key="act").value in activations.offered()
     assert at.radio(key="metric").value in lab_presets.METRICS
     assert at.warning  # the refused values are named
     html = [m.value for m in at.main if isinstance(m, Markdown) and m.proto.allow_html]

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
+from core.activations import ACTIVATIONS
 from core.theory import (
-    ACTIVATIONS,
     batchnorm_rate,
     chi_1,
     fixed_point_q,

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core import activations
 from core.datasets import DATASETS
 from core.experiments import (
     MAX_BATCH,
@@ -53,7 +54,6 @@ BATCH_RANGE = ui.Allowed(2, MAX_BATCH, integer=True)  # batch norm needs two row
 SAMPLES_RANGE = ui.Allowed(MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, integer=True)
 NOISE_RANGE = ui.Allowed(0.0, MAX_NOISE)
 SEED_RANGE = ui.Allowed(0, 10_000, integer=True)
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 FIELD_WIDTH = 150  # pixels: two fields side by side on a phone
 PROGRESS_STEP = 0.02  # redraw the bar every 2% (each redraw is a message to the browser)
 CACHE_ENTRIES = 32  # a few hundred kB each (four 60 x 60 grids and the tables)
@@ -258,7 +258,7 @@ with st.container(border=True):
     act = controls.choice(
         "Activation (residual, batch norm)",
         "act",
-        ACTIVATIONS,
+        activations.offered(),
         DEFAULTS["act"],
         where=row,
         help=ACT_HELP,

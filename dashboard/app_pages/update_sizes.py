@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import NetworkSpec
+from core import NetworkSpec, activations
 from core.experiments import update_size_table
 from core.worked_example import COURSE_LR, worked_example
 from dashboard import gate, plots, ui
@@ -24,7 +24,6 @@ BATCH_RANGE = ui.Allowed(2, 256, integer=True)
 SEED_RANGE = ui.Allowed(0, 10_000, integer=True)
 LR_RANGE = ui.Allowed(0.0, 10.0, lo_open=True)
 NETWORKS = ("plain", "residual", "batchnorm")
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 INITS = ("xavier", "he", "lecun")
 NETWORK_HELP = (
     "plain: a stack of layers, as in the course. residual: a shortcut around every hidden "
@@ -123,7 +122,7 @@ with deep_box:
         act = controls.choice(
             "Activation",
             "act",
-            ACTIVATIONS,
+            activations.offered(),
             "sigmoid",
             where=row,
             help="The squashing function of the hidden layers (the output stays a sigmoid).",

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import lab
+from core import activations, lab
 from dashboard import gate, lab_presets, plots, ui
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import DEFAULTS, METRICS, PRESETS, RANGES, SCALES
@@ -181,7 +181,7 @@ with st.container(border=True):
     )
     row = st.container(horizontal=True, gap="small")
     act = controls.choice(
-        "Activation", "act", lab.ACTIVATIONS, DEFAULTS["act"], where=row, help=ACT_HELP
+        "Activation", "act", activations.offered(), DEFAULTS["act"], where=row, help=ACT_HELP
     )
     init = controls.choice(
         "Initialization", "init", lab.INITS, DEFAULTS["init"], where=row, help=INIT_HELP

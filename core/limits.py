@@ -1,0 +1,252 @@
+"""Every limit a computation must respect, the validators that enforce them, and the
+cost model that refuses combinations too big together.
+
+One server may serve a whole class, so every call the UI can make is bounded: depth,
+width, batch, seeds, steps and samples have maxima, and the cost model
+(``estimate_profile_seconds``, ``estimate_training_seconds``: seconds of one core of the
+reference machine, fitted to measured CPU times; bench/bench.py prints estimate beside
+measurement) refuses combinations that are each allowed but too big together, so that
+one call finishes in about ``MAX_SECONDS`` and holds at most ``MAX_MEMORY_BYTES``.
+
+Past any limit core raises ``Refused``, a ValueError whose message names the limit and
+what is allowed. Pages catch ``Refused`` and nothing else: any other exception is a bug.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from core.network import NetworkSpec
+
+MAX_DEPTH = 1000  # hidden layers
+MAX_WIDTH = 1024  # units in any layer (inputs included)
+MAX_BATCH = 512
+MAX_SEEDS = 20
+MAX_SEED = 2**32 - 1
+MAX_TRAIN_STEPS = 5000
+MAX_TRAIN_SAMPLES = 2000
+MIN_TRAIN_SAMPLES = 8
+MAX_NOISE = 2.0
+MIN_GRID, MAX_GRID = 10, 200
+MAX_LR = 1000.0
+MAX_SECONDS = 4.0  # estimated compute time of one call on the reference 2-core machine
+MAX_MEMORY_BYTES = 1_000_000_000  # estimated peak of one call (Community Cloud has ~2.7 GB)
+
+# Cost model: seconds of ONE core of the reference machine (2-core VM, OpenBLAS), fitted
+# to CPU times measured with OPENBLAS_NUM_THREADS=1 over sizes from width 8 to 1024 and
+# batch 8 to 512 (within about 15%, erring high). An idle 2-core machine finishes sooner
+# (BLAS splits the products); a busy one takes about this long. bench/bench.py prints the
+# estimate beside the measured time. Per weight layer of fan_in x fan_out with a batch of
+# N rows, one forward + backward costs about
+#     fan_in * fan_out * (3 N * _S_MAC + _S_WEIGHT) + N * fan_out * _S_ENTRY + _S_LAYER.
+_S_MAC = 1 / 27e9  # s per multiply-add in the three matrix products (BLAS)
+_S_WEIGHT = 2.5e-9  # s per weight: reading dW for its norms, scaling the drawn weights
+_S_DRAW = 8.5e-9  # s per weight drawn from the normal distribution (once per seed and shape)
+_S_ENTRY = 10.5e-9  # s per activation entry: phi, phi', batchnorm, norms, saturation counts
+_S_LAYER = 35e-6  # s of Python per layer and pass
+_S_CALL = 0.03  # s per call: building the tables
+_S_UPDATE = 3e-9  # s per parameter for one SGD update (training)
+_S_TRAIN_LAYER = 25e-6  # s of Python per layer and training step (no profile statistics)
+
+
+class Refused(ValueError):
+    """A request past one of core's limits, or with a value outside what is allowed.
+    The message says which limit and what is allowed; a page shows it as it is."""
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def check_int(name: str, value: object, low: int, high: int, limit: str = "") -> int:
+    """value if it is a whole number in [low, high], else Refused naming the bound
+    (limit: the constant behind high, e.g. "MAX_DEPTH")."""
+    if not _is_int(value) or not low <= value <= high:
+        where = f" ({limit})" if limit else ""
+        raise Refused(f"{name} must be a whole number from {low} to {high}{where}; got {value!r}")
+    return int(value)
+
+
+def check_float(name: str, value: object, low: float, high: float, low_open: bool) -> float:
+    """value as a float if it is a finite number in [low, high] ((low, high] when
+    low_open), else Refused saying what is allowed."""
+    ok = (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > low if low_open else value >= low)
+        and value <= high
+    )
+    if not ok:
+        bracket = "(" if low_open else "["
+        raise Refused(f"{name} must be a number in {bracket}{low:g}, {high:g}]; got {value!r}")
+    return float(value)
+
+
+def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
+    """value if it is one of allowed, else Refused listing them."""
+    if not isinstance(value, str) or value not in allowed:
+        raise Refused(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def check_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
+    """1..MAX_SEEDS distinct whole numbers in 0..MAX_SEED, as a tuple."""
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence):
+        raise Refused(f"seeds must be a sequence of whole numbers; got {seeds!r}")
+    if not 1 <= len(seeds) <= MAX_SEEDS:
+        raise Refused(f"seeds must hold 1 to {MAX_SEEDS} seeds (MAX_SEEDS); got {len(seeds)}")
+    out = tuple(check_int("each seed", s, 0, MAX_SEED) for s in seeds)
+    if len(set(out)) != len(out):
+        raise Refused(f"seeds must all differ; got {list(out)}")
+    return out
+
+
+def check_spec_size(name: str, spec: object) -> NetworkSpec:
+    """spec if it is a NetworkSpec within MAX_DEPTH and MAX_WIDTH."""
+    if not isinstance(spec, NetworkSpec):
+        raise ValueError(f"network {name!r} must be a NetworkSpec; got {type(spec).__name__}")
+    depth = spec.n_layers - 1
+    if depth > MAX_DEPTH:
+        raise Refused(
+            f"network {name!r} has {depth} hidden layers; the limit is {MAX_DEPTH} (MAX_DEPTH)"
+        )
+    widest = max(spec.sizes)
+    if widest > MAX_WIDTH:
+        raise Refused(
+            f"network {name!r} has a layer of {widest} units; the limit is {MAX_WIDTH} (MAX_WIDTH)"
+        )
+    return spec
+
+
+def check_specs(specs: Mapping[str, NetworkSpec]) -> dict[str, NetworkSpec]:
+    """A non-empty name -> NetworkSpec mapping, each within the size limits, as a dict."""
+    if not isinstance(specs, Mapping) or len(specs) == 0:
+        raise ValueError("specs must be a non-empty mapping from a name to a NetworkSpec")
+    out = {}
+    for name, spec in specs.items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"network names must be non-empty strings; got {name!r}")
+        out[name] = check_spec_size(name, spec)
+    return out
+
+
+# ------------------------------------------------------------------ cost model
+
+
+def _layer_shapes(spec: NetworkSpec) -> list[tuple[int, int]]:
+    return list(itertools.pairwise(spec.sizes))
+
+
+def _pass_seconds(spec: NetworkSpec, rows: int) -> float:
+    """Estimated time of one forward + backward pass over `rows` samples."""
+    return sum(
+        fi * fo * (3 * rows * _S_MAC + _S_WEIGHT) + rows * fo * _S_ENTRY + _S_LAYER
+        for fi, fo in _layer_shapes(spec)
+    )
+
+
+def _n_weights(sizes: tuple[int, ...]) -> int:
+    return sum(fi * fo for fi, fo in itertools.pairwise(sizes))
+
+
+def estimate_profile_seconds(specs: Mapping[str, NetworkSpec], batch: int, n_seeds: int) -> float:
+    """Estimated time of a gradient profile of specs at this batch with n_seeds seeds, in
+    seconds of one core of the reference machine (see the cost model above)."""
+    distinct = {spec.sizes for spec in specs.values()}  # weights are drawn once per shape
+    draws = sum(_n_weights(s) for s in distinct) * _S_DRAW
+    return _S_CALL + n_seeds * (draws + sum(_pass_seconds(s, batch) for s in specs.values()))
+
+
+def estimate_profile_bytes(specs: Mapping[str, NetworkSpec], batch: int) -> int:
+    """Estimated peak memory of a gradient profile: drawn and scaled weights for every
+    distinct shape, and the largest network's forward cache (pre-activations, outputs,
+    the layer input of a skip, batchnorm's normalized values) plus one layer's
+    gradient, 8 bytes a number."""
+    distinct = {spec.sizes for spec in specs.values()}
+    weights = sum(2 * _n_weights(s) for s in distinct)
+    largest = 0
+    for spec in specs.values():
+        cache = 0
+        for i, (_, fo) in enumerate(_layer_shapes(spec)):
+            per_row = 2 + spec.has_skip(i) + spec.has_batchnorm(i)
+            cache += per_row * batch * fo
+        largest = max(largest, cache + max(fi * fo for fi, fo in _layer_shapes(spec)))
+    return 8 * (weights + largest)
+
+
+def estimate_training_seconds(
+    specs: Mapping[str, NetworkSpec],
+    steps: int,
+    batch: int,
+    n_samples: int,
+    record_every: int,
+    grid_size: int,
+) -> float:
+    """Estimated time of a training run on one core of the reference machine: every
+    step a pass over the batch and an update, every record a pass over the whole
+    training set, and the final grid."""
+    records = steps // record_every + 2
+
+    def step(spec: NetworkSpec, rows: int) -> float:  # forward, backward, update
+        return sum(
+            fi * fo * (3 * rows * _S_MAC + _S_UPDATE) + rows * fo * _S_ENTRY + _S_TRAIN_LAYER
+            for fi, fo in _layer_shapes(spec)
+        )
+
+    def forward(spec: NetworkSpec, rows: int) -> float:
+        return sum(
+            fi * fo * rows * _S_MAC + rows * fo * _S_ENTRY / 2 + _S_TRAIN_LAYER / 2
+            for fi, fo in _layer_shapes(spec)
+        )
+
+    total = _S_CALL
+    for spec in specs.values():
+        total += (steps + 1) * step(spec, batch) + records * forward(spec, n_samples)
+        total += forward(spec, grid_size * grid_size) + forward(spec, n_samples)
+    return total
+
+
+def too_big_message(what: str, seconds: float, nbytes: int, hint: str) -> str | None:
+    """Why a call estimated at seconds and nbytes is refused (MAX_SECONDS or
+    MAX_MEMORY_BYTES), starting with what and ending with hint; None if it fits."""
+    if seconds > MAX_SECONDS:
+        return (
+            f"{what} is too big: it would take about {seconds:.1f} s of computing, and the "
+            f"limit is {MAX_SECONDS:g} s (MAX_SECONDS). {hint}"
+        )
+    if nbytes > MAX_MEMORY_BYTES:
+        return (
+            f"{what} is too big: it would need about {nbytes / 1e9:.2f} GB of memory, and "
+            f"the limit is {MAX_MEMORY_BYTES / 1e9:g} GB (MAX_MEMORY_BYTES). {hint}"
+        )
+    return None
+
+
+def profile_fits(specs: Mapping[str, NetworkSpec], batch: int, n_seeds: int) -> bool:
+    """True if a profile of specs fits both MAX_SECONDS and MAX_MEMORY_BYTES."""
+    return (
+        estimate_profile_seconds(specs, batch, n_seeds) <= MAX_SECONDS
+        and estimate_profile_bytes(specs, batch) <= MAX_MEMORY_BYTES
+    )
+
+
+def largest_fitting(fits: Callable[[int], bool], high: int = MAX_DEPTH) -> int:
+    """The largest n in 1..high with fits(n), for a cost that grows with n (0 if not
+    even fits(1)). Bisection: about log2(high) calls of fits."""
+    if not fits(1):
+        return 0
+    if fits(high):
+        return high
+    lo, hi = 1, high
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return lo

@@ -1,0 +1,320 @@
+"""Minibatch SGD on a 2-D toy data set, several networks side by side.
+
+``train_variants(specs, dataset, ...)`` trains every named network on the same data,
+from the same seed, on the same minibatches, and records as it goes: the loss and
+accuracy on the whole training set, and the size of each layer's gradient. At the end
+each network's predicted probability over a grid covering the data is its decision map.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.activations import sigmoid
+from core.datasets import DATASETS, make_dataset
+from core.limits import (
+    MAX_BATCH,
+    MAX_GRID,
+    MAX_LR,
+    MAX_NOISE,
+    MAX_SEED,
+    MAX_TRAIN_SAMPLES,
+    MAX_TRAIN_STEPS,
+    MIN_GRID,
+    MIN_TRAIN_SAMPLES,
+    Refused,
+    check_choice,
+    check_float,
+    check_int,
+    check_specs,
+    estimate_profile_bytes,
+    estimate_training_seconds,
+    too_big_message,
+)
+from core.logspace import log10_sum_squares
+from core.losses import LOSSES
+from core.network import (
+    LayerParams,
+    NetworkSpec,
+    backward_scaled,
+    forward_unchecked,
+    init_params,
+    output_loss,
+    sgd_step,
+)
+from core.variants import short_label
+
+BATCH_SEED_OFFSET = 2_000_003  # minibatch order of train_variants(seed=s)
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class VariantRun:
+    """One network's training run.
+
+    history: step (updates done so far), loss and accuracy on the whole training set.
+    grad_norms: step, layer, distance, log10_grad_norm = log10 ||dL/dW||_F of the
+    minibatch gradient at that step, the one the next update uses (NaN where it is not
+    finite or is 0).
+    grid_prob: (grid_size, grid_size) predicted probability of class 1 after training,
+    grid_prob[i, j] at (grid_x[j], grid_y[i]); None if training diverged.
+    diverged_at: the step at which the loss became inf or nan, or None.
+    message: one sentence on how the run ended, for the UI.
+    """
+
+    history: pd.DataFrame
+    grad_norms: pd.DataFrame
+    grid_prob: np.ndarray | None
+    diverged_at: int | None
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingResult:
+    """Output of train_variants: one VariantRun per network, the data and the grid axes."""
+
+    runs: dict[str, VariantRun]
+    X: np.ndarray  # (n_samples, 2) training inputs
+    y: np.ndarray  # (n_samples, 1) labels 0/1
+    grid_x: np.ndarray  # (grid_size,)
+    grid_y: np.ndarray  # (grid_size,)
+    dataset: str
+    loss: str
+
+    def history_frame(self) -> pd.DataFrame:
+        """Every run's history in one table with a variant column."""
+        return pd.concat(
+            [r.history.assign(variant=name) for name, r in self.runs.items()], ignore_index=True
+        )
+
+    def grad_norm_frame(self) -> pd.DataFrame:
+        """Every run's gradient norms in one table with a variant column."""
+        return pd.concat(
+            [r.grad_norms.assign(variant=name) for name, r in self.runs.items()],
+            ignore_index=True,
+        )
+
+
+def minibatch_order(n_samples: int, batch: int, steps: int, seed: int) -> np.ndarray:
+    """(steps, batch) row indices: epochs of a fresh permutation, cut into whole batches."""
+    rng = np.random.default_rng(seed + BATCH_SEED_OFFSET)
+    per_epoch = n_samples // batch
+    epochs = -(-steps // per_epoch)
+    rows = [rng.permutation(n_samples)[: per_epoch * batch] for _ in range(epochs)]
+    return np.concatenate(rows).reshape(-1, batch)[:steps]
+
+
+@dataclass(frozen=True)
+class _Task:
+    """What every network of one call trains on, and how."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    order: np.ndarray  # (steps + 1, batch): one more batch for the final gradient
+    seed: int
+    lr: float
+    loss: str
+    record_every: int
+    grid_points: np.ndarray
+    grid_size: int
+
+    @property
+    def steps(self) -> int:
+        return len(self.order) - 1
+
+
+def _whole_set(
+    params: list[LayerParams], spec: NetworkSpec, task: _Task
+) -> tuple[float, float] | None:
+    """Loss and accuracy on the whole training set; None if the loss is not finite."""
+    y_all, cache = forward_unchecked(params, spec, task.X)
+    out = output_loss(y_all, cache, task.Y, task.loss)
+    if not math.isfinite(out.value):
+        return None
+    return out.value, float(np.mean((out.prob > 0.5) == (task.Y > 0.5)))
+
+
+def _grid_prob(params: list[LayerParams], spec: NetworkSpec, task: _Task) -> np.ndarray:
+    """The trained network's probability of class 1 over the grid, (grid, grid).
+
+    Batchnorm layers judge the grid with the training set's statistics (mode "eval"):
+    the grid's own would be meaningless. A network with huge weights may overflow on
+    grid points far from the data; sigmoid maps +-inf to 1 and 0, and a nan stays nan
+    (shown as a gap)."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        _, on_data = forward_unchecked(params, spec, task.X)
+        y_grid, cache = forward_unchecked(params, spec, task.grid_points, "eval", on_data.bn_stats)
+        prob = sigmoid(cache.logits) if task.loss == "bce" else y_grid
+    return prob.reshape(task.grid_size, task.grid_size)
+
+
+def _run_tables(
+    history: list[tuple[int, float, float]], norms: list[np.ndarray], n_layers: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history and grad_norms tables of a VariantRun from the records."""
+    record_steps = np.array([h[0] for h in history], dtype=np.int64)
+    layers = np.arange(1, n_layers + 1)
+    values = np.concatenate(norms) if norms else np.empty(0)
+    grad_norms = pd.DataFrame(
+        {
+            "step": np.repeat(record_steps, n_layers),
+            "layer": np.tile(layers, len(record_steps)),
+            "distance": np.tile(n_layers + 1 - layers, len(record_steps)),
+            "log10_grad_norm": np.where(np.isfinite(values), values, np.nan),
+        }
+    )
+    frame = pd.DataFrame(history, columns=["step", "loss", "accuracy"])
+    frame["step"] = frame["step"].astype(np.int64)
+    return frame, grad_norms
+
+
+def _train_one(
+    name: str, spec: NetworkSpec, task: _Task, report: Callable[[int], None]
+) -> VariantRun:
+    steps = task.steps
+    params = init_params(spec, task.seed)  # fresh arrays, ours alone: updated in place
+    history: list[tuple[int, float, float]] = []
+    norms: list[np.ndarray] = []
+    diverged_at = None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for step in range(steps + 1):
+            rows = task.order[step]
+            y_hat, cache = forward_unchecked(params, spec, task.X[rows])
+            out = output_loss(y_hat, cache, task.Y[rows], task.loss)
+            if not math.isfinite(out.value):
+                diverged_at = step
+                break
+            grads = backward_scaled(params, spec, cache, out.delta_out, rescale=False).grads
+            if step % task.record_every == 0 or step == steps:
+                whole = _whole_set(params, spec, task)
+                if whole is None:
+                    diverged_at = step
+                    break
+                history.append((step, *whole))
+                norms.append(np.array([0.5 * log10_sum_squares(g.W) for g in grads]))
+                report(step)
+            if step == steps:
+                break
+            sgd_step(params, grads, task.lr, in_place=True)
+    frame, grad_norms = _run_tables(history, norms, spec.n_layers)
+    if diverged_at is not None:
+        message = (
+            f"{short_label(name)} diverged at step {diverged_at}: the loss became too large "
+            "for float64 (inf or nan), so training stopped there. A smaller learning "
+            "rate usually helps."
+        )
+        return VariantRun(frame, grad_norms, None, diverged_at, message)
+    final = history[-1]
+    message = (
+        f"{short_label(name)}: after {steps} steps the training loss is {final[1]:.3g} and "
+        f"{final[2]:.0%} of the points are classified correctly."
+    )
+    return VariantRun(frame, grad_norms, _grid_prob(params, spec, task), None, message)
+
+
+def _check_training_spec(name: str, spec: NetworkSpec) -> None:
+    if spec.sizes[0] != 2 or spec.sizes[-1] != 1:
+        raise Refused(
+            f"network {name!r} must take 2 inputs and give 1 output for a 2-D data set; "
+            f"its sizes are {spec.sizes} (variant_spec(..., n_in=2) builds one)"
+        )
+
+
+def _grid(X: np.ndarray, grid_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grid axes covering the data with a margin of 0.5, and the (grid^2, 2) points."""
+    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    grid_x = np.linspace(lo[0], hi[0], grid_size)
+    grid_y = np.linspace(lo[1], hi[1], grid_size)
+    gx, gy = np.meshgrid(grid_x, grid_y)
+    return grid_x, grid_y, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def train_variants(
+    specs: Mapping[str, NetworkSpec],
+    dataset: str = "moons",
+    *,
+    n_samples: int = 400,
+    noise: float = 0.2,
+    steps: int = 500,
+    lr: float = 0.5,
+    batch: int = 32,
+    seed: int = 0,
+    record_every: int | None = None,
+    loss: str = "bce",
+    grid_size: int = 60,
+    progress: Progress | None = None,
+) -> TrainingResult:
+    """Minibatch SGD on a 2-D toy data set, for several networks side by side.
+
+    Every network sees the same data (make_dataset(dataset, n_samples, noise, seed)),
+    starts from init_params(spec, seed) and takes the same minibatches in the same
+    order (reshuffled each epoch; an epoch's last incomplete batch is skipped so that
+    every step uses `batch` rows). Each step is w <- w - lr * dL/dw on every parameter.
+    loss: "bce" (cross-entropy on the output logit) or "squared_error" (the course's E).
+
+    Every record_every steps (default: about 100 records over the run), and at step 0
+    and the last step, the loss and accuracy on the whole training set and the per-layer
+    norms of that step's minibatch gradient are recorded. Batchnorm layers evaluate the
+    whole set with its own statistics, and the final grid (grid_size x grid_size points
+    covering the data with a margin of 0.5) with those same statistics. If the loss
+    becomes inf or nan the network stops there, diverged_at says the step and its grid
+    is None; the others go on.
+    progress(fraction_done, text) is called after every record, if given.
+
+    Limits: 1..MAX_TRAIN_STEPS steps, MIN..MAX_TRAIN_SAMPLES samples, batch up to
+    min(MAX_BATCH, n_samples), lr in (0, MAX_LR], noise in [0, MAX_NOISE], grid_size in
+    MIN_GRID..MAX_GRID, networks of 2 inputs and 1 output within MAX_DEPTH / MAX_WIDTH,
+    and the whole call within MAX_SECONDS (core.limits.estimate_training_seconds).
+    """
+    specs = check_specs(specs)
+    for name, spec in specs.items():
+        _check_training_spec(name, spec)
+    check_choice("dataset", dataset, DATASETS)
+    n_samples = check_int(
+        "n_samples", n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
+    )
+    noise = check_float("noise", noise, 0.0, MAX_NOISE, low_open=False)
+    steps = check_int("steps", steps, 1, MAX_TRAIN_STEPS, "MAX_TRAIN_STEPS")
+    lr = check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
+    low_batch = 2 if any(s.batchnorm for s in specs.values()) else 1
+    batch = check_int("batch", batch, low_batch, min(MAX_BATCH, n_samples), "MAX_BATCH")
+    seed = check_int("seed", seed, 0, MAX_SEED)
+    record_every = check_int(
+        "record_every", max(1, steps // 100) if record_every is None else record_every, 1, steps
+    )
+    check_choice("loss", loss, LOSSES)
+    grid_size = check_int("grid_size", grid_size, MIN_GRID, MAX_GRID, "MAX_GRID")
+    if progress is not None and not callable(progress):
+        raise ValueError("progress must be a function (fraction, text) or None")
+    message = too_big_message(
+        "This training run",
+        estimate_training_seconds(specs, steps, batch, n_samples, record_every, grid_size),
+        max(estimate_profile_bytes({n: s}, max(batch, n_samples)) for n, s in specs.items()),
+        "Use fewer steps, fewer or narrower layers, fewer networks or a smaller batch.",
+    )
+    if message:
+        raise Refused(message)
+
+    X, Y = make_dataset(dataset, n_samples, noise, seed)
+    grid_x, grid_y, grid_points = _grid(X, grid_size)
+    order = minibatch_order(n_samples, batch, steps + 1, seed)
+    task = _Task(X, Y, order, seed, lr, loss, record_every, grid_points, grid_size)
+    runs = {}
+    for k, (name, spec) in enumerate(specs.items()):
+
+        def report(step: int, k: int = k, name: str = name) -> None:
+            if progress is not None:
+                done = (k + step / steps) / len(specs)
+                progress(done, f"{short_label(name)}: step {step} of {steps}")
+
+        runs[name] = _train_one(name, spec, task, report)
+    if progress is not None:
+        progress(1.0, "done")
+    return TrainingResult(
+        runs=runs, X=X, y=Y, grid_x=grid_x, grid_y=grid_y, dataset=dataset, loss=loss
+    )
