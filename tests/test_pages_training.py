@@ -21,7 +21,7 @@ from streamlit.testing.v1.element_tree import Markdown
 import core.experiments
 from core import experiments as ex
 from dashboard import gate, plots
-from dashboard.plots import fmt
+from dashboard.plots.format import fmt
 from tests.share import ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")

@@ -12,6 +12,7 @@ import pytest
 
 from core.worked_example import WEIGHT_NAMES, worked_example
 from dashboard import plots
+from dashboard.plots.format import fmt, fmt_signed
 
 COURSE = worked_example()
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,38 +41,15 @@ def test_palette_gives_each_variant_its_own_color():
     assert set(plots.VARIANT_LABELS) == set(plots.VARIANT_COLORS)
 
 
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (0.6384305551096378, "0.638"),
-        (0.26, "0.26"),
-        (1.0, "1"),
-        (3.0775e-5, "3.08e-05"),
-        (0.0, "0"),
-    ],
-)
-def test_fmt_three_significant_digits(value, text):
-    assert plots.fmt(value) == text
-
-
-def test_number_text_for_special_values():
-    assert plots.fmt(math.nan) == "not a number"
-    assert plots.fmt(-math.inf) == "−∞"
-    assert plots.fmt_signed(0.5) == "+0.5" and plots.fmt_signed(-0.5) == "-0.5"
-    assert plots.latex_number(3.0775e-5) == r"3.08 \times 10^{-5}"
-    assert plots.latex_factor(-0.25) == "(-0.25)" and plots.latex_factor(0.25) == "0.25"
-    assert plots.latex_number(math.inf) == r"\infty"
-
-
 def test_forward_diagram_shows_values_on_nodes_and_weights_on_edges():
     fig = plots.network_figure(COURSE, plots.FORWARD)
     # One line per weight, then the nodes.
     assert len(fig.data) == len(plots.EDGES) + 1 == 7
     assert [t.name for t in fig.data[:-1]] == list(plots.EDGES)
     texts = _annotations(fig)
-    assert f"w<sub>11</sub> = {plots.fmt(COURSE.w11)}" in texts
-    assert f"b = {plots.fmt(COURSE.b)}<br>ŷ = {plots.fmt(COURSE.y_hat)}" in texts
-    assert any(f"E = {plots.fmt(COURSE.E)}" in t for t in texts)
+    assert f"w<sub>11</sub> = {fmt(COURSE.w11)}" in texts
+    assert f"b = {fmt(COURSE.b)}<br>ŷ = {fmt(COURSE.y_hat)}" in texts
+    assert any(f"E = {fmt(COURSE.E)}" in t for t in texts)
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
     widths = {t.line.width for t in fig.data[:-1]}
     assert len(widths) == 1  # forward: every wire drawn alike
@@ -88,8 +66,8 @@ def test_backward_diagram_scales_edge_width_with_the_update():
     by_size = sorted(WEIGHT_NAMES, key=sizes.get)
     assert [width[w] for w in by_size] == sorted(width[w] for w in by_size)
     texts = _annotations(fig)
-    assert f"δ<sub>out</sub> = {plots.fmt(COURSE.delta_out)}" in texts
-    assert f"Δw<sub>11</sub> = {plots.fmt_signed(COURSE.dw11)}" in texts
+    assert f"δ<sub>out</sub> = {fmt(COURSE.delta_out)}" in texts
+    assert f"Δw<sub>11</sub> = {fmt_signed(COURSE.dw11)}" in texts
 
 
 def test_highlight_colors_the_named_parts_and_dims_the_rest():

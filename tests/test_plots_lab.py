@@ -10,6 +10,7 @@ import pytest
 
 from core import lab
 from dashboard import plots
+from dashboard.plots.format import fmt_power
 
 SETTINGS = lab.LabSettings(depth=8, width=16, batch=8, n_seeds=3)
 
@@ -23,26 +24,7 @@ def _by_name(fig) -> dict:
     return {t.name: t for t in fig.data}
 
 
-@pytest.mark.parametrize(
-    ("log10", "text"),
-    [
-        (math.log10(4.11e-32), "4.11 × 10⁻³²"),
-        (-600.5, "3.16 × 10⁻⁶⁰¹"),
-        (10.534, "3.42 × 10¹⁰"),
-        (math.log10(0.334), "0.334"),
-        (0.0, "1"),
-        (-31.999999, "1 × 10⁻³²"),  # a mantissa that rounds up to 10 moves the exponent
-        (math.nan, "not measured"),
-    ],
-)
-def test_fmt_power_writes_numbers_beyond_float64(log10, text):
-    assert plots.fmt_power(log10) == text
-
-
-def test_small_text_helpers():
-    assert plots.fmt_factor(0.2337) == "×0.234"
-    assert plots.fmt_factor(math.nan) == "not measured"
-    assert plots.power_text("0.5", 100) == "0.5¹⁰⁰"
+def test_lab_color_is_the_variants_or_sky_blue():
     assert plots.lab_color("plain_relu") == plots.VARIANT_COLORS["plain_relu"]
     assert plots.lab_color("plain_tanh") == plots.LAB_OTHER_COLOR
     assert plots.LAB_OTHER_COLOR not in plots.VARIANT_COLORS.values()
@@ -66,7 +48,7 @@ def test_profile_figure_draws_median_and_band_per_network(result):
         assert median.line.color == plots.lab_color(variant)
         np.testing.assert_array_equal(median.y, rows["log10_delta_rms_median"])
         assert list(median.x) == list(range(1, SETTINGS.depth + 2))
-        assert median.customdata[0][0] == plots.fmt_power(rows["log10_delta_rms_median"].iloc[0])
+        assert median.customdata[0][0] == fmt_power(rows["log10_delta_rms_median"].iloc[0])
     bands = [t for t in fig.data if t.fill == "tonexty"]
     assert len(bands) == len(result.labels)
     assert all("10–90%" in t.name for t in bands)

@@ -11,10 +11,12 @@ import math
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from core import experiments as ex
 from dashboard import plots
+from dashboard.plots.format import fmt
 
 SMALL = dict(steps=20, lr=0.5, batch=16, n_samples=60, grid_size=12, seed=1)
 
@@ -63,7 +65,7 @@ def test_loss_axis_labels_read_as_plain_numbers_over_a_few_decades(result):
     assert fig.layout.yaxis.title.text == "Squared error E (log scale)"
     ticks = list(fig.layout.yaxis.tickvals)
     assert min(ticks) <= history["loss"].min() and max(ticks) >= history["loss"].max()
-    assert list(fig.layout.yaxis.ticktext) == [plots.fmt(t) for t in ticks]
+    assert list(fig.layout.yaxis.ticktext) == [fmt(t) for t in ticks]
     # Over many decades plotly's powers of ten are kept, one label per decade.
     wide = pd.DataFrame(
         {"variant": "plain_relu", "step": [0, 1, 2], "loss": [1.0, 1e-3, 1e-7], "accuracy": 1.0}
@@ -197,7 +199,7 @@ def test_one_heatmap_per_network_with_layers_up_and_steps_across(result):
         assert list(_axis(fig, "y" + ref[1:]).range) == [0.5, 4.5]
     assert fig.layout.yaxis.title.text == "Layer (1 = input side, 4 = output)"
     assert fig.layout.xaxis3.title.text == "Training step"
-    assert fig.layout.coloraxis.colorscale == plots.go.Heatmap(colorscale="Viridis").colorscale
+    assert fig.layout.coloraxis.colorscale == go.Heatmap(colorscale="Viridis").colorscale
 
 
 def test_heatmaps_share_one_color_bar_one_color_range_and_one_step_axis(result):
@@ -274,7 +276,7 @@ def test_boundary_draws_the_prediction_the_50_percent_line_and_both_classes(resu
         assert class0.marker.symbol != class1.marker.symbol  # not by color alone
         accuracy = run.history["accuracy"].iloc[-1]
         assert _titles(fig)[ref] == (
-            f"{plots.VARIANT_LABELS[variant]}<br>{plots.fmt(100 * accuracy)}% correct"
+            f"{plots.VARIANT_LABELS[variant]}<br>{fmt(100 * accuracy)}% correct"
         )
         y_axis = _axis(fig, "y" + ref[1:])
         assert y_axis.scaleanchor == ref and y_axis.scaleratio == 1  # circles look round

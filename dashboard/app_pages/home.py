@@ -10,6 +10,7 @@ import streamlit as st
 from core.worked_example import WorkedStep, worked_example
 from dashboard import plots, ui
 from dashboard.navigation import page
+from dashboard.plots.format import fmt
 
 # (heading, what it means, page file, query parameters that open the right view, link text)
 STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
@@ -139,8 +140,8 @@ with picture_col:
     )
     st.markdown(
         f"Two inputs, two hidden sigmoid neurons, one sigmoid output, no biases. With the "
-        f"course's numbers it predicts ŷ = {plots.fmt(step.y_hat)} where the target is "
-        f"y = {plots.fmt(step.y)}: an error of E = {plots.fmt(step.E)} to hand out."
+        f"course's numbers it predicts ŷ = {fmt(step.y_hat)} where the target is "
+        f"y = {fmt(step.y)}: an error of E = {fmt(step.E)} to hand out."
     )
     st.plotly_chart(
         plots.timeline_figure(FIXES),

@@ -27,7 +27,7 @@ from core.experiments import (
 )
 from core.losses import LOSSES
 from dashboard import gate, plots, ui
-from dashboard.plots import fmt
+from dashboard.plots.format import fmt
 
 # The default run is the one bench/bench.py times ("training: 4 variants, depth 6, width
 # 16, 500 steps"); it must finish well under 5 s with the progress bar showing.

@@ -14,7 +14,7 @@ from core import NetworkSpec
 from core.experiments import update_size_table
 from core.worked_example import COURSE_LR, worked_example
 from dashboard import gate, plots, ui
-from dashboard.plots import fmt
+from dashboard.plots.format import fmt
 
 COURSE_CLAIM = 10.0  # the course: "about 10x smaller" one layer further back
 METRIC_WIDTH = 260  # pixels: metrics wrap two or four to a row, one on a phone

@@ -17,7 +17,7 @@ from dashboard import gate, lab_presets, plots, ui
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import DEFAULTS, METRICS, PRESETS, RANGES, SCALES
 from dashboard.navigation import page
-from dashboard.plots import fmt, fmt_factor, fmt_power
+from dashboard.plots.format import fmt, fmt_factor, fmt_power
 
 MYTHS = page("myths.py")
 MYTH_PRESETS = ("course", "relu_no_he", "residual_unscaled", "batchnorm")  # one claim each

@@ -28,7 +28,7 @@ from core.worked_example import (
     worked_example,
 )
 from dashboard import plots, ui
-from dashboard.plots import fmt, latex_factor, latex_number
+from dashboard.plots.format import fmt, latex_factor, latex_number
 
 # --- what the controls allow ----------------------------------------------------------
 # Far narrower than core's limits: beyond +-10 the sigmoids are flat and nothing is

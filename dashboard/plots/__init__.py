@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from core.experiments import TrainingResult
 from core.worked_example import WorkedStep
+from dashboard.plots.format import fmt, fmt_power, fmt_signed
 
 # --- style constants ---------------------------------------------------------------
 # Okabe & Ito (2008), "Color Universal Design". Black is left out: it vanishes on a
@@ -75,7 +76,6 @@ DIAGRAM_HEIGHT = 380
 CHART_HEIGHT = 380
 TIMELINE_HEIGHT = 260
 LOG_AXIS_SPAN = 10.0  # use a log axis once max/min exceeds one decade
-SIGNIFICANT_DIGITS = 3
 
 FORWARD, BACKWARD = "forward", "backward"
 
@@ -115,39 +115,6 @@ EDGE_NAMES: dict[str, str] = {
     "v1": "v<sub>1</sub>",
     "v2": "v<sub>2</sub>",
 }
-
-
-# --- numbers as text ----------------------------------------------------------------
-def fmt(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
-    """A number as the app prints it: `digits` significant digits, e.g. 0.638, 3.08e-05."""
-    if not math.isfinite(value):
-        return "not a number" if math.isnan(value) else ("∞" if value > 0 else "−∞")
-    if value == 0:
-        return "0"
-    return f"{value:.{digits}g}"
-
-
-def fmt_signed(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
-    """Like fmt, with an explicit + for positive numbers (updates are added)."""
-    text = fmt(value, digits)
-    return "+" + text if value > 0 and math.isfinite(value) else text
-
-
-def latex_number(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
-    """fmt(value) as LaTeX: 3.08e-05 becomes 3.08 \\times 10^{-5}."""
-    if not math.isfinite(value):
-        return r"\infty" if value > 0 else (r"-\infty" if value < 0 else r"\text{NaN}")
-    text = fmt(value, digits)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return text
-
-
-def latex_factor(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
-    """latex_number for use inside a product: negative numbers get parentheses."""
-    text = latex_number(value, digits)
-    return f"({text})" if value < 0 else text
 
 
 # --- shared layout --------------------------------------------------------------------
@@ -506,7 +473,6 @@ LAB_THEORY_DASH: dict[str, str] = {
     "bound_quarter": "dot",
     "bound_sigma": "dashdot",
 }
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def lab_color(variant: str) -> str:
@@ -517,30 +483,6 @@ def lab_color(variant: str) -> str:
 def _rgba(hex_color: str, alpha: float) -> str:
     r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
-
-
-def fmt_power(log10: float, digits: int = SIGNIFICANT_DIGITS) -> str:
-    """The number 10**log10 as text, also far beyond float64: 4.11 × 10⁻³² (plain, e.g.
-    0.334, between 10⁻³ and 10⁴)."""
-    if not math.isfinite(log10):
-        return "not measured" if math.isnan(log10) else fmt(10.0 if log10 > 0 else 0.0)
-    if -3 <= log10 < 4:
-        return fmt(10.0**log10, digits)
-    exponent = math.floor(log10)
-    mantissa = float(f"{10.0 ** (log10 - exponent):.{digits}g}")
-    if mantissa >= 10:  # 9.996 rounded up to 10
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{mantissa:.{digits}g} × 10{str(exponent).translate(_SUPERSCRIPT)}"
-
-
-def power_text(base: str, exponent: int) -> str:
-    """A power written as it is read, e.g. power_text("0.5", 100) -> "0.5¹⁰⁰"."""
-    return f"{base}{str(exponent).translate(_SUPERSCRIPT)}"
-
-
-def fmt_factor(factor: float, digits: int = SIGNIFICANT_DIGITS) -> str:
-    """A per-layer factor as "×0.234"."""
-    return f"×{fmt(factor, digits)}" if math.isfinite(factor) else "not measured"
 
 
 def _power_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
