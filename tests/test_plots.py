@@ -13,6 +13,7 @@ import pytest
 from core.worked_example import WEIGHT_NAMES, worked_example
 from dashboard import plots
 from dashboard.plots.format import fmt, fmt_signed
+from dashboard.plots.style import CLAIM_COLOR
 
 COURSE = worked_example()
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,15 +31,6 @@ def test_plots_module_does_not_need_streamlit():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-
-
-def test_palette_gives_each_variant_its_own_color():
-    colors = list(plots.VARIANT_COLORS.values())
-    assert set(plots.VARIANT_COLORS) == {"plain_sigmoid", "plain_relu", "residual", "batchnorm"}
-    assert len(set(colors)) == len(colors)
-    assert set(colors) <= set(plots.OKABE_ITO.values())
-    assert plots.THEORY_COLOR not in colors and plots.CLAIM_COLOR not in colors
-    assert set(plots.VARIANT_LABELS) == set(plots.VARIANT_COLORS)
 
 
 def test_forward_diagram_shows_values_on_nodes_and_weights_on_edges():
@@ -124,7 +116,7 @@ def test_update_size_bars_on_a_log_axis_with_the_course_rule():
     assert "log scale" in fig.layout.yaxis.title.text
     assert fig.layout.xaxis.title.text.startswith("Layers back from the output")
     assert rule.y == pytest.approx((1e-2, 1e-3, 1e-4))
-    assert rule.line.color == plots.CLAIM_COLOR
+    assert rule.line.color == CLAIM_COLOR
 
 
 def test_update_size_axis_under_two_decades_gets_readable_ticks():

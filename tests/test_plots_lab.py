@@ -11,6 +11,7 @@ import pytest
 from core import lab
 from dashboard import plots
 from dashboard.plots.format import fmt_power
+from dashboard.plots.style import CLAIM_COLOR, THEORY_COLOR, VARIANT_COLORS
 
 SETTINGS = lab.LabSettings(depth=8, width=16, batch=8, n_seeds=3)
 
@@ -25,9 +26,9 @@ def _by_name(fig) -> dict:
 
 
 def test_lab_color_is_the_variants_or_sky_blue():
-    assert plots.lab_color("plain_relu") == plots.VARIANT_COLORS["plain_relu"]
+    assert plots.lab_color("plain_relu") == VARIANT_COLORS["plain_relu"]
     assert plots.lab_color("plain_tanh") == plots.LAB_OTHER_COLOR
-    assert plots.LAB_OTHER_COLOR not in plots.VARIANT_COLORS.values()
+    assert plots.LAB_OTHER_COLOR not in VARIANT_COLORS.values()
 
 
 @pytest.mark.parametrize(("low", "high"), [(-33.5, 0.5), (-640.0, 3.0), (-0.2, 0.3), (2, 240)])
@@ -76,7 +77,7 @@ def test_theory_lines_are_grey_predictions_and_orange_bounds(result):
     assert "plain sigmoid: bound ×0.25/layer (= σw/4)" in names
     for trace in extra:
         bound = "bound" in trace.name
-        assert trace.line.color == (plots.CLAIM_COLOR if bound else plots.THEORY_COLOR)
+        assert trace.line.color == (CLAIM_COLOR if bound else THEORY_COLOR)
         assert trace.line.dash in ("dot", "dash", "dashdot")
 
 

@@ -17,6 +17,7 @@ import pytest
 from core import experiments as ex
 from dashboard import plots
 from dashboard.plots.format import fmt
+from dashboard.plots.style import VARIANT_COLORS, VARIANT_LABELS
 
 SMALL = dict(steps=20, lr=0.5, batch=16, n_samples=60, grid_size=12, seed=1)
 
@@ -48,8 +49,8 @@ def _diverged(result: ex.TrainingResult) -> dict[str, int]:
 def test_loss_curves_one_line_per_network_on_a_log_axis(result):
     history = result.history_frame()
     fig = plots.training_loss_figure(history, {}, "bce")
-    assert [t.name for t in fig.data] == [plots.VARIANT_LABELS[v] for v in ex.VARIANTS]
-    assert [t.line.color for t in fig.data] == [plots.VARIANT_COLORS[v] for v in ex.VARIANTS]
+    assert [t.name for t in fig.data] == [VARIANT_LABELS[v] for v in ex.VARIANTS]
+    assert [t.line.color for t in fig.data] == [VARIANT_COLORS[v] for v in ex.VARIANTS]
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.yaxis.title.text == "Cross-entropy loss (log scale)"
     assert fig.layout.xaxis.title.text.startswith("Training step")
@@ -161,7 +162,7 @@ def test_one_panel_per_network_two_a_row_and_no_empty_axes(result, count, column
         # a third network leaves the fourth cell empty: no axes are drawn there
         assert sum(1 for key in fig.layout if key.startswith("xaxis")) == count
         assert [t.split("<br>")[0] for t in _titles(fig).values()] == [
-            plots.VARIANT_LABELS[v] for v in names
+            VARIANT_LABELS[v] for v in names
         ]
         assert list(_titles(fig)) == list(panels)
         # axis titles once: x under the lowest panel of a column, y left of the first column
@@ -181,7 +182,7 @@ def test_one_heatmap_per_network_with_layers_up_and_steps_across(result):
     frame = result.grad_norm_frame()
     fig = plots.gradient_heatmap_figure(frame)
     panels = _panels(fig)
-    assert [t.name for t in fig.data] == [plots.VARIANT_LABELS[v] for v in ex.VARIANTS]
+    assert [t.name for t in fig.data] == [VARIANT_LABELS[v] for v in ex.VARIANTS]
     n_layers = 4  # 3 hidden layers and the output
     steps = result.runs["plain_sigmoid"].history["step"].tolist()
     for variant, (ref, traces) in zip(ex.VARIANTS, panels.items(), strict=True):
@@ -194,8 +195,8 @@ def test_one_heatmap_per_network_with_layers_up_and_steps_across(result):
         assert heat.z[0][0] == rows.loc[(1, 0), "log10_grad_norm"]
         assert heat.z[3][-1] == rows.loc[(4, steps[-1]), "log10_grad_norm"]
         assert heat.customdata[0][0] == pytest.approx(10 ** heat.z[0][0])
-        assert plots.VARIANT_LABELS[variant] in heat.hovertemplate  # which map is this?
-        assert _titles(fig)[ref] == plots.VARIANT_LABELS[variant]
+        assert VARIANT_LABELS[variant] in heat.hovertemplate  # which map is this?
+        assert _titles(fig)[ref] == VARIANT_LABELS[variant]
         assert list(_axis(fig, "y" + ref[1:]).range) == [0.5, 4.5]
     assert fig.layout.yaxis.title.text == "Layer (1 = input side, 4 = output)"
     assert fig.layout.xaxis3.title.text == "Training step"
@@ -275,9 +276,7 @@ def test_boundary_draws_the_prediction_the_50_percent_line_and_both_classes(resu
         np.testing.assert_allclose(class1.y, result.X[labels == 1, 1], rtol=0, atol=5e-5)
         assert class0.marker.symbol != class1.marker.symbol  # not by color alone
         accuracy = run.history["accuracy"].iloc[-1]
-        assert _titles(fig)[ref] == (
-            f"{plots.VARIANT_LABELS[variant]}<br>{fmt(100 * accuracy)}% correct"
-        )
+        assert _titles(fig)[ref] == (f"{VARIANT_LABELS[variant]}<br>{fmt(100 * accuracy)}% correct")
         y_axis = _axis(fig, "y" + ref[1:])
         assert y_axis.scaleanchor == ref and y_axis.scaleratio == 1  # circles look round
         assert list(y_axis.range) == [result.grid_y[0], result.grid_y[-1]]

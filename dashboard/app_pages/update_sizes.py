@@ -15,6 +15,7 @@ from core.experiments import update_size_table
 from core.worked_example import COURSE_LR, worked_example
 from dashboard import gate, plots, ui
 from dashboard.plots.format import fmt
+from dashboard.plots.style import OKABE_ITO, VARIANT_COLORS
 
 COURSE_CLAIM = 10.0  # the course: "about 10x smaller" one layer further back
 METRIC_WIDTH = 260  # pixels: metrics wrap two or four to a row, one on a phone
@@ -97,8 +98,8 @@ def ratio_text(ratio: float, log10_value: float, table: pd.DataFrame) -> str:
 
 def bar_color(net: str, act: str) -> str:
     if net != "plain":
-        return plots.VARIANT_COLORS[net]
-    return plots.VARIANT_COLORS.get(f"plain_{act}", plots.OKABE_ITO["sky_blue"])
+        return VARIANT_COLORS[net]
+    return VARIANT_COLORS.get(f"plain_{act}", OKABE_ITO["sky_blue"])
 
 
 ui.page_header(

@@ -19,64 +19,37 @@ from plotly.subplots import make_subplots
 from core.experiments import TrainingResult
 from core.worked_example import WorkedStep
 from dashboard.plots.format import fmt, fmt_power, fmt_signed
+from dashboard.plots.style import (
+    BADGE_BORDER,
+    BADGE_FILL,
+    BADGE_TEXT,
+    CHART_HEIGHT,
+    CLAIM_COLOR,
+    FONT_SIZE,
+    LEGEND_MARGIN_BOTTOM,
+    MARGIN,
+    MEASURED_COLOR,
+    OKABE_ITO,
+    SMALL_FONT_SIZE,
+    THEORY_COLOR,
+    VARIANT_COLORS,
+    VARIANT_LABELS,
+    base_layout,
+    legend_below,
+    nice_log_ticks,
+    spans_decades,
+)
 
-# --- style constants ---------------------------------------------------------------
-# Okabe & Ito (2008), "Color Universal Design". Black is left out: it vanishes on a
-# dark background.
-OKABE_ITO: dict[str, str] = {
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-    "grey": "#999999",
-}
-# One color per network variant, the same on every page.
-VARIANT_COLORS: dict[str, str] = {
-    "plain_sigmoid": OKABE_ITO["vermillion"],
-    "plain_relu": OKABE_ITO["blue"],
-    "residual": OKABE_ITO["bluish_green"],
-    "batchnorm": OKABE_ITO["reddish_purple"],
-}
-VARIANT_LABELS: dict[str, str] = {
-    "plain_sigmoid": "plain sigmoid",
-    "plain_relu": "plain ReLU",
-    "residual": "residual",
-    "batchnorm": "batch norm",
-}
-# Overlays: what theory predicts, and what the course claims.
-THEORY_COLOR = OKABE_ITO["grey"]
-CLAIM_COLOR = OKABE_ITO["orange"]
-MEASURED_COLOR = OKABE_ITO["blue"]
 # The 2-2-1 diagram: neutral wiring, blue for the backward (blame) pass, orange for
 # whatever the current step is about.
 EDGE_COLOR = OKABE_ITO["grey"]
 BACKWARD_COLOR = OKABE_ITO["blue"]
 HIGHLIGHT_COLOR = OKABE_ITO["orange"]
-# Nodes and number labels are opaque light badges with dark text, so they read the
-# same on a light and on a dark page (and hide the wires passing beneath them).
-BADGE_FILL = "#F0F2F6"
-BADGE_BORDER = "#B8BDC6"
-BADGE_TEXT = "#262730"
 DIMMED_OPACITY = 0.35
 
-FONT_SIZE = 13
-SMALL_FONT_SIZE = 12
 EDGE_FONT_SIZE = 11
-# The right margin holds plotly's vertical toolbar: on a touch screen plotly shows it all
-# the time, and over the plot it would cover the last bars and the ends of the lines.
-TOOLBAR_WIDTH = 36
-MARGIN = {"l": 10, "r": TOOLBAR_WIDTH, "t": 40, "b": 10}
-# For the figures the app shows without a toolbar (the diagram, the timeline).
-NO_TOOLBAR_MARGIN = {**MARGIN, "r": 10}
-LEGEND_MARGIN_BOTTOM = 90  # room for the axis title and a two-row legend under it
 DIAGRAM_HEIGHT = 380
-CHART_HEIGHT = 380
 TIMELINE_HEIGHT = 260
-LOG_AXIS_SPAN = 10.0  # use a log axis once max/min exceeds one decade
-
 FORWARD, BACKWARD = "forward", "backward"
 
 # Node positions of the course's network (inputs left). The output node also carries
@@ -115,31 +88,6 @@ EDGE_NAMES: dict[str, str] = {
     "v1": "v<sub>1</sub>",
     "v2": "v<sub>2</sub>",
 }
-
-
-# --- shared layout --------------------------------------------------------------------
-def _base_layout(fig: go.Figure, title: str, height: int, toolbar: bool = True) -> go.Figure:
-    """Title, height, fonts and margins every figure shares. toolbar=False: the page shows
-    the figure without plotly's toolbar (config displayModeBar False), so no room for it."""
-    fig.update_layout(
-        title={"text": title, "font": {"size": FONT_SIZE + 2}},
-        height=height,
-        margin=MARGIN if toolbar else NO_TOOLBAR_MARGIN,
-        font={"size": FONT_SIZE},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
-        hoverlabel={"font": {"size": SMALL_FONT_SIZE}},
-        # A vertical toolbar at the right edge: a horizontal one covers the title on phones.
-        modebar={"orientation": "v"},
-    )
-    return fig
-
-
-def spans_decades(values: Sequence[float], span: float = LOG_AXIS_SPAN) -> bool:
-    """True when all values are positive and finite and the largest exceeds span x the smallest."""
-    finite = [v for v in values if math.isfinite(v)]
-    if not finite or min(finite) <= 0:
-        return False
-    return max(finite) / min(finite) > span
 
 
 # --- home: the timeline ---------------------------------------------------------------
@@ -189,7 +137,7 @@ def timeline_figure(events: pd.DataFrame) -> go.Figure:
             y1=level[i],
             line={"color": EDGE_COLOR, "width": 1, "dash": "dot"},
         )
-    _base_layout(fig, "When the fixes arrived", TIMELINE_HEIGHT, toolbar=False)
+    base_layout(fig, "When the fixes arrived", TIMELINE_HEIGHT, toolbar=False)
     fig.update_xaxes(
         title_text="Year",
         dtick=1,
@@ -332,7 +280,7 @@ def network_figure(
         if view == FORWARD
         else "Backward pass: blame δ and updates Δ"
     )
-    _base_layout(fig, title, DIAGRAM_HEIGHT, toolbar=False)
+    base_layout(fig, title, DIAGRAM_HEIGHT, toolbar=False)
     fig.update_xaxes(visible=False, range=[-0.3, 2.85], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.75, 1.75], fixedrange=True)
     fig.update_layout(title={"font": {"size": SMALL_FONT_SIZE + 1}})
@@ -357,7 +305,7 @@ def error_curve_figure(errors: Sequence[float]) -> go.Figure:
         )
     )
     log = spans_decades(errors)
-    _base_layout(fig, "Error after each update", CHART_HEIGHT)
+    base_layout(fig, "Error after each update", CHART_HEIGHT)
     fig.update_xaxes(title_text="Updates applied (0 = the starting weights)", rangemode="tozero")
     fig.update_yaxes(
         title_text="Error E" + (" (log scale)" if log else ""),
@@ -369,17 +317,6 @@ def error_curve_figure(errors: Sequence[float]) -> go.Figure:
 
 
 # --- update sizes by distance from the output ----------------------------------------
-def _nice_log_ticks(low: float, high: float) -> list[float]:
-    """1, 2 and 5 times powers of ten from just below low to just above high."""
-    ticks = []
-    for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
-        for mantissa in (1, 2, 5):
-            value = mantissa * 10.0**exponent
-            if low / 2.5 <= value <= high * 2.5:
-                ticks.append(value)
-    return ticks
-
-
 def update_size_figure(
     table: pd.DataFrame,
     color: str = MEASURED_COLOR,
@@ -429,13 +366,8 @@ def update_size_figure(
                 hovertemplate="rule of thumb: %{y:.3g}<extra></extra>",
             )
         )
-    _base_layout(fig, title, CHART_HEIGHT)
-    # The legend sits at the very bottom of the figure, under the axis title: above the
-    # plot it would run into the title once it wraps to two rows on a phone.
-    fig.update_layout(
-        legend={"yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
-        margin={**MARGIN, "b": LEGEND_MARGIN_BOTTOM},
-    )
+    base_layout(fig, title, CHART_HEIGHT)
+    legend_below(fig, LEGEND_MARGIN_BOTTOM)
     fig.update_xaxes(
         title_text="Layers back from the output (1 = output layer)",
         type="category",
@@ -444,7 +376,7 @@ def update_size_figure(
     if as_log_axis:
         fig.update_yaxes(title_text="Mean |update| (log scale)", type="log", exponentformat="power")
         if max(plain) / min(plain) < 100:  # under two decades plotly labels 2, 3, ... 9 alone
-            ticks = _nice_log_ticks(min(plain), max(plain))
+            ticks = nice_log_ticks(min(plain), max(plain))
             fig.update_yaxes(tickvals=ticks, ticktext=[fmt(t) for t in ticks])
     else:
         fig.update_yaxes(title_text="log₁₀ of mean |update|", type="linear")
@@ -514,12 +446,8 @@ def _log10_axis(values: Sequence[float]) -> dict:
 
 
 def _lab_legend_below(fig: go.Figure, rows: int) -> None:
-    # Legends of five networks and their theory lines wrap to several rows on a phone:
-    # under the plot they cannot run into the title.
-    fig.update_layout(
-        legend={"yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
-        margin={**MARGIN, "b": 60 + 22 * rows},
-    )
+    # Legends of five networks and their theory lines wrap to several rows on a phone.
+    legend_below(fig, 60 + 22 * rows)
 
 
 def lab_profile_figure(
@@ -628,7 +556,7 @@ def lab_profile_figure(
             borderpad=4,
         )
     title = title or f"{LAB_QUANTITY_TITLES[quantity]} by layer"
-    _base_layout(fig, title, LAB_PROFILE_HEIGHT)
+    base_layout(fig, title, LAB_PROFILE_HEIGHT)
     _lab_legend_below(fig, rows=max(2, (len(labels) + n_theory + 1) // 2))
     last = int(summary["layer"].max()) if len(summary) else 1
     fig.update_xaxes(
@@ -682,7 +610,7 @@ def forward_stats_figure(summary: pd.DataFrame, labels: dict[str, str]) -> go.Fi
                 hovertemplate=f"{label}<br>layer %{{x}}: %{{y:.1f}}% inactive<extra></extra>",
             )
         )
-    _base_layout(fig, "The forward pass behind it", LAB_STATS_HEIGHT)
+    base_layout(fig, "The forward pass behind it", LAB_STATS_HEIGHT)
     _lab_legend_below(fig, rows=max(2, (len(labels) + 1) // 2))
     last = int(summary["layer"].max()) if len(summary) else 1
     fig.update_layout(
@@ -746,18 +674,17 @@ def depth_story_figure(
         data=lines(deepest),
         frames=[go.Frame(data=lines(d), name=str(d)) for d in depths],
     )
-    _base_layout(fig, "Add layers, and watch layer 1", LAB_STORY_HEIGHT)
+    base_layout(fig, "Add layers, and watch layer 1", LAB_STORY_HEIGHT)
     values = story["relative_log10"].tolist()
     fig.update_yaxes(
         title_text="Backward signal ÷ output layer's (log scale)", **_log10_axis(values)
     )
     fig.update_xaxes(title_text="Layer (1 = next to the input)", range=[0.5, deepest + 1.5])
     frame_args = {"frame": {"duration": 450, "redraw": True}, "transition": {"duration": 0}}
+    # Under the plot, each on its own row (a phone is too narrow for two): the axis title,
+    # the buttons, the slider, the legend.
+    legend_below(fig, 270)
     fig.update_layout(
-        # Under the plot, each on its own row (a phone is too narrow for two): the axis
-        # title, the buttons, the slider, the legend.
-        margin={**MARGIN, "b": 270},
-        legend={"yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
         updatemenus=[
             {
                 "type": "buttons",
@@ -910,15 +837,6 @@ def _train_note_if_empty(fig: go.Figure, history: pd.DataFrame) -> None:
         )
 
 
-def _train_legend_below(fig: go.Figure) -> None:
-    # Under the axis title, as in update_size_figure: above the plot a legend of four
-    # networks wraps into the title on a phone.
-    fig.update_layout(
-        legend={"yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
-        margin={**MARGIN, "b": LEGEND_MARGIN_BOTTOM},
-    )
-
-
 def training_loss_figure(
     history: pd.DataFrame,
     diverged: dict[str, int] | None = None,
@@ -936,8 +854,8 @@ def training_loss_figure(
     fig = go.Figure()
     _train_curves(fig, history, "loss", diverged, "loss %{y:.3g}")
     _train_note_if_empty(fig, history)
-    _base_layout(fig, "Loss while training (log scale)", TRAIN_CURVE_HEIGHT)
-    _train_legend_below(fig)
+    base_layout(fig, "Loss while training (log scale)", TRAIN_CURVE_HEIGHT)
+    legend_below(fig, LEGEND_MARGIN_BOTTOM)
     fig.update_xaxes(title_text=TRAIN_STEP_TITLE, rangemode="tozero")
     fig.update_yaxes(
         title_text=f"{TRAIN_LOSS_TITLES.get(loss, loss)} (log scale)",
@@ -948,7 +866,7 @@ def training_loss_figure(
     # Over a few decades plotly mixes "5", "2" and "10^-1" labels: label 1-2-5 steps
     # instead; over more, its powers of ten read well.
     if values and max(values) / min(values) < TRAIN_NICE_TICKS_SPAN:
-        ticks = _nice_log_ticks(min(values), max(values))
+        ticks = nice_log_ticks(min(values), max(values))
         fig.update_yaxes(tickvals=ticks, ticktext=[fmt(t) for t in ticks])
     elif values:  # a diverging loss can span 60 decades: at most ~8 labels
         decades = math.log10(max(values) / min(values))
@@ -974,8 +892,8 @@ def training_accuracy_figure(
         annotation_text="guessing",
         annotation_position="bottom right",
     )
-    _base_layout(fig, "Points classified correctly", TRAIN_CURVE_HEIGHT)
-    _train_legend_below(fig)
+    base_layout(fig, "Points classified correctly", TRAIN_CURVE_HEIGHT)
+    legend_below(fig, LEGEND_MARGIN_BOTTOM)
     fig.update_xaxes(title_text=TRAIN_STEP_TITLE, rangemode="tozero")
     fig.update_yaxes(title_text="Accuracy on the training set", tickformat=".0%", range=[0, 1.04])
     return fig
@@ -1008,7 +926,7 @@ def _train_panels(titles: Sequence[str], row_height: int, bottom: int) -> tuple[
         vertical_spacing=gap / plot_height,
     )
     top = title_height + MARGIN["t"] // 4
-    _base_layout(fig, "", top + plot_height + bottom)  # the panels carry the titles
+    base_layout(fig, "", top + plot_height + bottom)  # the panels carry the titles
     fig.update_layout(margin={**MARGIN, "t": top, "b": bottom}, showlegend=False)
     for index, title in enumerate(titles):
         # Tied to the axes' domain, not to the grid cell: a map kept to scale sits at the
