@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from core.worked_example import WorkedStep, worked_example
-from dashboard import plots, ui
+from dashboard import ui
 from dashboard.navigation import page
 from dashboard.plots.format import fmt
+from dashboard.plots.network import FORWARD, network_figure, timeline_figure
 
 # (heading, what it means, page file, query parameters that open the right view, link text)
 STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
@@ -133,7 +134,7 @@ with story_col:
 with picture_col:
     st.header("The network you will take apart")
     st.plotly_chart(
-        plots.network_figure(step, plots.FORWARD),
+        network_figure(step, FORWARD),
         width="stretch",
         config={"displayModeBar": False},
         key="network",
@@ -144,7 +145,7 @@ with picture_col:
         f"y = {fmt(step.y)}: an error of E = {fmt(step.E)} to hand out."
     )
     st.plotly_chart(
-        plots.timeline_figure(FIXES),
+        timeline_figure(FIXES),
         width="stretch",
         config={"displayModeBar": False},
         key="timeline",
