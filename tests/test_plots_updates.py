@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from dashboard import plots
 from dashboard.plots.style import CLAIM_COLOR
+from dashboard.plots.updates import update_size_figure
 
 
 def _table(means: list[float]) -> pd.DataFrame:
@@ -23,7 +23,7 @@ def _table(means: list[float]) -> pd.DataFrame:
 
 
 def test_update_size_bars_on_a_log_axis_with_the_course_rule():
-    fig = plots.update_size_figure(_table([1e-2, 1e-3, 2e-5]), claim_factor=10)
+    fig = update_size_figure(_table([1e-2, 1e-3, 2e-5]), claim_factor=10)
     assert len(fig.data) == 2
     bars, rule = fig.data
     assert bars.type == "bar" and list(bars.x) == ["1", "2", "3"]
@@ -36,15 +36,15 @@ def test_update_size_bars_on_a_log_axis_with_the_course_rule():
 
 
 def test_update_size_axis_under_two_decades_gets_readable_ticks():
-    fig = plots.update_size_figure(_table([0.0238, 0.00205]))
+    fig = update_size_figure(_table([0.0238, 0.00205]))
     assert fig.layout.yaxis.type == "log"
     assert list(fig.layout.yaxis.ticktext) == ["0.001", "0.002", "0.005", "0.01", "0.02", "0.05"]
     # Many decades: plotly's own powers of ten.
-    assert plots.update_size_figure(_table([1e-2, 1e-9])).layout.yaxis.tickvals is None
+    assert update_size_figure(_table([1e-2, 1e-9])).layout.yaxis.tickvals is None
 
 
 def test_update_size_without_rule_and_with_underflow():
-    fig = plots.update_size_figure(_table([1e-2, 0.0]), claim_factor=None)
+    fig = update_size_figure(_table([1e-2, 0.0]), claim_factor=None)
     assert len(fig.data) == 1
     # A mean that underflowed to 0 is still shown, as log10 on a linear axis.
     assert fig.layout.yaxis.type == "linear"
