@@ -14,17 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.experiments import TrainingResult
 from dashboard.plots.format import fmt
+from dashboard.plots.panels import panel_axes, panel_cell, panel_grid, panel_note
 from dashboard.plots.style import (
-    BADGE_BORDER,
-    BADGE_FILL,
     BADGE_TEXT,
-    FONT_SIZE,
     LEGEND_MARGIN_BOTTOM,
-    MARGIN,
     OKABE_ITO,
     SMALL_FONT_SIZE,
     THEORY_COLOR,
@@ -40,12 +36,7 @@ from dashboard.plots.style import (
 # grad_norm_frame()) or its TrainingResult, draws one trace per network in the network's
 # color, and draws a divergence as a marked end, never as a blank plot.
 TRAIN_CURVE_HEIGHT = 380
-# The maps: one figure per kind, a panel per network, two panels a row (pixels unless
-# said). A phone's panel is ~150 px wide, a desktop's ~330 px.
-TRAIN_PANEL_COLUMNS = 2
-TRAIN_PANEL_HSPACE = 0.1  # share of the width between the two columns
-TRAIN_PANEL_TITLE_LINE = 18  # a line of a panel's title
-TRAIN_PANEL_TICKS = 45  # under a panel: its tick labels, and some air before the next title
+# The maps: one figure per kind, a panel per network (plots.panels); pixels unless said.
 TRAIN_HEATMAP_ROW_HEIGHT = 220
 TRAIN_BOUNDARY_MAP_WIDTH = 280  # rows fit a map to scale that is this wide
 TRAIN_COLORBAR_MARGIN = 110  # the last row's axis title, then the horizontal color bar
@@ -199,94 +190,6 @@ def training_accuracy_figure(
     return fig
 
 
-def _train_panels(titles: Sequence[str], row_height: int, bottom: int) -> tuple[go.Figure, int]:
-    """A grid with one titled panel per network: one column for one network, two for
-    more (a third network leaves the fourth cell empty). Rows are row_height pixels high;
-    between them and above the first is room for the longest title (lines split by
-    <br>) over the tick labels of the row above; `bottom` pixels are kept under the last
-    row. Returns (figure, columns); panel i sits at _panel_cell(i, columns).
-
-    One figure rather than one per network: every plotly chart costs the browser about
-    0.1 s of its own. Neither Streamlit nor plotly knows the screen's width, so the
-    layout is the same everywhere: two panels a row, ~330 px wide each on a desktop,
-    ~150 px on a phone (where the maps are smaller but still whole).
-    """
-    count = len(titles)
-    cols = 1 if count <= 1 else TRAIN_PANEL_COLUMNS
-    rows = max(1, math.ceil(count / cols))
-    title_height = TRAIN_PANEL_TITLE_LINE * max((t.count("<br>") + 1 for t in titles), default=1)
-    gap = TRAIN_PANEL_TICKS + title_height
-    plot_height = rows * row_height + (rows - 1) * gap
-    cells = [{} if i < count else None for i in range(rows * cols)]
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        specs=[cells[r * cols : (r + 1) * cols] for r in range(rows)],
-        horizontal_spacing=TRAIN_PANEL_HSPACE,
-        vertical_spacing=gap / plot_height,
-    )
-    top = title_height + MARGIN["t"] // 4
-    base_layout(fig, "", top + plot_height + bottom)  # the panels carry the titles
-    fig.update_layout(margin={**MARGIN, "t": top, "b": bottom}, showlegend=False)
-    for index, title in enumerate(titles):
-        # Tied to the axes' domain, not to the grid cell: a map kept to scale sits at the
-        # top of a cell that is too tall for it, and its title stays right above it.
-        fig.add_annotation(
-            text=title,
-            x=0,
-            y=1,
-            xref="x domain",
-            yref="y domain",
-            xanchor="left",
-            yanchor="bottom",
-            align="left",
-            showarrow=False,
-            font={"size": FONT_SIZE},
-            **_panel_cell(index, cols),
-        )
-    return fig, cols
-
-
-def _panel_cell(index: int, cols: int) -> dict[str, int]:
-    return {"row": index // cols + 1, "col": index % cols + 1}
-
-
-def _panel_note(fig: go.Figure, text: str, cell: dict[str, int], badge: bool = False) -> None:
-    """A note in the middle of a panel; a badge (opaque, dark text) where it sits on a map."""
-    style = (
-        {"bgcolor": BADGE_FILL, "bordercolor": BADGE_BORDER, "borderwidth": 1, "borderpad": 4}
-        if badge
-        else {}
-    )
-    fig.add_annotation(
-        text=text,
-        x=0.5,
-        y=0.5,
-        xref="x domain",
-        yref="y domain",
-        showarrow=False,
-        font={"size": SMALL_FONT_SIZE, **({"color": BADGE_TEXT} if badge else {})},
-        **style,
-        **cell,
-    )
-
-
-def _panel_axes(fig: go.Figure, count: int, cols: int, x_title: str, y_title: str) -> None:
-    """Axis titles and tick labels on the outer panels only, as small multiples do (all
-    panels have the same axes): x under the lowest panel of each column, y left of the
-    first column. Fewer labels also draw faster: plotly measures every one, twice."""
-    for index in range(count):
-        cell = _panel_cell(index, cols)
-        if index + cols >= count:  # nothing below it
-            fig.update_xaxes(title_text=x_title, **cell)
-        else:
-            fig.update_xaxes(showticklabels=False, **cell)
-        if cell["col"] == 1:
-            fig.update_yaxes(title_text=y_title, **cell)
-        else:
-            fig.update_yaxes(showticklabels=False, **cell)
-
-
 def gradient_heatmap_figure(
     grad_norms: pd.DataFrame,
     diverged: dict[str, int] | None = None,
@@ -329,9 +232,9 @@ def gradient_heatmap_figure(
             if len(values) and (values.max() > zmax or values.min() < zmin):
                 title += "<br>(colors capped)"
         titles.append(title)
-    fig, cols = _train_panels(titles, TRAIN_HEATMAP_ROW_HEIGHT, TRAIN_COLORBAR_MARGIN)
+    fig, cols = panel_grid(titles, TRAIN_HEATMAP_ROW_HEIGHT, TRAIN_COLORBAR_MARGIN)
     for index, (variant, rows) in enumerate(by_variant.items()):
-        cell = _panel_cell(index, cols)
+        cell = panel_cell(index, cols)
         grid = rows.pivot(index="layer", columns="step", values="log10_grad_norm").sort_index()
         label = training_variant_label(variant)
         fig.add_trace(
@@ -360,7 +263,7 @@ def gradient_heatmap_figure(
             note = "No gradient recorded"
             if stopped is not None:
                 note += f":<br>diverged at step {stopped}"
-            _panel_note(fig, note, cell)
+            panel_note(fig, note, cell)
     fig.update_layout(
         coloraxis={
             "cmin": zmin,
@@ -383,7 +286,7 @@ def gradient_heatmap_figure(
     )
     fig.update_xaxes(range=[0, max(last_step, 1)])
     fig.update_yaxes(dtick=1 if top <= 12 else None, range=[0.5, top + 0.5])
-    _panel_axes(fig, len(names), cols, "Training step", f"Layer (1 = input side, {top} = output)")
+    panel_axes(fig, len(names), cols, "Training step", f"Layer (1 = input side, {top} = output)")
     return fig
 
 
@@ -426,7 +329,7 @@ def decision_boundary_figure(
     # panel the map is smaller and leaves room under it (its title stays on top of it).
     aspect = (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
     row_height = round(TRAIN_BOUNDARY_MAP_WIDTH * min(max(aspect, 0.5), 1.0))
-    fig, cols = _train_panels(titles, row_height, TRAIN_BOUNDARY_MARGIN)
+    fig, cols = panel_grid(titles, row_height, TRAIN_BOUNDARY_MARGIN)
     grid = {"x": result.grid_x, "y": result.grid_y}
     keep = map_points(len(result.X))
     drawn, labels = result.X[keep], result.y[keep, 0]
@@ -435,7 +338,7 @@ def decision_boundary_figure(
         for cls in (0, 1)
     ]
     for index, variant in enumerate(names):
-        cell = _panel_cell(index, cols)
+        cell = panel_cell(index, cols)
         run = result.runs[variant]
         label = training_variant_label(variant)
         if run.grid_prob is not None:
@@ -486,12 +389,12 @@ def decision_boundary_figure(
             )
         if run.diverged_at is not None:
             note = f"Diverged at step {run.diverged_at}:<br>no trained network to draw"
-            _panel_note(fig, note, cell, badge=True)
+            panel_note(fig, note, cell, badge=True)
         x_axis = fig.get_subplot(**cell).xaxis.plotly_name  # "xaxis", "xaxis2", ...
         fig.update_yaxes(scaleanchor="x" + x_axis.removeprefix("xaxis"), **cell)
     fig.update_xaxes(range=x_range, constrain="domain", showgrid=False)
     fig.update_yaxes(
         range=y_range, scaleratio=1, constrain="domain", constraintoward="top", showgrid=False
     )
-    _panel_axes(fig, len(names), cols, "x₁", "x₂")
+    panel_axes(fig, len(names), cols, "x₁", "x₂")
     return fig
