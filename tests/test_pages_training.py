@@ -20,9 +20,10 @@ from streamlit.testing.v1.element_tree import Markdown
 
 import core.experiments
 from core import experiments as ex
-from dashboard import gate, plots
+from dashboard import gate
 from dashboard.plots.format import fmt
 from dashboard.plots.style import VARIANT_LABELS
+from dashboard.plots.training import TRAIN_MAP_MAX_POINTS
 from tests.share import ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -161,7 +162,7 @@ def test_defaults_train_all_four_networks_and_draw_every_chart():
     for traces in boundary:
         assert [t["type"] for t in traces] == ["heatmap", "contour", "scatter", "scatter"]
     # 400 points, 200 drawn on each map, and the page says so.
-    most = plots.TRAIN_MAP_MAX_POINTS
+    most = TRAIN_MAP_MAX_POINTS
     assert all(sum(length(t["x"]) for t in traces[2:]) == most for traces in boundary)
     assert f"The maps show {most} of the 400 training points" in text_of(at)
     assert len(at.get("download_button")) == 2
