@@ -1,11 +1,8 @@
-"""dashboard/plots/format.py: numbers as text and LaTeX, and that it loads without plotly."""
+"""dashboard/plots/format.py: numbers as text and LaTeX."""
 
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -18,21 +15,6 @@ from dashboard.plots.format import (
     latex_number,
     power_text,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def test_format_module_does_not_import_plotly():
-    # In a fresh interpreter: pages that only print numbers (dashboard/ui.py) import this
-    # module, and it must not bring the figure code (and plotly) with it.
-    code = (
-        "import sys; from dashboard.plots import format; "
-        "assert format.fmt(0.5) == '0.5'; "
-        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('plotly', 'streamlit')); "
-        "assert not loaded, loaded"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -24,25 +20,10 @@ from dashboard.plots.network import (
 )
 
 COURSE = worked_example()
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _annotations(fig) -> list[str]:
     return [a.text for a in fig.layout.annotations]
-
-
-def test_plots_modules_do_not_need_streamlit():
-    # In a fresh interpreter: importing every module of dashboard.plots and building a
-    # figure must not import streamlit.
-    code = (
-        "import importlib, pkgutil, sys; import dashboard.plots as package; "
-        "[importlib.import_module(f'dashboard.plots.{m.name}') "
-        "for m in pkgutil.iter_modules(package.__path__)]; "
-        "from core import worked_example; from dashboard.plots.network import network_figure; "
-        "network_figure(worked_example()); assert 'streamlit' not in sys.modules"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
 
 
 def test_forward_diagram_shows_values_on_nodes_and_weights_on_edges():
