@@ -43,7 +43,7 @@ import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from core import lab  # noqa: E402
-from dashboard import plots  # noqa: E402
+from dashboard.plots.profiles import forward_stats_figure, lab_profile_figure  # noqa: E402
 
 APP = str(ROOT / "dashboard" / "app.py")
 GOALS = {"cold": 0.5, "cached": 0.1}  # seconds, the lab's default view
@@ -138,15 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     row(
         "main chart (lab_profile_figure, theory on)",
         *timings(
-            lambda: plots.lab_profile_figure(
-                result.summary, "signal", result.labels, result.theory
-            ),
+            lambda: lab_profile_figure(result.summary, "signal", result.labels, result.theory),
             repeat,
         ),
     )
     row(
         "forward chart (forward_stats_figure)",
-        *timings(lambda: plots.forward_stats_figure(result.summary, result.labels), repeat),
+        *timings(lambda: forward_stats_figure(result.summary, result.labels), repeat),
     )
     print(f"\nload average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0

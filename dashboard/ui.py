@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard.plots import fmt
+from dashboard.plots.format import fmt
 
 _PENDING = "_ui_pending"  # key -> value to put in the widget before it is drawn
 _NOTES = "_ui_notes"  # messages to show once, at the top of the next run's controls

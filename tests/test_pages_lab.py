@@ -21,10 +21,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Markdown
 
-from core import experiments as ex
 from core import activations, lab, myths
-from dashboard import lab_presets, plots
-from dashboard.plots import fmt, fmt_factor, fmt_power
+from core import experiments as ex
+from dashboard import lab_presets
+from dashboard.plots.format import fmt, fmt_factor, fmt_power, power_text
 from tests.share import ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -433,12 +433,12 @@ def test_myths_defaults_show_five_claims_with_core_numbers_and_lab_links():
     assert shown["Course net, Δv₁ ÷ Δw₁₁"][0] == f"{fmt(m1.single_ratio)}×"
     m2 = myths.power_myth(100)
     assert (
-        shown[f"The course's figure, {plots.power_text('0.5', 100)}"][0]
+        shown[f"The course's figure, {power_text('0.5', 100)}"][0]
         == fmt_power(m2.course_log10)
         == "7.89 × 10⁻³¹"
     )
     assert (
-        shown[f"The rule, {plots.power_text('0.25', 100)}"][0]
+        shown[f"The rule, {power_text('0.25', 100)}"][0]
         == fmt_power(m2.bound_log10)
         == "6.22 × 10⁻⁶¹"
     )
@@ -465,7 +465,7 @@ def test_myth_numbers_follow_their_inputs():
     at.number_input(key="m2_depth").set_value(20).run()
     m2 = myths.power_myth(20)
     after = texts(at)
-    assert f"{plots.power_text('0.5', 20)} = {fmt_power(m2.course_log10)}" in after
+    assert f"{power_text('0.5', 20)} = {fmt_power(m2.course_log10)}" in after
     assert f"{fmt(m2.decades_apart)} powers of ten" in after
     assert after != before
     links = [dict(parse_qsl(link.proto.query_string)) for link in at.get("page_link")]

@@ -20,7 +20,8 @@ from core import NetworkSpec
 from core.experiments import update_size_table
 from core.worked_example import WEIGHT_NAMES, chain_rule, train, worked_example
 from dashboard.navigation import PAGES, PageInfo
-from dashboard.plots import TOOLBAR_WIDTH, fmt, latex_number
+from dashboard.plots.format import fmt, latex_number
+from dashboard.plots.style import TOOLBAR_WIDTH
 from tests.share import ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")

@@ -20,8 +20,10 @@ from streamlit.testing.v1.element_tree import Markdown
 
 import core.experiments
 from core import experiments as ex
-from dashboard import gate, plots
-from dashboard.plots import fmt
+from dashboard import gate
+from dashboard.plots.format import fmt
+from dashboard.plots.style import VARIANT_LABELS
+from dashboard.plots.training import TRAIN_MAP_MAX_POINTS
 from tests.share import ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -119,7 +121,7 @@ def core_run(variants=ex.VARIANTS, ds="moons", act="sigmoid", loss="bce", **sett
 
 def assert_summary_is_core(at: AppTest, result: ex.TrainingResult) -> None:
     table = summary(at)
-    assert list(table["network"]) == [plots.VARIANT_LABELS[v] for v in result.runs]
+    assert list(table["network"]) == [VARIANT_LABELS[v] for v in result.runs]
     for row, run in zip(table.itertuples(), result.runs.values(), strict=True):
         assert row.final_loss == fmt(run.history["loss"].iloc[-1])
         assert row.accuracy == f"{fmt(100 * run.history['accuracy'].iloc[-1])}%"
@@ -144,13 +146,13 @@ def test_defaults_train_all_four_networks_and_draw_every_chart():
     assert set(spec) == set(KEYS)
     loss = spec["loss_chart"]
     assert loss["layout"]["yaxis"]["type"] == "log"
-    assert [t["name"] for t in loss["data"]] == [plots.VARIANT_LABELS[v] for v in ex.VARIANTS]
+    assert [t["name"] for t in loss["data"]] == [VARIANT_LABELS[v] for v in ex.VARIANTS]
     relu = result.runs["plain_relu"].history
     assert loss["data"][1]["y"] == relu["loss"].tolist()
     assert spec["accuracy_chart"]["layout"]["yaxis"]["tickformat"] == ".0%"
     frame = result.grad_norm_frame()
     maps = spec["grad_maps"]
-    assert [t["name"] for t in maps["data"]] == [plots.VARIANT_LABELS[v] for v in ex.VARIANTS]
+    assert [t["name"] for t in maps["data"]] == [VARIANT_LABELS[v] for v in ex.VARIANTS]
     for [heat] in panels(maps):
         assert heat["type"] == "heatmap" and len(heat["y"]) == 7  # 6 hidden + output
         assert heat["coloraxis"] == "coloraxis"
@@ -160,7 +162,7 @@ def test_defaults_train_all_four_networks_and_draw_every_chart():
     for traces in boundary:
         assert [t["type"] for t in traces] == ["heatmap", "contour", "scatter", "scatter"]
     # 400 points, 200 drawn on each map, and the page says so.
-    most = plots.TRAIN_MAP_MAX_POINTS
+    most = TRAIN_MAP_MAX_POINTS
     assert all(sum(length(t["x"]) for t in traces[2:]) == most for traces in boundary)
     assert f"The maps show {most} of the 400 training points" in text_of(at)
     assert len(at.get("download_button")) == 2

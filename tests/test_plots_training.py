@@ -11,10 +11,22 @@ import math
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from core import experiments as ex
-from dashboard import plots
+from dashboard.plots.format import fmt
+from dashboard.plots.style import VARIANT_COLORS, VARIANT_LABELS
+from dashboard.plots.training import (
+    TRAIN_CHANCE_ACCURACY,
+    TRAIN_MAP_DTYPE,
+    TRAIN_MAP_MAX_POINTS,
+    decision_boundary_figure,
+    gradient_heatmap_figure,
+    map_points,
+    training_accuracy_figure,
+    training_loss_figure,
+)
 
 SMALL = dict(steps=20, lr=0.5, batch=16, n_samples=60, grid_size=12, seed=1)
 
@@ -45,9 +57,9 @@ def _diverged(result: ex.TrainingResult) -> dict[str, int]:
 # --- loss and accuracy curves ---------------------------------------------------------
 def test_loss_curves_one_line_per_network_on_a_log_axis(result):
     history = result.history_frame()
-    fig = plots.training_loss_figure(history, {}, "bce")
-    assert [t.name for t in fig.data] == [plots.VARIANT_LABELS[v] for v in ex.VARIANTS]
-    assert [t.line.color for t in fig.data] == [plots.VARIANT_COLORS[v] for v in ex.VARIANTS]
+    fig = training_loss_figure(history, {}, "bce")
+    assert [t.name for t in fig.data] == [VARIANT_LABELS[v] for v in ex.VARIANTS]
+    assert [t.line.color for t in fig.data] == [VARIANT_COLORS[v] for v in ex.VARIANTS]
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.yaxis.title.text == "Cross-entropy loss (log scale)"
     assert fig.layout.xaxis.title.text.startswith("Training step")
@@ -59,20 +71,20 @@ def test_loss_curves_one_line_per_network_on_a_log_axis(result):
 
 def test_loss_axis_labels_read_as_plain_numbers_over_a_few_decades(result):
     history = result.history_frame()
-    fig = plots.training_loss_figure(history, {}, "squared_error")
+    fig = training_loss_figure(history, {}, "squared_error")
     assert fig.layout.yaxis.title.text == "Squared error E (log scale)"
     ticks = list(fig.layout.yaxis.tickvals)
     assert min(ticks) <= history["loss"].min() and max(ticks) >= history["loss"].max()
-    assert list(fig.layout.yaxis.ticktext) == [plots.fmt(t) for t in ticks]
+    assert list(fig.layout.yaxis.ticktext) == [fmt(t) for t in ticks]
     # Over many decades plotly's powers of ten are kept, one label per decade.
     wide = pd.DataFrame(
         {"variant": "plain_relu", "step": [0, 1, 2], "loss": [1.0, 1e-3, 1e-7], "accuracy": 1.0}
     )
-    fig = plots.training_loss_figure(wide)
+    fig = training_loss_figure(wide)
     assert fig.layout.yaxis.tickvals is None and fig.layout.yaxis.dtick == 1
     # A diverging loss spanning 60 decades keeps to a handful of labels.
     wide["loss"] = [1e60, 1.0, 1e-3]
-    assert plots.training_loss_figure(wide).layout.yaxis.dtick == 8
+    assert training_loss_figure(wide).layout.yaxis.dtick == 8
 
 
 def test_a_diverged_network_ends_in_a_cross_and_says_when(wild):
@@ -80,8 +92,8 @@ def test_a_diverged_network_ends_in_a_cross_and_says_when(wild):
     step = diverged["plain_relu"]
     history = wild.history_frame()
     for fig in (
-        plots.training_loss_figure(history, diverged),
-        plots.training_accuracy_figure(history, diverged),
+        training_loss_figure(history, diverged),
+        training_accuracy_figure(history, diverged),
     ):
         relu, sigmoid = fig.data
         assert relu.name == f"plain ReLU (diverged at step {step})"
@@ -91,19 +103,19 @@ def test_a_diverged_network_ends_in_a_cross_and_says_when(wild):
 
 
 def test_accuracy_curves_in_percent_with_the_guessing_line(result):
-    fig = plots.training_accuracy_figure(result.history_frame())
+    fig = training_accuracy_figure(result.history_frame())
     assert len(fig.data) == 4
     assert fig.layout.yaxis.tickformat == ".0%"
     assert tuple(fig.layout.yaxis.range) == (0, 1.04)
     [chance] = fig.layout.shapes
-    assert chance.y0 == chance.y1 == plots.TRAIN_CHANCE_ACCURACY
+    assert chance.y0 == chance.y1 == TRAIN_CHANCE_ACCURACY
     assert "guessing" in [a.text for a in fig.layout.annotations]
     assert all(0 <= y <= 1 for t in fig.data for y in t.y)
 
 
 def test_nothing_recorded_is_said_on_the_figure_not_left_blank():
     empty = pd.DataFrame(columns=["step", "loss", "accuracy", "variant"])
-    for fig in (plots.training_loss_figure(empty), plots.training_accuracy_figure(empty)):
+    for fig in (training_loss_figure(empty), training_accuracy_figure(empty)):
         assert len(fig.data) == 0
         assert any("diverged at its first step" in a.text for a in fig.layout.annotations)
 
@@ -145,8 +157,8 @@ def _notes(fig) -> dict[str, str]:
 def test_one_panel_per_network_two_a_row_and_no_empty_axes(result, count, columns):
     names = list(ex.VARIANTS)[:count]
     figures = (
-        plots.gradient_heatmap_figure(result.grad_norm_frame(), {}, names),
-        plots.decision_boundary_figure(result, names),
+        gradient_heatmap_figure(result.grad_norm_frame(), {}, names),
+        decision_boundary_figure(result, names),
     )
     for fig in figures:
         panels = _panels(fig)
@@ -159,7 +171,7 @@ def test_one_panel_per_network_two_a_row_and_no_empty_axes(result, count, column
         # a third network leaves the fourth cell empty: no axes are drawn there
         assert sum(1 for key in fig.layout if key.startswith("xaxis")) == count
         assert [t.split("<br>")[0] for t in _titles(fig).values()] == [
-            plots.VARIANT_LABELS[v] for v in names
+            VARIANT_LABELS[v] for v in names
         ]
         assert list(_titles(fig)) == list(panels)
         # axis titles once: x under the lowest panel of a column, y left of the first column
@@ -171,15 +183,15 @@ def test_one_panel_per_network_two_a_row_and_no_empty_axes(result, count, column
     if count > 2:  # a second row makes the figure taller, not the panels flatter
         assert (
             figures[0].layout.height
-            > plots.gradient_heatmap_figure(result.grad_norm_frame(), {}, names[:2]).layout.height
+            > gradient_heatmap_figure(result.grad_norm_frame(), {}, names[:2]).layout.height
         )
 
 
 def test_one_heatmap_per_network_with_layers_up_and_steps_across(result):
     frame = result.grad_norm_frame()
-    fig = plots.gradient_heatmap_figure(frame)
+    fig = gradient_heatmap_figure(frame)
     panels = _panels(fig)
-    assert [t.name for t in fig.data] == [plots.VARIANT_LABELS[v] for v in ex.VARIANTS]
+    assert [t.name for t in fig.data] == [VARIANT_LABELS[v] for v in ex.VARIANTS]
     n_layers = 4  # 3 hidden layers and the output
     steps = result.runs["plain_sigmoid"].history["step"].tolist()
     for variant, (ref, traces) in zip(ex.VARIANTS, panels.items(), strict=True):
@@ -192,17 +204,17 @@ def test_one_heatmap_per_network_with_layers_up_and_steps_across(result):
         assert heat.z[0][0] == rows.loc[(1, 0), "log10_grad_norm"]
         assert heat.z[3][-1] == rows.loc[(4, steps[-1]), "log10_grad_norm"]
         assert heat.customdata[0][0] == pytest.approx(10 ** heat.z[0][0])
-        assert plots.VARIANT_LABELS[variant] in heat.hovertemplate  # which map is this?
-        assert _titles(fig)[ref] == plots.VARIANT_LABELS[variant]
+        assert VARIANT_LABELS[variant] in heat.hovertemplate  # which map is this?
+        assert _titles(fig)[ref] == VARIANT_LABELS[variant]
         assert list(_axis(fig, "y" + ref[1:]).range) == [0.5, 4.5]
     assert fig.layout.yaxis.title.text == "Layer (1 = input side, 4 = output)"
     assert fig.layout.xaxis3.title.text == "Training step"
-    assert fig.layout.coloraxis.colorscale == plots.go.Heatmap(colorscale="Viridis").colorscale
+    assert fig.layout.coloraxis.colorscale == go.Heatmap(colorscale="Viridis").colorscale
 
 
 def test_heatmaps_share_one_color_bar_one_color_range_and_one_step_axis(result):
     frame = result.grad_norm_frame()
-    fig = plots.gradient_heatmap_figure(frame)
+    fig = gradient_heatmap_figure(frame)
     assert {t.coloraxis for t in fig.data} == {"coloraxis"}  # one scale, so one color bar
     colors = fig.layout.coloraxis
     assert (colors.cmin, colors.cmax) == (
@@ -217,7 +229,7 @@ def test_heatmaps_share_one_color_bar_one_color_range_and_one_step_axis(result):
 def test_a_diverged_map_is_marked_and_keeps_the_full_step_axis(wild):
     diverged = _diverged(wild)
     step = diverged["plain_relu"]
-    fig = plots.gradient_heatmap_figure(wild.grad_norm_frame(), diverged)
+    fig = gradient_heatmap_figure(wild.grad_norm_frame(), diverged)
     relu, sigmoid = fig.data
     assert (relu.name, sigmoid.name) == ("plain ReLU", "plain sigmoid")
     [line] = fig.layout.shapes
@@ -242,7 +254,7 @@ def test_a_network_with_no_records_gets_a_note_and_zero_gradients_leave_gaps():
             "log10_grad_norm": [math.nan, -1.0, math.nan, -1.0],
         }
     )
-    fig = plots.gradient_heatmap_figure(frame, {"plain_relu": 0}, ["plain_sigmoid", "plain_relu"])
+    fig = gradient_heatmap_figure(frame, {"plain_relu": 0}, ["plain_sigmoid", "plain_relu"])
     heat, empty = fig.data
     assert math.isnan(heat.z[0][0]) and heat.z[1][0] == -1.0
     assert fig.layout.coloraxis.cmin < -1.0 < fig.layout.coloraxis.cmax  # one value: some room
@@ -253,7 +265,7 @@ def test_a_network_with_no_records_gets_a_note_and_zero_gradients_leave_gaps():
 
 # --- decision boundaries ------------------------------------------------------------------
 def test_boundary_draws_the_prediction_the_50_percent_line_and_both_classes(result):
-    fig = plots.decision_boundary_figure(result)
+    fig = decision_boundary_figure(result)
     panels = _panels(fig)
     assert len(panels) == len(result.runs)
     labels = result.y[:, 0]
@@ -266,16 +278,14 @@ def test_boundary_draws_the_prediction_the_50_percent_line_and_both_classes(resu
             "scatter",
         )
         np.testing.assert_allclose(np.array(heat.z), run.grid_prob, rtol=0, atol=5e-5)
-        assert np.array_equal(line.z, heat.z) and heat.z.dtype == plots.TRAIN_MAP_DTYPE
+        assert np.array_equal(line.z, heat.z) and heat.z.dtype == TRAIN_MAP_DTYPE
         assert list(heat.x) == result.grid_x.tolist() and (heat.zmin, heat.zmax) == (0, 1)
         assert line.contours.start == line.contours.end == 0.5
         assert len(class0.x) == int((labels == 0).sum()) and len(class1.x) == int(labels.sum())
         np.testing.assert_allclose(class1.y, result.X[labels == 1, 1], rtol=0, atol=5e-5)
         assert class0.marker.symbol != class1.marker.symbol  # not by color alone
         accuracy = run.history["accuracy"].iloc[-1]
-        assert _titles(fig)[ref] == (
-            f"{plots.VARIANT_LABELS[variant]}<br>{plots.fmt(100 * accuracy)}% correct"
-        )
+        assert _titles(fig)[ref] == (f"{VARIANT_LABELS[variant]}<br>{fmt(100 * accuracy)}% correct")
         y_axis = _axis(fig, "y" + ref[1:])
         assert y_axis.scaleanchor == ref and y_axis.scaleratio == 1  # circles look round
         assert list(y_axis.range) == [result.grid_y[0], result.grid_y[-1]]
@@ -287,21 +297,21 @@ def test_boundary_maps_draw_an_even_share_of_many_points():
     data set, each in its own class's trace; below it they draw every point."""
     specs = {"plain_relu": ex.variant_spec("plain_relu", 2, 8, n_in=2)}
     big = ex.train_variants(specs, "moons", **{**SMALL, "n_samples": 1000})
-    most = plots.TRAIN_MAP_MAX_POINTS
-    keep = plots.map_points(1000)
+    most = TRAIN_MAP_MAX_POINTS
+    keep = map_points(1000)
     assert len(keep) == most and keep[0] == 0 and keep[-1] == 999
     assert np.all(np.diff(keep) >= 1000 // most - 1)  # spread, not the first `most`
-    _, _, class0, class1 = next(iter(_panels(plots.decision_boundary_figure(big)).values()))
+    _, _, class0, class1 = next(iter(_panels(decision_boundary_figure(big)).values()))
     labels = big.y[keep, 0]
     assert len(class0.x) + len(class1.x) == most
     np.testing.assert_allclose(class1.x, big.X[keep][labels == 1, 0], rtol=0, atol=5e-5)
     np.testing.assert_allclose(class0.y, big.X[keep][labels == 0, 1], rtol=0, atol=5e-5)
     assert min(len(class0.x), len(class1.x)) >= most // 3  # both classes still shown
-    assert list(plots.map_points(most)) == list(range(most))
+    assert list(map_points(most)) == list(range(most))
 
 
 def test_a_diverged_network_shows_its_points_and_says_why_there_is_no_boundary(wild):
-    fig = plots.decision_boundary_figure(wild, ["plain_sigmoid", "plain_relu"])
+    fig = decision_boundary_figure(wild, ["plain_sigmoid", "plain_relu"])
     calm, relu = _panels(fig).values()
     assert [t.type for t in relu] == ["scatter", "scatter"] and len(calm) == 4
     step = wild.runs["plain_relu"].diverged_at

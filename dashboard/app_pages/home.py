@@ -8,8 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from core.worked_example import WorkedStep, worked_example
-from dashboard import plots, ui
+from dashboard import ui
 from dashboard.navigation import page
+from dashboard.plots.format import fmt
+from dashboard.plots.network import FORWARD, network_figure, timeline_figure
 
 # (heading, what it means, page file, query parameters that open the right view, link text)
 STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
@@ -132,18 +134,18 @@ with story_col:
 with picture_col:
     st.header("The network you will take apart")
     st.plotly_chart(
-        plots.network_figure(step, plots.FORWARD),
+        network_figure(step, FORWARD),
         width="stretch",
         config={"displayModeBar": False},
         key="network",
     )
     st.markdown(
         f"Two inputs, two hidden sigmoid neurons, one sigmoid output, no biases. With the "
-        f"course's numbers it predicts ŷ = {plots.fmt(step.y_hat)} where the target is "
-        f"y = {plots.fmt(step.y)}: an error of E = {plots.fmt(step.E)} to hand out."
+        f"course's numbers it predicts ŷ = {fmt(step.y_hat)} where the target is "
+        f"y = {fmt(step.y)}: an error of E = {fmt(step.E)} to hand out."
     )
     st.plotly_chart(
-        plots.timeline_figure(FIXES),
+        timeline_figure(FIXES),
         width="stretch",
         config={"displayModeBar": False},
         key="timeline",

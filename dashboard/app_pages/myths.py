@@ -16,7 +16,7 @@ from dashboard import gate, ui
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import RANGES, preset
 from dashboard.navigation import page
-from dashboard.plots import fmt, fmt_factor, fmt_power, power_text
+from dashboard.plots.format import fmt, fmt_factor, fmt_power, power_text
 
 FIELD_WIDTH = 150  # two fields side by side on a phone
 DEPTH_RANGE = ui.Allowed(myths.MIN_DEPTH, myths.MAX_DEPTH, integer=True)

@@ -27,8 +27,16 @@ from core.experiments import (
     variant_spec,
 )
 from core.losses import LOSSES
-from dashboard import gate, plots, ui
-from dashboard.plots import fmt
+from dashboard import gate, ui
+from dashboard.plots.format import fmt
+from dashboard.plots.training import (
+    decision_boundary_figure,
+    gradient_heatmap_figure,
+    map_points,
+    training_accuracy_figure,
+    training_loss_figure,
+    training_variant_label,
+)
 
 # The default run is the one bench/bench.py times ("training: 4 variants, depth 6, width
 # 16, 500 steps"); it must finish well under 5 s with the progress bar showing.
@@ -139,7 +147,7 @@ def summary_table(result: TrainingResult) -> pd.DataFrame:
         last = run.history.iloc[-1] if len(run.history) else None
         rows.append(
             {
-                "network": plots.training_variant_label(name),
+                "network": training_variant_label(name),
                 "accuracy": None if last is None else f"{fmt(100 * float(last['accuracy']))}%",
                 "final_loss": None if last is None else fmt(float(last["loss"])),
                 "diverged_at": run.diverged_at,
@@ -179,12 +187,12 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
     history = result.history_frame()
     loss_col, acc_col = st.columns(2)
     loss_col.plotly_chart(
-        plots.training_loss_figure(history, diverged, result.loss),
+        training_loss_figure(history, diverged, result.loss),
         width="stretch",
         key="loss_chart",
     )
     acc_col.plotly_chart(
-        plots.training_accuracy_figure(history, diverged), width="stretch", key="accuracy_chart"
+        training_accuracy_figure(history, diverged), width="stretch", key="accuracy_chart"
     )
 
     st.subheader("Do the early layers learn?")
@@ -198,7 +206,7 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
     )
     names = list(result.runs)
     st.plotly_chart(
-        plots.gradient_heatmap_figure(result.grad_norm_frame(), diverged, names),
+        gradient_heatmap_figure(result.grad_norm_frame(), diverged, names),
         width="stretch",
         key="grad_maps",
     )
@@ -215,10 +223,8 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
         "pale where it is unsure. The black line is where it is exactly 50/50: its "
         "decision boundary."
     )
-    st.plotly_chart(
-        plots.decision_boundary_figure(result, names), width="stretch", key="boundary_maps"
-    )
-    n_points, n_drawn = len(result.X), len(plots.map_points(len(result.X)))
+    st.plotly_chart(decision_boundary_figure(result, names), width="stretch", key="boundary_maps")
+    n_points, n_drawn = len(result.X), len(map_points(len(result.X)))
     if n_drawn < n_points:
         st.caption(
             f"The maps show {n_drawn} of the {n_points} training points, spread evenly over "

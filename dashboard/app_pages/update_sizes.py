@@ -13,8 +13,10 @@ import streamlit as st
 from core import NetworkSpec, activations
 from core.experiments import update_size_table
 from core.worked_example import COURSE_LR, worked_example
-from dashboard import gate, plots, ui
-from dashboard.plots import fmt
+from dashboard import gate, ui
+from dashboard.plots.format import fmt
+from dashboard.plots.style import OKABE_ITO, VARIANT_COLORS
+from dashboard.plots.updates import update_size_figure
 
 COURSE_CLAIM = 10.0  # the course: "about 10x smaller" one layer further back
 METRIC_WIDTH = 260  # pixels: metrics wrap two or four to a row, one on a phone
@@ -96,8 +98,8 @@ def ratio_text(ratio: float, log10_value: float, table: pd.DataFrame) -> str:
 
 def bar_color(net: str, act: str) -> str:
     if net != "plain":
-        return plots.VARIANT_COLORS[net]
-    return plots.VARIANT_COLORS.get(f"plain_{act}", plots.OKABE_ITO["sky_blue"])
+        return VARIANT_COLORS[net]
+    return VARIANT_COLORS.get(f"plain_{act}", OKABE_ITO["sky_blue"])
 
 
 ui.page_header(
@@ -176,7 +178,7 @@ with course_box:
     st.header("The course's network")
     chart_col, text_col = st.columns([3, 2])
     chart_col.plotly_chart(
-        plots.update_size_figure(
+        update_size_figure(
             course, claim_factor=COURSE_CLAIM, title="The course's 2-2-1 network, one update"
         ),
         width="stretch",
@@ -225,7 +227,7 @@ with deep_box:
                 width=METRIC_WIDTH,
             )
         st.plotly_chart(
-            plots.update_size_figure(
+            update_size_figure(
                 deep,
                 color=bar_color(net, act),
                 claim_factor=COURSE_CLAIM,

@@ -13,11 +13,12 @@ import pandas as pd
 import streamlit as st
 
 from core import activations, lab
-from dashboard import gate, lab_presets, plots, ui
+from dashboard import gate, lab_presets, ui
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import DEFAULTS, METRICS, PRESETS, RANGES, SCALES
 from dashboard.navigation import page
-from dashboard.plots import fmt, fmt_factor, fmt_power
+from dashboard.plots.format import fmt, fmt_factor, fmt_power
+from dashboard.plots.profiles import depth_story_figure, forward_stats_figure, lab_profile_figure
 
 MYTHS = page("myths.py")
 MYTH_PRESETS = ("course", "relu_no_he", "residual_unscaled", "batchnorm")  # one claim each
@@ -278,7 +279,7 @@ else:
             )
     use_theory = show_theory and quantity == "signal"
     st.plotly_chart(
-        plots.lab_profile_figure(
+        lab_profile_figure(
             result.summary,
             quantity,
             result.labels,
@@ -314,7 +315,7 @@ else:
 
     st.subheader("Why: the forward pass")
     st.plotly_chart(
-        plots.forward_stats_figure(result.summary, result.labels),
+        forward_stats_figure(result.summary, result.labels),
         width="stretch",
         key="forward_chart",
         config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"forward_depth{depth}"}},
@@ -348,7 +349,7 @@ else:
             st.info(told.skipped, icon=":material/info:")
         else:
             st.plotly_chart(
-                plots.depth_story_figure(told.frame, told.depths, told.labels),
+                depth_story_figure(told.frame, told.depths, told.labels),
                 width="stretch",
                 key="story_chart",
                 config={**CHART_CONFIG, "toImageButtonOptions": {"filename": "depth_story"}},

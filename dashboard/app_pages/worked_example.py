@@ -27,8 +27,9 @@ from core.worked_example import (
     train,
     worked_example,
 )
-from dashboard import plots, ui
-from dashboard.plots import fmt, latex_factor, latex_number
+from dashboard import ui
+from dashboard.plots.format import fmt, latex_factor, latex_number
+from dashboard.plots.network import BACKWARD, FORWARD, error_curve_figure, network_figure
 
 # --- what the controls allow ----------------------------------------------------------
 # Far narrower than core's limits: beyond +-10 the sigmoids are flat and nothing is
@@ -154,7 +155,7 @@ def stages(s: WorkedStep, chains: Mapping[str, ChainRule]) -> list[Stage]:
     dsig_b = chains["v1"].factors[1].value
     dsig_a1 = chains["w11"].factors[3].value
     dsig_a2 = chains["w12"].factors[3].value
-    fw, bw = plots.FORWARD, plots.BACKWARD
+    fw, bw = FORWARD, BACKWARD
     d_out = r"\delta_{\text{out}}"
     new_weights = (
         r"\begin{aligned} "
@@ -518,7 +519,7 @@ with walk_box:
         )
     picture, words = st.columns([3, 2])
     picture.plotly_chart(
-        plots.network_figure(step, stage.view, stage.highlight),
+        network_figure(step, stage.view, stage.highlight),
         width="stretch",
         config={"displayModeBar": False},
         key="diagram",
@@ -527,7 +528,7 @@ with walk_box:
         ("Orange marks what this step uses. " if stage.highlight else "")
         + (
             "Each wire's width is proportional to the size of its update."
-            if stage.view == plots.BACKWARD
+            if stage.view == BACKWARD
             else "The numbers at the nodes are the neurons' sums and outputs."
         )
     )
@@ -686,7 +687,7 @@ with train_box:
             disabled=any(final.weight(w) not in VALUE_RANGE for w in WEIGHT_NAMES),
             help="Disabled when a weight would leave the range -10 to 10.",
         )
-        st.plotly_chart(plots.error_curve_figure(run.errors), width="stretch", key="errors")
+        st.plotly_chart(error_curve_figure(run.errors), width="stretch", key="errors")
         st.markdown(
             f"After {n_steps} updates the error went from {fmt(run.errors[0])} to "
             f"{fmt(run.errors[-1])} and the prediction from {fmt(step.y_hat)} to "

@@ -1,4 +1,4 @@
-"""The lab's figure builders in dashboard/plots.py, without Streamlit: traces, axes, notes."""
+"""dashboard/plots/profiles.py (the lab's figures) without Streamlit: traces, axes, notes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ import pandas as pd
 import pytest
 
 from core import lab
-from dashboard import plots
+from dashboard.plots.format import fmt_power
+from dashboard.plots.profiles import (
+    LAB_MAX_TICKS,
+    LAB_OTHER_COLOR,
+    _power_ticks,
+    depth_story_figure,
+    forward_stats_figure,
+    lab_color,
+    lab_profile_figure,
+)
+from dashboard.plots.style import CLAIM_COLOR, THEORY_COLOR, VARIANT_COLORS
 
 SETTINGS = lab.LabSettings(depth=8, width=16, batch=8, n_seeds=3)
 
@@ -23,50 +33,31 @@ def _by_name(fig) -> dict:
     return {t.name: t for t in fig.data}
 
 
-@pytest.mark.parametrize(
-    ("log10", "text"),
-    [
-        (math.log10(4.11e-32), "4.11 × 10⁻³²"),
-        (-600.5, "3.16 × 10⁻⁶⁰¹"),
-        (10.534, "3.42 × 10¹⁰"),
-        (math.log10(0.334), "0.334"),
-        (0.0, "1"),
-        (-31.999999, "1 × 10⁻³²"),  # a mantissa that rounds up to 10 moves the exponent
-        (math.nan, "not measured"),
-    ],
-)
-def test_fmt_power_writes_numbers_beyond_float64(log10, text):
-    assert plots.fmt_power(log10) == text
-
-
-def test_small_text_helpers():
-    assert plots.fmt_factor(0.2337) == "×0.234"
-    assert plots.fmt_factor(math.nan) == "not measured"
-    assert plots.power_text("0.5", 100) == "0.5¹⁰⁰"
-    assert plots.lab_color("plain_relu") == plots.VARIANT_COLORS["plain_relu"]
-    assert plots.lab_color("plain_tanh") == plots.LAB_OTHER_COLOR
-    assert plots.LAB_OTHER_COLOR not in plots.VARIANT_COLORS.values()
+def test_lab_color_is_the_variants_or_sky_blue():
+    assert lab_color("plain_relu") == VARIANT_COLORS["plain_relu"]
+    assert lab_color("plain_tanh") == LAB_OTHER_COLOR
+    assert LAB_OTHER_COLOR not in VARIANT_COLORS.values()
 
 
 @pytest.mark.parametrize(("low", "high"), [(-33.5, 0.5), (-640.0, 3.0), (-0.2, 0.3), (2, 240)])
 def test_power_ticks_are_whole_decades_and_few(low, high):
-    values, texts = plots._power_ticks(low, high)
-    assert 1 <= len(values) <= plots.LAB_MAX_TICKS
+    values, texts = _power_ticks(low, high)
+    assert 1 <= len(values) <= LAB_MAX_TICKS
     assert all(low <= v <= high and v == int(v) for v in values)
     assert all(t == "1" or t.startswith("10<sup>") for t in texts)
 
 
 def test_profile_figure_draws_median_and_band_per_network(result):
-    fig = plots.lab_profile_figure(result.summary, "signal", result.labels)
+    fig = lab_profile_figure(result.summary, "signal", result.labels)
     assert len(fig.data) == 3 * len(result.labels)
     traces = _by_name(fig)
     for variant, label in result.labels.items():
         rows = result.summary[result.summary["variant"] == variant].sort_values("layer")
         median = traces[label]
-        assert median.line.color == plots.lab_color(variant)
+        assert median.line.color == lab_color(variant)
         np.testing.assert_array_equal(median.y, rows["log10_delta_rms_median"])
         assert list(median.x) == list(range(1, SETTINGS.depth + 2))
-        assert median.customdata[0][0] == plots.fmt_power(rows["log10_delta_rms_median"].iloc[0])
+        assert median.customdata[0][0] == fmt_power(rows["log10_delta_rms_median"].iloc[0])
     bands = [t for t in fig.data if t.fill == "tonexty"]
     assert len(bands) == len(result.labels)
     assert all("10–90%" in t.name for t in bands)
@@ -77,24 +68,24 @@ def test_profile_figure_draws_median_and_band_per_network(result):
 
 
 def test_profile_figure_switches_quantity(result):
-    fig = plots.lab_profile_figure(result.summary, "update", result.labels)
+    fig = lab_profile_figure(result.summary, "update", result.labels)
     label = result.labels["plain_sigmoid"]
     rows = result.summary[result.summary["variant"] == "plain_sigmoid"].sort_values("layer")
     np.testing.assert_array_equal(_by_name(fig)[label].y, rows["log10_update_median"])
     assert fig.layout.title.text.startswith("Update size")
     with pytest.raises(ValueError, match="quantity"):
-        plots.lab_profile_figure(result.summary, "loss", result.labels)
+        lab_profile_figure(result.summary, "loss", result.labels)
 
 
 def test_theory_lines_are_grey_predictions_and_orange_bounds(result):
-    fig = plots.lab_profile_figure(result.summary, "signal", result.labels, theory=result.theory)
+    fig = lab_profile_figure(result.summary, "signal", result.labels, theory=result.theory)
     extra = fig.data[3 * len(result.labels) :]
     assert len(extra) == result.theory.groupby(["variant", "kind"]).ngroups == 3
     names = [t.name for t in extra]
     assert "plain sigmoid: bound ×0.25/layer (= σw/4)" in names
     for trace in extra:
         bound = "bound" in trace.name
-        assert trace.line.color == (plots.CLAIM_COLOR if bound else plots.THEORY_COLOR)
+        assert trace.line.color == (CLAIM_COLOR if bound else THEORY_COLOR)
         assert trace.line.dash in ("dot", "dash", "dashdot")
 
 
@@ -102,7 +93,7 @@ def test_notes_are_written_on_the_chart_and_nothing_is_blank():
     summary = lab.lab_profiles(SETTINGS).summary.copy()
     measured = [c for c in summary.columns if c.startswith("log10_")]
     summary[measured] = math.nan  # as if every seed had overflowed
-    fig = plots.lab_profile_figure(
+    fig = lab_profile_figure(
         summary,
         "signal",
         {"plain_relu": "Plain ReLU"},
@@ -115,7 +106,7 @@ def test_notes_are_written_on_the_chart_and_nothing_is_blank():
 
 
 def test_forward_stats_figure_has_rms_and_inactive_panels(result):
-    fig = plots.forward_stats_figure(result.summary, result.labels)
+    fig = forward_stats_figure(result.summary, result.labels)
     assert len(fig.data) == 2 * len(result.labels)
     rms = [t for t in fig.data if t.yaxis in (None, "y")]
     share = [t for t in fig.data if t.yaxis == "y2"]
@@ -131,7 +122,7 @@ def test_forward_stats_figure_has_rms_and_inactive_panels(result):
 
 def test_depth_story_has_a_frame_per_depth_and_starts_on_the_deepest():
     story = lab.depth_story(SETTINGS)
-    fig = plots.depth_story_figure(story.frame, story.depths, story.labels)
+    fig = depth_story_figure(story.frame, story.depths, story.labels)
     assert [f.name for f in fig.frames] == [str(d) for d in story.depths]
     assert all(len(f.data) == len(story.labels) for f in fig.frames)
     assert len(fig.data) == len(story.labels)
@@ -145,4 +136,4 @@ def test_depth_story_has_a_frame_per_depth_and_starts_on_the_deepest():
     low, high = fig.layout.yaxis.range
     assert low < story.frame["relative_log10"].min() and high > story.frame["relative_log10"].max()
     with pytest.raises(ValueError, match="depth"):
-        plots.depth_story_figure(pd.DataFrame(), (), story.labels)
+        depth_story_figure(pd.DataFrame(), (), story.labels)

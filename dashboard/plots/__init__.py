@@ -1,0 +1,16 @@
+"""The app's figures: data in, plotly go.Figure out, one module per family of figures.
+No streamlit in any of them.
+
+- format: numbers and LaTeX as text (fmt, fmt_power, latex_number, ...); no plotly.
+- style: the palette (one color per network variant), fonts, margins, heights, and the
+  layout helpers several families share (base_layout, legend_below, log-axis ticks).
+- panels: a grid of small multiples, one titled panel per network, sharing axes.
+- network: the course's 2-2-1 diagram, the timeline of the fixes and the error curve
+  (home page, worked example).
+- updates: update sizes by distance from the output (update-sizes page).
+- profiles: the vanishing-gradient lab's profiles, forward pass and depth story.
+- training: the training lab's loss and accuracy curves, gradient maps, decision maps.
+
+Nothing is imported here: import from the modules themselves, so that a module that
+only prints numbers (dashboard/ui.py imports format) loads no figure code.
+"""

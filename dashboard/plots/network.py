@@ -1,0 +1,316 @@
+"""The figures of the home page and the worked example: the course's 2-2-1 network with
+its numbers (forward values or backward blame), the timeline of the fixes, and the error
+while training on the course's one example. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.worked_example import WorkedStep
+from dashboard.plots.format import fmt, fmt_signed
+from dashboard.plots.style import (
+    BADGE_BORDER,
+    BADGE_FILL,
+    BADGE_TEXT,
+    CHART_HEIGHT,
+    FONT_SIZE,
+    MEASURED_COLOR,
+    OKABE_ITO,
+    SMALL_FONT_SIZE,
+    base_layout,
+    spans_decades,
+)
+
+# The 2-2-1 diagram: neutral wiring, blue for the backward (blame) pass, orange for
+# whatever the current step is about.
+EDGE_COLOR = OKABE_ITO["grey"]
+BACKWARD_COLOR = OKABE_ITO["blue"]
+HIGHLIGHT_COLOR = OKABE_ITO["orange"]
+DIMMED_OPACITY = 0.35
+
+EDGE_FONT_SIZE = 11
+DIAGRAM_HEIGHT = 380
+TIMELINE_HEIGHT = 260
+FORWARD, BACKWARD = "forward", "backward"
+
+# Node positions of the course's network (inputs left). The output node also carries
+# the target y and the error E, which keeps the picture narrow enough for a phone.
+# Spacing and label places are chosen so that nothing overlaps at a phone's width
+# (about 350 px of plot): the widest edge label, "Δw11 = +0.00308", needs ~100 px.
+NODE_POSITIONS: dict[str, tuple[float, float]] = {
+    "x1": (0.0, 1.0),
+    "x2": (0.0, 0.0),
+    "h1": (1.3, 1.0),
+    "h2": (1.3, 0.0),
+    "out": (2.4, 0.5),
+}
+NODE_NAMES: dict[str, str] = {
+    "x1": "x<sub>1</sub>",
+    "x2": "x<sub>2</sub>",
+    "h1": "h<sub>1</sub>",
+    "h2": "h<sub>2</sub>",
+    "out": "ŷ",
+}
+# Edge name -> (from node, to node, where its label sits). The v labels sit just inside
+# the two wires, clear of the output node's badges above and below it.
+EDGES: dict[str, tuple[str, str, tuple[float, float]]] = {
+    "w11": ("x1", "h1", (0.65, 1.0)),
+    "w12": ("x1", "h2", (0.33, 0.75)),
+    "w21": ("x2", "h1", (0.33, 0.25)),
+    "w22": ("x2", "h2", (0.65, 0.0)),
+    "v1": ("h1", "out", (1.76, 0.64)),
+    "v2": ("h2", "out", (1.76, 0.36)),
+}
+EDGE_NAMES: dict[str, str] = {
+    "w11": "w<sub>11</sub>",
+    "w12": "w<sub>12</sub>",
+    "w21": "w<sub>21</sub>",
+    "w22": "w<sub>22</sub>",
+    "v1": "v<sub>1</sub>",
+    "v2": "v<sub>2</sub>",
+}
+
+
+# --- home: the timeline ---------------------------------------------------------------
+def timeline_figure(events: pd.DataFrame) -> go.Figure:
+    """Milestones on a time axis. events: columns year (number), label (short), detail
+    (hover text), kind (any string; one marker color per kind, in order of appearance)."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[events["year"].min() - 0.9, events["year"].max() + 0.9],
+            y=[0, 0],
+            mode="lines",
+            line={"color": EDGE_COLOR, "width": 2},
+            hoverinfo="skip",
+            showlegend=False,
+            name="time axis",
+        )
+    )
+    palette = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "reddish_purple")]
+    events = events.reset_index(drop=True)
+    # Alternate labels above and below the axis so same-year events do not collide.
+    level = pd.Series([1 if i % 2 == 0 else -1 for i in range(len(events))])
+    for kind_index, kind in enumerate(dict.fromkeys(events["kind"])):
+        rows = events[events["kind"] == kind]
+        ys = level[rows.index].tolist()
+        fig.add_trace(
+            go.Scatter(
+                x=rows["year"],
+                y=ys,
+                mode="markers+text",
+                marker={"size": 14, "color": palette[kind_index % len(palette)]},
+                text=rows["label"],
+                textposition=["top center" if y > 0 else "bottom center" for y in ys],
+                customdata=rows["detail"],
+                hovertemplate="%{x}: %{customdata}<extra></extra>",
+                name=kind,
+                showlegend=False,
+                cliponaxis=False,
+            )
+        )
+    for i, row in events.iterrows():
+        fig.add_shape(
+            type="line",
+            x0=row["year"],
+            x1=row["year"],
+            y0=0,
+            y1=level[i],
+            line={"color": EDGE_COLOR, "width": 1, "dash": "dot"},
+        )
+    base_layout(fig, "When the fixes arrived", TIMELINE_HEIGHT, toolbar=False)
+    fig.update_xaxes(
+        title_text="Year",
+        dtick=1,
+        showgrid=False,
+        fixedrange=True,
+        range=[events["year"].min() - 1.0, events["year"].max() + 1.0],
+    )
+    fig.update_yaxes(visible=False, range=[-2.2, 2.2], fixedrange=True)
+    return fig
+
+
+# --- the course's 2-2-1 network -------------------------------------------------------
+def _node_text(step: WorkedStep, view: str) -> dict[str, tuple[str, str]]:
+    """Per node: (text above it, text below it)."""
+    if view == FORWARD:
+        return {
+            "x1": (f"x<sub>1</sub> = {fmt(step.x1)}", ""),
+            "x2": ("", f"x<sub>2</sub> = {fmt(step.x2)}"),
+            "h1": (f"a<sub>1</sub> = {fmt(step.a1)}<br>h<sub>1</sub> = {fmt(step.h1)}", ""),
+            "h2": ("", f"a<sub>2</sub> = {fmt(step.a2)}<br>h<sub>2</sub> = {fmt(step.h2)}"),
+            "out": (
+                f"b = {fmt(step.b)}<br>ŷ = {fmt(step.y_hat)}",
+                f"target y = {fmt(step.y)}<br>error E = {fmt(step.E)}",
+            ),
+        }
+    return {
+        "x1": (f"x<sub>1</sub> = {fmt(step.x1)}", ""),
+        "x2": ("", f"x<sub>2</sub> = {fmt(step.x2)}"),
+        "h1": (f"δ<sub>1</sub> = {fmt(step.delta1)}", ""),
+        "h2": ("", f"δ<sub>2</sub> = {fmt(step.delta2)}"),
+        "out": (f"δ<sub>out</sub> = {fmt(step.delta_out)}", f"y − ŷ = {fmt(step.y - step.y_hat)}"),
+    }
+
+
+def _edge_text(step: WorkedStep, view: str, edge: str) -> str:
+    if view == FORWARD:
+        return f"{EDGE_NAMES[edge]} = {fmt(step.weight(edge))}"
+    return f"Δ{EDGE_NAMES[edge]} = {fmt_signed(step.update(edge))}"
+
+
+def network_figure(
+    step: WorkedStep, view: str = FORWARD, highlight: Collection[str] = ()
+) -> go.Figure:
+    """The 2-2-1 network with its numbers.
+
+    view "forward": a, h, b, y_hat (and y, E) at the nodes, the weights on the edges.
+    view "backward": the deltas at the nodes, the updates on the edges, each edge's
+    width proportional to |update| (the widest edge has the largest update).
+    highlight: node names (x1, x2, h1, h2, out) and edge names (w11, w12, w21, w22, v1,
+    v2) to draw in the highlight color; everything else is dimmed.
+    Traces: one line per edge (6, in EDGES order), then one trace for the nodes.
+    """
+    if view not in (FORWARD, BACKWARD):
+        raise ValueError(f"view must be {FORWARD!r} or {BACKWARD!r}; got {view!r}")
+    unknown = set(highlight) - set(NODE_POSITIONS) - set(EDGES)
+    if unknown:
+        raise ValueError(f"unknown names to highlight: {sorted(unknown)}")
+    highlight = set(highlight)
+    fig = go.Figure()
+    _draw_edges(fig, step, view, highlight)
+    _draw_nodes(fig, step, view, highlight)
+    title = (
+        "Forward pass: values and weights"
+        if view == FORWARD
+        else "Backward pass: blame δ and updates Δ"
+    )
+    base_layout(fig, title, DIAGRAM_HEIGHT, toolbar=False)
+    fig.update_xaxes(visible=False, range=[-0.3, 2.85], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-0.75, 1.75], fixedrange=True)
+    fig.update_layout(title={"font": {"size": SMALL_FONT_SIZE + 1}})
+    return fig
+
+
+def _badge(on: bool, dim: bool) -> dict:
+    """A number label's annotation settings: an opaque badge, outlined in the highlight
+    color when it is highlighted, faded when something else is."""
+    return {
+        "showarrow": False,
+        "bgcolor": BADGE_FILL,
+        "bordercolor": HIGHLIGHT_COLOR if on else BADGE_BORDER,
+        "borderwidth": 2 if on else 1,
+        "opacity": 1.0 if (on or not dim) else 0.6,
+    }
+
+
+def _draw_edges(fig: go.Figure, step: WorkedStep, view: str, highlight: set[str]) -> None:
+    """One line per edge, in EDGES order, each with its number on a badge."""
+    dim = bool(highlight)
+    sizes = {e: abs(step.update(e)) for e in EDGES}
+    largest = max(sizes.values())
+    for edge, (start, end, (label_x, label_y)) in EDGES.items():
+        (x0, y0), (x1, y1) = NODE_POSITIONS[start], NODE_POSITIONS[end]
+        on = edge in highlight
+        if view == BACKWARD:
+            share = sizes[edge] / largest if largest > 0 and math.isfinite(largest) else 0.0
+            width, color = 1.5 + 10.5 * share, BACKWARD_COLOR
+        else:
+            width, color = 2.5, EDGE_COLOR
+        if on:
+            width, color = max(width, 4.0), HIGHLIGHT_COLOR
+        label = _edge_text(step, view, edge)
+        fig.add_trace(
+            go.Scatter(
+                x=[x0, x1],
+                y=[y0, y1],
+                mode="lines",
+                line={"color": color, "width": width},
+                opacity=1.0 if (on or not dim) else DIMMED_OPACITY,
+                name=edge,
+                hovertext=label,
+                hoverinfo="text",
+                showlegend=False,
+            )
+        )
+        fig.add_annotation(
+            x=label_x,
+            y=label_y,
+            text=label,
+            font={"size": EDGE_FONT_SIZE, "color": BADGE_TEXT},
+            borderpad=2,
+            **_badge(on, dim),
+        )
+
+
+def _draw_nodes(fig: go.Figure, step: WorkedStep, view: str, highlight: set[str]) -> None:
+    """One trace for the nodes, then each node's numbers on badges above and below it."""
+    names = list(NODE_POSITIONS)
+    fig.add_trace(
+        go.Scatter(
+            x=[NODE_POSITIONS[n][0] for n in names],
+            y=[NODE_POSITIONS[n][1] for n in names],
+            mode="markers+text",
+            text=[NODE_NAMES[n] for n in names],
+            textfont={"size": FONT_SIZE + 1, "color": BADGE_TEXT},
+            marker={
+                "size": 36,
+                "color": BADGE_FILL,
+                "opacity": 1.0,
+                "line": {
+                    "color": [HIGHLIGHT_COLOR if n in highlight else BADGE_BORDER for n in names],
+                    "width": [5 if n in highlight else 2 for n in names],
+                },
+            },
+            name="nodes",
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    for n, (above, below) in _node_text(step, view).items():
+        x, y = NODE_POSITIONS[n]
+        for text, dy, anchor in ((above, 0.2, "bottom"), (below, -0.2, "top")):
+            if text:
+                fig.add_annotation(
+                    x=x,
+                    y=y + dy,
+                    text=text,
+                    font={"size": SMALL_FONT_SIZE, "color": BADGE_TEXT},
+                    borderpad=3,
+                    yanchor=anchor,
+                    **_badge(n in highlight, bool(highlight)),
+                )
+
+
+# --- training on the one example --------------------------------------------------------
+def error_curve_figure(errors: Sequence[float]) -> go.Figure:
+    """E after each update (errors[0] = before any update). Log y axis when the errors
+    span more than a decade."""
+    errors = [float(e) for e in errors]
+    fig = go.Figure(
+        go.Scatter(
+            x=list(range(len(errors))),
+            y=errors,
+            mode="lines+markers" if len(errors) <= 60 else "lines",
+            line={"color": MEASURED_COLOR, "width": 2.5},
+            marker={"size": 6},
+            name="error E",
+            hovertemplate="after %{x} updates: E = %{y:.4g}<extra></extra>",
+            cliponaxis=False,
+        )
+    )
+    log = spans_decades(errors)
+    base_layout(fig, "Error after each update", CHART_HEIGHT)
+    fig.update_xaxes(title_text="Updates applied (0 = the starting weights)", rangemode="tozero")
+    fig.update_yaxes(
+        title_text="Error E" + (" (log scale)" if log else ""),
+        type="log" if log else "linear",
+        exponentformat="power",
+        rangemode="normal" if log else "tozero",
+    )
+    return fig
