@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.worked_example import WorkedStep, worked_example
 from dashboard import plots, ui
+from dashboard.content.worked_example import step_of
 from dashboard.navigation import page
 
 # (heading, what it means, page file, query parameters that open the right view, link text)
@@ -27,7 +28,7 @@ STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
         "Numbers flow from the inputs to the output: every neuron adds up its weighted "
         "inputs and squashes the sum.",
         "worked_example.py",
-        {"step": "1"},
+        {"step": str(step_of("a1"))},
         "Watch the forward pass",
     ),
     (
@@ -35,7 +36,7 @@ STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
         "The miss at the output flows back along the same wires, and every weight is handed "
         "its share of the blame: that share is its update.",
         "worked_example.py",
-        {"step": "8"},
+        {"step": str(step_of("delta_out"))},
         "Watch the backward pass",
     ),
     (
