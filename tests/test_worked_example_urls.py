@@ -12,27 +12,29 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.content.worked_example import LAST_STEP, QUIZ, stage, stage_at, step_of
+
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TIMEOUT = 30
 
-# step=N as the page opened it when stages were still addressed by position:
-# N -> (stage id, the title the page showed).
-OPENED_BY_STEP: dict[int, tuple[str, str]] = {
-    0: ("start", "The network and its numbers"),
-    1: ("a1", "Forward: hidden neuron 1 adds up its inputs"),
-    2: ("h1", "Forward: hidden neuron 1 squashes the sum"),
-    3: ("a2", "Forward: hidden neuron 2 adds up its inputs"),
-    4: ("h2", "Forward: hidden neuron 2 squashes the sum"),
-    5: ("b", "Forward: the output neuron adds up the hidden outputs"),
-    6: ("y_hat", "Forward: the prediction"),
-    7: ("E", "Forward: how wrong is it?"),
-    8: ("delta_out", "Backward: blame at the output"),
-    9: ("dv", "Backward: updates for the output weights"),
-    10: ("delta1", "Backward: blame for hidden neuron 1"),
-    11: ("delta2", "Backward: blame for hidden neuron 2"),
-    12: ("dw_into_h1", "Backward: updates for the weights into hidden neuron 1"),
-    13: ("dw_into_h2", "Backward: updates for the weights into hidden neuron 2"),
-    14: ("new_weights", "All together: add every update"),
+# step=N as the page opened it when its stages were still addressed by position: N -> the
+# id of that stage. (The commit that added this file checked it against that page's titles.)
+OPENED_BY_STEP: dict[int, str] = {
+    0: "start",
+    1: "a1",
+    2: "h1",
+    3: "a2",
+    4: "h2",
+    5: "b",
+    6: "y_hat",
+    7: "E",
+    8: "delta_out",
+    9: "dv",
+    10: "delta1",
+    11: "delta2",
+    12: "dw_into_h1",
+    13: "dw_into_h2",
+    14: "new_weights",
 }
 # The quiz's quantities and the stage whose formulas compute each one.
 QUIZ_STAGE = {
@@ -46,9 +48,6 @@ QUIZ_STAGE = {
     "dw12": "dw_into_h2",
     "dw22": "dw_into_h2",
 }
-LAST = max(OPENED_BY_STEP)
-STEP_OF = {stage_id: n for n, (stage_id, _) in OPENED_BY_STEP.items()}
-TITLE = dict(OPENED_BY_STEP.values())
 
 
 def open_page(file: str, query: dict[str, str] | None = None) -> AppTest:
@@ -59,24 +58,35 @@ def open_page(file: str, query: dict[str, str] | None = None) -> AppTest:
     return at.run()
 
 
+def test_each_step_number_in_use_still_names_its_stage():
+    for n, stage_id in OPENED_BY_STEP.items():
+        assert step_of(stage_id) == n, (stage_id, n)
+        assert stage_at(n).id == stage_id
+
+
 def test_every_step_number_opens_its_pinned_stage():
-    for n, (stage_id, title) in OPENED_BY_STEP.items():
+    for n, stage_id in OPENED_BY_STEP.items():
         at = open_page("worked_example.py", {"step": str(n)})
         assert not at.exception
         assert at.slider(key="step").value == n
-        assert at.subheader[0].value == f"Step {n} of {LAST}. {title}", (n, stage_id)
+        shown = f"Step {n} of {LAST_STEP}. {stage(stage_id).title}"
+        assert at.subheader[0].value == shown, (n, stage_id)
 
 
 def test_home_links_open_the_forward_and_the_backward_pass():
     at = open_page("home.py")
     query = {link.proto.label: link.proto.query_string for link in at.get("page_link")}
-    assert query["Watch the forward pass"] == f"step={STEP_OF['a1']}"
-    assert query["Watch the backward pass"] == f"step={STEP_OF['delta_out']}"
+    assert query["Watch the forward pass"] == "step=1" == f"step={step_of('a1')}"
+    assert query["Watch the backward pass"] == "step=8" == f"step={step_of('delta_out')}"
+
+
+def test_the_quiz_names_the_stages_pinned_here():
+    assert {q: question.stage for q, question in QUIZ.items()} == QUIZ_STAGE
 
 
 @pytest.mark.parametrize("quantity", QUIZ_STAGE)
 def test_a_wrong_quiz_answer_points_to_the_stage_that_computes_it(quantity):
-    n = STEP_OF[QUIZ_STAGE[quantity]]
+    n = step_of(QUIZ_STAGE[quantity])
     at = open_page("worked_example.py", {"quiz": quantity})
     at.number_input(key=f"answer_{quantity}").set_value(-12345.0).run()
     assert f"It is computed in step {n}." in at.error[0].value
@@ -84,4 +94,4 @@ def test_a_wrong_quiz_answer_points_to_the_stage_that_computes_it(quantity):
     assert show.label == f"Show me step {n}"
     show.click().run()
     assert at.slider(key="step").value == n
-    assert at.subheader[0].value == f"Step {n} of {LAST}. {TITLE[QUIZ_STAGE[quantity]]}"
+    assert at.subheader[0].value == f"Step {n} of {LAST_STEP}. {stage(QUIZ_STAGE[quantity]).title}"
