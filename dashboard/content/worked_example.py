@@ -353,7 +353,7 @@ BACKWARD_IDS = ids_of(BACKWARD)
 
 
 def steps_span(ids: tuple[str, ...]) -> str:
-    """Their step numbers as the page writes them: "0", or "1–7" for consecutive ones."""
+    """Their step numbers as the page writes them: "N" for one stage, "first–last" for a run."""
     steps = sorted(step_of(i) for i in ids)
     if not steps or steps != list(range(steps[0], steps[-1] + 1)):
         raise ValueError(f"not a run of consecutive stages: {ids}")
