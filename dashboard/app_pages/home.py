@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.worked_example import WorkedStep, worked_example
 from dashboard import ui
+from dashboard.content.worked_example import step_of
 from dashboard.navigation import page
 from dashboard.plots.format import fmt
 from dashboard.plots.network import FORWARD, network_figure, timeline_figure
@@ -29,7 +30,7 @@ STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
         "Numbers flow from the inputs to the output: every neuron adds up its weighted "
         "inputs and squashes the sum.",
         "worked_example.py",
-        {"step": "1"},
+        {"step": str(step_of("a1"))},
         "Watch the forward pass",
     ),
     (
@@ -37,7 +38,7 @@ STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
         "The miss at the output flows back along the same wires, and every weight is handed "
         "its share of the blame: that share is its update.",
         "worked_example.py",
-        {"step": "8"},
+        {"step": str(step_of("delta_out"))},
         "Watch the backward pass",
     ),
     (

@@ -1,0 +1,199 @@
+"""dashboard/content/worked_example.py without Streamlit: stage ids and the numbers derived
+from them, every stage's formulas against core, the update rules and the quiz."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.worked_example import WEIGHT_NAMES, chain_rule, worked_example
+from dashboard.content import worked_example as content
+from dashboard.content.worked_example import (
+    BACKWARD_IDS,
+    FORWARD_IDS,
+    LAST_STEP,
+    OVERVIEW_IDS,
+    QUIZ,
+    STAGE_IDS,
+    STAGES,
+    UPDATE_RULES,
+    quiz_verdict,
+    sigmoid_slope,
+    stage,
+    stage_at,
+    step_of,
+    steps_span,
+)
+from dashboard.plots.format import latex_number
+from dashboard.plots.network import EDGES, NODE_POSITIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+# The course's numbers, and others with negatives (a minus sign inside a product gets
+# parentheses) and a target below the prediction (delta changes sign).
+PASSES = {
+    "course": worked_example(),
+    "odd": worked_example((-1.5, 2.0), ((-0.7, 1.25), (3.0, -2.0)), (-0.9, 1.7), 0.1, 0.8),
+}
+# What each stage computes, written out here independently of the content module: the
+# WorkedStep fields whose values its formulas end on.
+COMPUTES = {
+    "start": (),
+    "a1": ("a1",),
+    "h1": ("h1",),
+    "a2": ("a2",),
+    "h2": ("h2",),
+    "b": ("b",),
+    "y_hat": ("y_hat",),
+    "E": ("E",),
+    "delta_out": ("delta_out",),
+    "dv": ("dv1", "dv2"),
+    "delta1": ("delta1",),
+    "delta2": ("delta2",),
+    "dw_into_h1": ("dw11", "dw21"),
+    "dw_into_h2": ("dw12", "dw22"),
+    "new_weights": (),
+}
+
+
+def chains_of(step):
+    return {name: chain_rule(step, name) for name in WEIGHT_NAMES}
+
+
+def rendered(stage_id: str, step) -> str:
+    return "\n".join(stage(stage_id).formulas(step, chains_of(step)))
+
+
+def test_content_module_does_not_need_streamlit():
+    code = (
+        "import sys; import dashboard.content.worked_example; assert 'streamlit' not in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
+# --- ids and the positions derived from them --------------------------------------------
+def test_ids_are_unique_and_every_stage_is_described():
+    assert len(set(STAGE_IDS)) == len(STAGES) == LAST_STEP + 1
+    assert set(STAGE_IDS) == set(COMPUTES)
+    for s in STAGES:
+        assert s.id.isidentifier() and s.title and s.text, s.id
+        assert s.part in content.PARTS, s.id
+        assert s.highlight <= set(NODE_POSITIONS) | set(EDGES), s.id
+
+
+def test_step_of_and_stage_at_are_inverse():
+    for n in range(LAST_STEP + 1):
+        assert step_of(stage_at(n).id) == n
+        assert stage(stage_at(n).id) is stage_at(n)
+
+
+def test_an_unknown_id_or_step_is_refused_by_name():
+    with pytest.raises(KeyError, match=r"'dw'.*delta_out"):
+        step_of("dw")
+    for bad in (-1, LAST_STEP + 1):
+        with pytest.raises(IndexError, match=f"from 0 to {LAST_STEP}"):
+            stage_at(bad)
+    with pytest.raises(ValueError, match="part must be one of"):
+        content.ids_of("sideways")
+
+
+def test_the_walk_is_overview_then_forward_then_backward():
+    assert OVERVIEW_IDS + FORWARD_IDS + BACKWARD_IDS == STAGE_IDS
+    assert OVERVIEW_IDS == ("start",)
+    assert FORWARD_IDS[-1] == "E" and BACKWARD_IDS[0] == "delta_out"
+
+
+def test_the_slider_label_counts_from_the_ids():
+    forward = f"{step_of(FORWARD_IDS[0])}–{step_of(FORWARD_IDS[-1])}"
+    backward = f"{step_of(BACKWARD_IDS[0])}–{step_of(BACKWARD_IDS[-1])}"
+    overview = step_of("start")
+    label = f"Step ({overview} = overview, {forward} forward, {backward} backward)"
+    assert label == content.STEP_LABEL
+
+
+def test_steps_span_writes_a_run_and_refuses_a_gap():
+    assert steps_span(("start",)) == "0"
+    assert steps_span(("a2", "a1", "h1")) == f"{step_of('a1')}–{step_of('a2')}"
+    with pytest.raises(ValueError, match="consecutive"):
+        steps_span(("a1", "a2"))
+    with pytest.raises(ValueError, match="consecutive"):
+        steps_span(())
+
+
+def test_the_diagram_view_follows_the_part():
+    assert stage("start").view == "forward"  # the overview shows the forward numbers
+    assert {stage(i).view for i in FORWARD_IDS} == {"forward"}
+    assert {stage(i).view for i in BACKWARD_IDS} == {"backward"}
+
+
+# --- the formulas, against core -----------------------------------------------------------
+@pytest.mark.parametrize("which", PASSES)
+@pytest.mark.parametrize("stage_id", STAGE_IDS)
+def test_every_stage_ends_on_cores_numbers(stage_id, which):
+    step = PASSES[which]
+    formulas = stage(stage_id).formulas(step, chains_of(step))
+    assert formulas and all(isinstance(x, str) and x for x in formulas)
+    text = "\n".join(formulas)
+    assert text.count("{") == text.count("}"), text
+    for name in COMPUTES[stage_id]:
+        value = latex_number(getattr(step, name))
+        assert f"&= {value} \\end{{aligned}}" in text, (stage_id, name, value, text)
+
+
+def test_negative_factors_are_bracketed_in_products():
+    assert r"&= (-0.7) \cdot (-1.5) + 3 \cdot 2 \\" in rendered("a1", PASSES["odd"])
+    assert r"&= 0.4 \cdot 0.5 + 0.2 \cdot 0.3 \\" in rendered("a1", PASSES["course"])
+
+
+def test_new_weights_add_every_update_with_six_digits():
+    step = PASSES["odd"]
+    text = rendered("new_weights", step)
+    for w in WEIGHT_NAMES:
+        assert f"= {latex_number(step.updated(w), 6)}" in text, w
+        assert f"{UPDATE_RULES[w].symbol} &\\leftarrow" in text, w
+
+
+@pytest.mark.parametrize("which", PASSES)
+def test_sigmoid_slopes_are_found_by_name(which):
+    step = PASSES[which]
+    chains = chains_of(step)
+    for at, out in (("b", step.y_hat), ("a_1", step.h1), ("a_2", step.h2)):
+        expected = out * (1 - out)  # sigma' = sigma (1 - sigma), computed here on its own
+        assert sigmoid_slope(chains, at) == pytest.approx(expected, rel=1e-12, abs=1e-300), at
+    with pytest.raises(LookupError, match="a_3"):
+        sigmoid_slope(chains, "a_3")
+
+
+@pytest.mark.parametrize("which", PASSES)
+@pytest.mark.parametrize("weight", WEIGHT_NAMES)
+def test_update_rules_name_the_delta_and_the_signal_core_multiplies(weight, which):
+    step = PASSES[which]
+    rule = UPDATE_RULES[weight]
+    ours = step.lr * rule.delta_value(step) * rule.source_value(step)
+    assert ours == pytest.approx(step.update(weight), rel=1e-15), (weight, ours)
+    assert set(UPDATE_RULES) == set(WEIGHT_NAMES)
+
+
+# --- the quiz ------------------------------------------------------------------------------
+@pytest.mark.parametrize("quantity", QUIZ)
+def test_each_question_points_to_the_stage_that_computes_it(quantity):
+    question = QUIZ[quantity]
+    assert quantity in COMPUTES[question.stage]
+    step = PASSES["odd"]
+    text = rendered(question.stage, step)
+    assert f"\\begin{{aligned}} {question.symbol} &=" in text
+    assert f"&= {latex_number(getattr(step, quantity))} \\end{{aligned}}" in text
+
+
+def test_quiz_verdict_names_the_likely_slip():
+    exact, lr = 0.0827, 0.5
+    assert quiz_verdict(0.083, exact, lr) == (True, "")  # the course's rounding
+    assert quiz_verdict(exact * 1.019, exact, lr)[0]
+    assert not quiz_verdict(exact * 1.03, exact, lr)[0]
+    assert quiz_verdict(1e-5, 0.0, lr)[0]  # the absolute tolerance near zero
+    assert "sign" in quiz_verdict(-exact, exact, lr)[1]
+    assert "learning rate" in quiz_verdict(exact / lr, exact, lr)[1]
+    assert "Redo" in quiz_verdict(7.0, exact, lr)[1]
