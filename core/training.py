@@ -234,6 +234,51 @@ def _grid(X: np.ndarray, grid_size: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return grid_x, grid_y, np.column_stack([gx.ravel(), gy.ravel()])
 
 
+def _check_call(
+    specs: Mapping[str, NetworkSpec],
+    dataset: str,
+    n_samples: int,
+    noise: float,
+    steps: int,
+    lr: float,
+    batch: int,
+    seed: int,
+    record_every: int | None,
+    loss: str,
+    grid_size: int,
+) -> tuple:
+    """train_variants' arguments checked against core.limits, in its order (record_every
+    filled in); Refused past any limit, the estimated time and memory included."""
+    specs = check_specs(specs)
+    for name, spec in specs.items():
+        _check_training_spec(name, spec)
+    check_choice("dataset", dataset, DATASETS)
+    n_samples = check_int(
+        "n_samples", n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
+    )
+    noise = check_float("noise", noise, 0.0, MAX_NOISE, low_open=False)
+    steps = check_int("steps", steps, 1, MAX_TRAIN_STEPS, "MAX_TRAIN_STEPS")
+    lr = check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
+    low_batch = 2 if any(s.batchnorm for s in specs.values()) else 1
+    batch = check_int("batch", batch, low_batch, min(MAX_BATCH, n_samples), "MAX_BATCH")
+    seed = check_int("seed", seed, 0, MAX_SEED)
+    record_every = check_int(
+        "record_every", max(1, steps // 100) if record_every is None else record_every, 1, steps
+    )
+    check_choice("loss", loss, LOSSES)
+    grid_size = check_int("grid_size", grid_size, MIN_GRID, MAX_GRID, "MAX_GRID")
+    message = too_big_message(
+        "This training run",
+        estimate_training_seconds(specs, steps, batch, n_samples, record_every, grid_size),
+        max(estimate_profile_bytes({n: s}, max(batch, n_samples)) for n, s in specs.items()),
+        "Use fewer steps, fewer or narrower layers, fewer networks or a smaller batch.",
+    )
+    if message:
+        raise Refused(message)
+
+    return specs, n_samples, noise, steps, lr, batch, seed, record_every, grid_size
+
+
 def train_variants(
     specs: Mapping[str, NetworkSpec],
     dataset: str = "moons",
@@ -271,35 +316,11 @@ def train_variants(
     MIN_GRID..MAX_GRID, networks of 2 inputs and 1 output within MAX_DEPTH / MAX_WIDTH,
     and the whole call within MAX_SECONDS (core.limits.estimate_training_seconds).
     """
-    specs = check_specs(specs)
-    for name, spec in specs.items():
-        _check_training_spec(name, spec)
-    check_choice("dataset", dataset, DATASETS)
-    n_samples = check_int(
-        "n_samples", n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
+    specs, n_samples, noise, steps, lr, batch, seed, record_every, grid_size = _check_call(
+        specs, dataset, n_samples, noise, steps, lr, batch, seed, record_every, loss, grid_size
     )
-    noise = check_float("noise", noise, 0.0, MAX_NOISE, low_open=False)
-    steps = check_int("steps", steps, 1, MAX_TRAIN_STEPS, "MAX_TRAIN_STEPS")
-    lr = check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
-    low_batch = 2 if any(s.batchnorm for s in specs.values()) else 1
-    batch = check_int("batch", batch, low_batch, min(MAX_BATCH, n_samples), "MAX_BATCH")
-    seed = check_int("seed", seed, 0, MAX_SEED)
-    record_every = check_int(
-        "record_every", max(1, steps // 100) if record_every is None else record_every, 1, steps
-    )
-    check_choice("loss", loss, LOSSES)
-    grid_size = check_int("grid_size", grid_size, MIN_GRID, MAX_GRID, "MAX_GRID")
     if progress is not None and not callable(progress):
         raise ValueError("progress must be a function (fraction, text) or None")
-    message = too_big_message(
-        "This training run",
-        estimate_training_seconds(specs, steps, batch, n_samples, record_every, grid_size),
-        max(estimate_profile_bytes({n: s}, max(batch, n_samples)) for n, s in specs.items()),
-        "Use fewer steps, fewer or narrower layers, fewer networks or a smaller batch.",
-    )
-    if message:
-        raise Refused(message)
-
     X, Y = make_dataset(dataset, n_samples, noise, seed)
     grid_x, grid_y, grid_points = _grid(X, grid_size)
     order = minibatch_order(n_samples, batch, steps + 1, seed)
