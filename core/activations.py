@@ -198,6 +198,11 @@ def offered() -> tuple[str, ...]:
     return tuple(name for name, a in REGISTRY.items() if a.offered)
 
 
+def offered_labels() -> dict[str, str]:
+    """name -> label of every activation the labs offer, in registration order."""
+    return {name: a.label for name, a in REGISTRY.items() if a.offered}
+
+
 def label(name: str) -> str:
     """The name a student reads ("ReLU" for "relu"); the name itself if unregistered."""
     entry = REGISTRY.get(name)

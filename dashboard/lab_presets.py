@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import activations, lab
 from core import experiments as ex
-from core import lab
 from dashboard.ui import Allowed, url_text
 
 # Quantity shown -> core.lab.QUANTITIES key. The names are what the URL carries.
@@ -65,7 +65,12 @@ class Preset:
         """URL parameters that open this view (settings equal to DEFAULTS are left out);
         overrides change settings on top of the preset, e.g. depth=100.0."""
         values = {**self.values, **overrides}
-        return {k: url_text(v) for k, v in values.items() if v != DEFAULTS[k]}
+        return {k: _url_value(k, v) for k, v in values.items() if v != DEFAULTS[k]}
+
+
+def _url_value(key: str, value: Any) -> str:
+    """A setting as the lab's address bar carries it: an activation by its label."""
+    return activations.label(value) if key == "act" else url_text(value)
 
 
 PRESETS: tuple[Preset, ...] = (

@@ -173,6 +173,7 @@ class Controls:
     def __init__(self) -> None:
         self._defaults: dict[str, Any] = {}
         self._values: dict[str, Any] = {}
+        self._shown_as: dict[str, Mapping[str, str]] = {}  # key -> option -> its label
         self._shown: list[str] = []  # link notes shown in this run (kept if it reruns)
         self._notes = st.container()
         for note in st.session_state.pop(_NOTES, []):
@@ -194,6 +195,8 @@ class Controls:
                 continue
             if isinstance(value, tuple):
                 pairs.extend((key, v) for v in value or ("",))
+            elif key in self._shown_as:
+                pairs.append((key, self._shown_as[key][value]))
             else:
                 pairs.append((key, url_text(value)))
         return pairs
@@ -290,25 +293,39 @@ class Controls:
         options: Sequence[str],
         default: str,
         *,
+        labels: Mapping[str, str] | None = None,
         help: str | None = None,
         where: Any = None,
     ) -> str:
-        """A select box over short, stable option names, shown as they are.
+        """A select box over short, stable option names; returns the chosen name.
 
-        No format_func on purpose: Streamlit writes the *displayed* text into the URL, so
-        the names shown are the names in every share link (keep them short and ASCII).
+        labels: what a student reads for each name ("ReLU" for "relu"). Streamlit writes
+        the *displayed* text into the URL, so a labelled option's link carries its label;
+        a link that names it the older way, by its name, opens the same view (the address
+        bar then drops it until the field is next changed; the share box has the label).
         """
         self._before(key)
         raw = self._link_text(key)
         options = list(options)
+        shown = {o: (labels or {}).get(o, o) for o in options}
+        if raw is not None and raw in shown and shown[raw] != raw:
+            st.session_state[key] = raw  # an older link: the option by its name
+            raw = shown[raw]
         value = (where or st).selectbox(
-            label, options, index=options.index(default), key=key, bind="query-params", help=help
+            label,
+            options,
+            index=options.index(default),
+            key=key,
+            bind="query-params",
+            help=help,
+            format_func=shown.__getitem__,
         )
-        if raw is not None and not _same(raw, value):
+        if raw is not None and raw != shown[value]:
             self._note(
                 f"The link's value for **{label}** is not one of the choices, "
-                f"so the page shows {value}."
+                f"so the page shows {shown[value]}."
             )
+        self._shown_as[key] = shown
         self._defaults[key], self._values[key] = default, value
         return value
 

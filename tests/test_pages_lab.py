@@ -303,8 +303,11 @@ def test_url_parameters_reproduce_the_view_and_the_share_link_round_trips():
     grad = result.factors[result.factors["quantity"] == "weight_grad"].set_index("variant")
     for variant, label in result.short_labels.items():
         assert metrics(at)[label][0] == fmt_power(grad.loc[variant, "first_log10"])
-    assert share_query(at) == query
+    # The link named the activation the older way (its name); the share link carries
+    # the label a student reads, and reopens the same numbers.
+    assert share_query(at) == {**query, "act": "ReLU"}
     again = open_lab(share_query(at))
+    assert not again.exception and not again.warning, warnings(again)
     assert profile_chart(again) == profile_chart(at)
     assert metrics(again) == metrics(at)
 
@@ -454,7 +457,7 @@ def test_myths_defaults_show_five_claims_with_core_numbers_and_lab_links():
     queries = [dict(parse_qsl(link.proto.query_string)) for link in links]
     assert lab_presets.preset("course").params(depth=100.0) in queries
     assert lab_presets.preset("batchnorm").params(depth=50.0, batch=16.0) in queries
-    assert {"act": "relu", "scale": "1/sqrt(depth)"} in queries
+    assert {"act": "ReLU", "scale": "1/sqrt(depth)"} in queries
     assert len(links) == 6
     assert any(link.proto.page == "update-sizes" for link in at.get("page_link"))
 

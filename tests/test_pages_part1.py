@@ -419,8 +419,11 @@ def test_update_sizes_follows_its_controls_and_link():
     expected = update_size_table(spec, lr=0.5, batch=32, seed=0)
     assert list(deep["log10_mean_abs_update"]) == shown(expected["log10_mean_abs_update"], "%.2f")
     assert dict(parse_qsl(urlsplit(share_link(at)).query)) == {
-        "net": "residual", "act": "relu", "init": "he", "depth": "4",
-    }  # fmt: skip
+        "net": "residual",
+        "act": "ReLU",
+        "init": "he",
+        "depth": "4",
+    }  # fmt: skip  (the link's older "relu" comes back as the label a student reads)
     at.number_input(key="depth").set_value(500).run()
     assert at.number_input(key="depth").value == 4
     assert "whole number from 1 to 200" in warnings(at)

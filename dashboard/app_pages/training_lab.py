@@ -266,6 +266,7 @@ with st.container(border=True):
         "act",
         activations.offered(),
         DEFAULTS["act"],
+        labels=activations.offered_labels(),
         where=row,
         help=ACT_HELP,
     )

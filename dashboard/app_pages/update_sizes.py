@@ -126,6 +126,7 @@ with deep_box:
             "act",
             activations.offered(),
             "sigmoid",
+            labels=activations.offered_labels(),
             where=row,
             help="The squashing function of the hidden layers (the output stays a sigmoid).",
         )

@@ -182,7 +182,13 @@ with st.container(border=True):
     )
     row = st.container(horizontal=True, gap="small")
     act = controls.choice(
-        "Activation", "act", activations.offered(), DEFAULTS["act"], where=row, help=ACT_HELP
+        "Activation",
+        "act",
+        activations.offered(),
+        DEFAULTS["act"],
+        labels=activations.offered_labels(),
+        where=row,
+        help=ACT_HELP,
     )
     init = controls.choice(
         "Initialization", "init", lab.INITS, DEFAULTS["init"], where=row, help=INIT_HELP
