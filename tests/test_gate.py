@@ -16,6 +16,7 @@ import pytest
 
 from core.experiments import check_int, train_variants, variant_spec
 from dashboard import gate, workers
+from tests import worker_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -325,3 +326,41 @@ def test_workers_that_cannot_start_leave_the_app_computing_in_process(monkeypatc
     caller.join(30)  # it must not wait for workers that will never come
     assert answers == [caller.ident]  # computed in the caller's own thread
     assert gate._no_workers and gate.running() == 0
+
+
+def idle_pids() -> set[int]:
+    with gate._pool_lock:
+        return {w.pid for w in gate._idle}
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            worker_calls.result_holding_a_lock,
+            r"result_holding_a_lock returned a builtins\.dict, which the worker cannot send "
+            r"back: result\['guard'\] is a _thread\.lock, which cannot be pickled",
+        ),
+        (
+            worker_calls.error_holding_a_lock,
+            r"error_holding_a_lock raised ValueError: refused, with a lock attached, which "
+            r"the worker cannot send back: exception\.guard is a _thread\.lock",
+        ),
+        (
+            worker_calls.error_the_server_cannot_unpickle,
+            r"the server cannot unpickle the worker's answer \(TypeError: .*missing 1 "
+            r"required positional argument",
+        ),
+    ],
+)
+def test_an_answer_that_cannot_be_pickled_is_named_and_the_worker_lives_on(
+    with_workers, call, message
+):
+    before = idle_pids()
+    assert len(before) == gate.WORKERS
+    with pytest.raises(workers.Unpicklable, match=message):
+        gate.compute(call)
+    assert gate.running() == 0
+    assert idle_pids() == before  # the same processes: none was lost, none replaced
+    for _ in range(2 * gate.WORKERS):
+        assert gate.compute(check_int, "x", 1, 0, 1) == 1
