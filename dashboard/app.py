@@ -47,12 +47,4 @@ pages.append(st.Page(_to_default_page, url_path=PAGES[0].url_path, visibility="h
 current = st.navigation(pages)
 ui.on_page(current.title)  # controls forget values other pages left under the same keys
 gate.start_workers()  # in the background, once: the first computation need not wait
-try:
-    current.run()
-except gate.WorkerLost:  # not cached: the same settings are tried again on the next run
-    st.error(
-        "The process computing this page stopped before it answered: the server may be "
-        "short of memory. Change a setting or reload the page to try again; smaller "
-        "networks need less.",
-        icon=":material/error:",
-    )
+current.run()
