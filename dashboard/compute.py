@@ -7,11 +7,12 @@ A page wraps each core call in one cached function with small hashable arguments
     def power(depth: int) -> myths.PowerMyth:
         return compute.run(myths.power_myth, depth)
 
-`run` hands the call to dashboard.gate, which runs it in a worker process when a slot is
-free. Answers from the cache never queue. Elements that `run` draws (the wait note, the
-progress bar) are made inside the cached function and emptied before it returns:
-Streamlit replays a cached function's elements when it answers from the cache, and can
-replay only elements on blocks the function made itself; emptied, they replay to nothing.
+`run` hands the call to the server's one worker pool (dashboard.gate), which runs it in
+a worker process when a slot is free. Answers from the cache never queue. Elements that
+`run` draws (the wait note, the progress bar) are made inside the cached function and
+emptied before it returns: Streamlit replays a cached function's elements when it
+answers from the cache, and can replay only elements on blocks the function made
+itself; emptied, they replay to nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +50,27 @@ class Bar:
     running: str
 
 
+@st.cache_resource(max_entries=1, show_spinner=False, on_release=gate.Pool.close)
+def worker_pool() -> gate.Pool:
+    """The server's one pool of worker processes, started in the background.
+
+    st.cache_resource keeps it for the life of the server process: after a source file
+    changes, each session's next run re-imports every module of dashboard/ (this one
+    too), but the cache lives in Streamlit and this function's key (its module, name and
+    source) is unchanged, so every run gets this same pool. A pool kept in a module
+    global was made again by each re-import, and the old workers ran on. The workers end
+    with the server however it ends: their pipes close with it.
+
+    Clearing st.cache_resource (Streamlit's "Clear caches", which any session can send)
+    closes the pool: calls already given to it still get their turn, then its workers
+    stop; the next run starts a new pool. That is also how an edit of gate.py,
+    workers.py or core/ reaches the workers without a server restart.
+    """
+    pool = gate.Pool()
+    pool.start()
+    return pool
+
+
 def cached(
     *, max_entries: int, spinner: str | None = None
 ) -> Callable[[Callable[P, T]], Callable[P, T]]:
@@ -66,7 +88,7 @@ def cached(
         def call(*args: P.args, **kwargs: P.kwargs) -> T:
             try:
                 return cached_fn(*args, **kwargs)
-            except gate.WorkerLost:
+            except worker_pool().WorkerLost:  # the pool's class: it may predate a reload
                 st.error(LOST, icon=":material/error:")
                 st.stop()
 
@@ -78,9 +100,11 @@ def cached(
 def run(fn: Callable[..., T], /, *args: Any, bar: Bar | None = None, **kwargs: Any) -> T:
     """fn(*args, **kwargs) in a worker process, when a slot is free; call it inside a
     `cached` function. fn must be a module-level core function, its arguments picklable.
-    With `bar`, fn gets a `progress` function and a progress bar follows it."""
+    With `bar`, fn gets a `progress` function and a progress bar follows it. While the
+    call waits for its turn, a note says so."""
+    pool, on_wait = worker_pool(), _wait_note()
     if bar is None:
-        return gate.compute(fn, *args, **kwargs)
+        return pool.compute(fn, *args, on_wait=on_wait, **kwargs)
     shown = st.progress(0.0, text=bar.first)
     last = 0.0
 
@@ -91,6 +115,23 @@ def run(fn: Callable[..., T], /, *args: Any, bar: Bar | None = None, **kwargs: A
             shown.progress(min(max(fraction, 0.0), 1.0), text=f"{bar.running} {text}")
 
     try:
-        return gate.compute(fn, *args, progress=report, **kwargs)
+        return pool.compute(fn, *args, on_wait=on_wait, progress=report, **kwargs)
     finally:
         shown.empty()
+
+
+def _wait_note() -> Callable[[str], None]:
+    """on_wait for the pool: the note is made on the first wait only (most calls never
+    wait, and an empty placeholder is still an element), and emptied when the turn comes.
+    Streamlit stops a script whose user changed a setting at a call like these."""
+    note = None
+
+    def show(text: str) -> None:
+        nonlocal note
+        if text:
+            note = note or st.empty()
+            note.info(text, icon=":material/hourglass_top:")
+        elif note is not None:
+            note.empty()
+
+    return show
