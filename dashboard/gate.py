@@ -12,11 +12,12 @@ Each call runs in one of the pool's worker processes (dashboard.workers): in thr
 engine's Python-heavy small-matrix work would take turns on one interpreter, so two
 calls would take as long as one after the other and slow every page drawn meanwhile.
 
-A Pool owns its workers: it starts them, replaces one that died, and stops them on
-close(). The server keeps exactly one (dashboard.compute makes it with
-st.cache_resource): Streamlit re-imports every module of dashboard/ after a source file
-changes, and a pool kept in this module's globals was started again each time while the
-old one's workers ran on. Nothing here imports Streamlit.
+A Pool owns its workers: it starts them, replaces one that died (one that died while
+idle before it is given a call), and stops them on close(). The server keeps exactly
+one (dashboard.compute makes it with st.cache_resource): Streamlit re-imports every
+module of dashboard/ after a source file changes, and a pool kept in this module's
+globals was started again each time while the old one's workers ran on. Nothing here
+imports Streamlit.
 
 SLOTS defaults to the number of cores (at most 2, the size of a Community Cloud app and
 of the reference machine); BACKPROP_COMPUTE_SLOTS=1..8 sets it. WORKERS defaults to
@@ -189,7 +190,11 @@ class Pool:
             self._started.set()  # never leave a computation waiting for workers that won't come
 
     def _take_worker(self) -> workers.Worker | None:
-        """An idle worker for a computation that holds a slot; None without workers."""
+        """A live idle worker for a computation that holds a slot; None without workers.
+
+        A worker that died while idle (killed, out of memory) is found here, before it is
+        given a call: it is reaped and a new one takes its place.
+        """
         if self.n_workers == 0:
             return None
         self.start()
@@ -197,8 +202,16 @@ class Pool:
         with self._pool_lock:
             if self._no_workers:
                 return None
-            if self._idle:
-                return self._idle.pop()
+            dead = [w for w in self._idle if not w.alive()]
+            self._idle = [w for w in self._idle if w not in dead]
+            worker = self._idle.pop() if self._idle else None
+        for lost in dead:
+            _LOG.warning("Worker process %s died while idle: replacing it", lost.pid)
+            lost.stop()
+        for _ in dead[1 if worker is None else 0 :]:  # the one started below replaces one
+            threading.Thread(target=self._replace, daemon=True, name="replace-worker").start()
+        if worker is not None:
+            return worker
         worker = workers.Worker()  # one was lost and its replacement is not ready yet
         try:
             worker.wait_ready()

@@ -145,6 +145,34 @@ def test_clearing_the_resource_cache_closes_the_servers_pool_and_the_next_run_st
     assert not old_pids & after and new_pid in after
 
 
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_workers_killed_between_calls_are_replaced_before_the_next_call(n_workers):
+    pool = gate.Pool(slots=n_workers, n_workers=n_workers)
+    pool.start()
+    try:
+        wait_for(lambda: pool.idle() == n_workers, timeout=60)
+        with pool._pool_lock:
+            victims = {w.pid for w in pool._idle}
+        for pid in victims:  # killed while idle: the OOM killer, an admin, a crash
+            os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: all(map(ended, victims)))
+        answers = [pool.compute(os.getpid) for _ in range(2)]  # no WorkerLost
+        assert not victims & set(answers) and os.getpid() not in answers
+        wait_for(lambda: pool.idle() == n_workers, timeout=60)  # every one replaced
+        with pool._pool_lock:
+            assert not victims & {w.pid for w in pool._idle}
+    finally:
+        pool.close()
+
+
+def ended(child: int) -> bool:
+    """True once this process's child has ended and waits to be reaped (WNOWAIT: look,
+    do not reap). Earlier signs come too soon: ps stops naming a killed process while it
+    is still exiting, and /proc shows its main thread a zombie while its other threads
+    (OpenBLAS's) still end, when waitpid still says it runs."""
+    return os.waitid(os.P_PID, child, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+
 def wait_for(condition, timeout: float = 30.0) -> None:
     end = time.monotonic() + timeout
     while not condition():
