@@ -208,8 +208,8 @@ class Pool:
         for lost in dead:
             _LOG.warning("Worker process %s died while idle: replacing it", lost.pid)
             lost.stop()
-        for _ in dead[1 if worker is None else 0 :]:  # the one started below replaces one
-            threading.Thread(target=self._replace, daemon=True, name="replace-worker").start()
+        for _ in range(len(dead) - (worker is None)):  # one started below replaces one
+            self._replace_in_background()
         if worker is not None:
             return worker
         worker = workers.Worker()  # one was lost and its replacement is not ready yet
@@ -220,8 +220,14 @@ class Pool:
             raise
         return worker
 
+    def _replace_in_background(self) -> None:
+        """Start a worker in place of one that died (a closing pool needs none)."""
+        with self._pool_lock:
+            if self._closed:
+                return
+        threading.Thread(target=self._replace, daemon=True, name="replace-worker").start()
+
     def _replace(self) -> None:
-        """Start a worker in place of one that died, in the background."""
         worker = workers.Worker()
         try:
             worker.wait_ready()
@@ -269,7 +275,8 @@ class Pool:
         this thread; if it raises (the script was stopped), the worker stops at its next
         report and the exception goes on. The slot is held until the worker is free
         again. A worker that dies raises WorkerLost; an answer that cannot travel back
-        (it cannot be pickled) raises Unpicklable, and the worker serves the next call.
+        (it cannot be pickled) raises workers.Unpicklable, and the worker serves the next
+        call.
         A closed pool still computes, in a worker it stops afterwards.
         """
         self._wait_for_slot(on_wait)
@@ -283,7 +290,7 @@ class Pool:
                 answer = worker.call(fn, args, kwargs, progress)
             except WorkerLost:
                 worker.stop()
-                threading.Thread(target=self._replace, daemon=True, name="replace-worker").start()
+                self._replace_in_background()
                 raise
             except BaseException:
                 self._give_back(worker)
