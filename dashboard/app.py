@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # streamlit only puts dashboard/ on the path
 
 import streamlit as st  # noqa: E402
 
-from dashboard import gate, ui  # noqa: E402
+from dashboard import compute, ui  # noqa: E402
 from dashboard.navigation import PAGES  # noqa: E402
 
 st.set_page_config(
@@ -46,13 +46,5 @@ def _to_default_page() -> None:
 pages.append(st.Page(_to_default_page, url_path=PAGES[0].url_path, visibility="hidden"))
 current = st.navigation(pages)
 ui.on_page(current.title)  # controls forget values other pages left under the same keys
-gate.start_workers()  # in the background, once: the first computation need not wait
-try:
-    current.run()
-except gate.WorkerLost:  # not cached: the same settings are tried again on the next run
-    st.error(
-        "The process computing this page stopped before it answered: the server may be "
-        "short of memory. Change a setting or reload the page to try again; smaller "
-        "networks need less.",
-        icon=":material/error:",
-    )
+compute.worker_pool()  # the server's one pool, started on the first run: none need wait
+current.run()

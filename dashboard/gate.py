@@ -1,27 +1,27 @@
-"""At most SLOTS heavy computations at a time, each in a worker process.
+"""At most `slots` heavy computations at a time, each in a worker process of one Pool.
 
 Streamlit runs every browser session's script in a thread of one process. When a class
 of twenty changes a setting at the same moment, twenty core calls would start at once:
 each holds its arrays (core lets one call use up to MAX_MEMORY_BYTES) and all of them
 share the machine's cores, so every one finishes late and memory peaks at twenty calls'
-worth. The gate lets SLOTS calls compute and queues the rest in arrival order; a queued
-page says that it waits and for how long. Memory then holds at most SLOTS calls' arrays
-and each call runs at full speed.
+worth. A Pool lets `slots` calls compute and queues the rest in arrival order; a queued
+call tells its caller that it waits and for how long (`on_wait`). Memory then holds at
+most `slots` calls' arrays and each call runs at full speed.
 
-Each call runs in one of WORKERS worker processes (dashboard.workers): in threads, the
+Each call runs in one of the pool's worker processes (dashboard.workers): in threads, the
 engine's Python-heavy small-matrix work would take turns on one interpreter, so two
 calls would take as long as one after the other and slow every page drawn meanwhile.
 
-Use it inside a cached function, around the core call, so that answers from the cache
-never queue:
-
-    @st.cache_data(max_entries=32, show_spinner=False)
-    def measure(...):
-        return gate.compute(lab.lab_profiles, settings)
+A Pool owns its workers: it starts them, replaces one that died (one that died while
+idle before it is given a call), and stops them on close(). The server keeps exactly
+one (dashboard.compute makes it with st.cache_resource): Streamlit re-imports every
+module of dashboard/ after a source file changes, and a pool kept in this module's
+globals was started again each time while the old one's workers ran on. Nothing here
+imports Streamlit.
 
 SLOTS defaults to the number of cores (at most 2, the size of a Community Cloud app and
 of the reference machine); BACKPROP_COMPUTE_SLOTS=1..8 sets it. WORKERS defaults to
-SLOTS; BACKPROP_WORKERS=0 computes in the script's own thread instead.
+SLOTS; BACKPROP_WORKERS=0 computes in the caller's own thread instead.
 """
 
 from __future__ import annotations
@@ -33,15 +33,16 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import streamlit as st
-
 from dashboard import workers
 from dashboard.workers import WorkerLost
 
 T = TypeVar("T")
 Progress = Callable[[float, str], None]
+OnWait = Callable[[str], None]
 _LOG = logging.getLogger(__name__)
-__all__ = ["SLOTS", "WORKERS", "WorkerLost", "compute", "start_workers"]
+__all__ = ["SLOTS", "WORKERS", "Pool", "WorkerLost"]
+
+POLL_SECONDS = 0.25  # how often a waiting call wakes: to update its note and to stop
 
 
 def _slots_from_env() -> int:
@@ -51,210 +52,250 @@ def _slots_from_env() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def _workers_from_env(slots: int) -> int:
+    """BACKPROP_WORKERS=0 computes in the caller's own thread; otherwise `slots` workers."""
+    return 0 if os.environ.get("BACKPROP_WORKERS", "").strip() == "0" else slots
+
+
 SLOTS = _slots_from_env()
-POLL_SECONDS = 0.25  # how often a waiting script wakes: to update its note and to stop
-
-_lock = threading.Lock()
-_turns = threading.Condition(_lock)
-_running = 0
-_queue: list[object] = []  # waiting tickets, first come first served
+WORKERS = _workers_from_env(SLOTS)
 
 
-def running() -> int:
-    """How many calls hold a slot now."""
-    with _lock:
-        return _running
+def _wait_text(slots: int, ahead: int, seconds: float) -> str:
+    return (
+        f"Waiting for a turn: the server computes {slots} thing(s) at a time for "
+        f"everyone using it, and {ahead} computation(s) are ahead of this one "
+        f"({seconds:.0f} s so far). Results come from a cache once computed, so going "
+        "back to a setting is instant."
+    )
 
 
-def waiting() -> int:
-    """How many calls wait for a slot now."""
-    with _lock:
-        return len(_queue)
+class Pool:
+    """`slots` computations at a time, first come first served, in `n_workers` workers
+    (0: in the caller's thread)."""
 
+    # A caller that catches it should take it from its pool: the pool outlives Streamlit's
+    # reloads of dashboard.workers, and each load makes a new class.
+    WorkerLost = WorkerLost
 
-def _take(ticket: object) -> bool:
-    """Take a slot if one is free and the ticket is first in the queue (lock held)."""
-    global _running
-    if _running < SLOTS and _queue and _queue[0] is ticket:
-        _queue.pop(0)
-        _running += 1
-        return True
-    return False
+    def __init__(self, slots: int = SLOTS, n_workers: int = WORKERS) -> None:
+        self.slots, self.n_workers = slots, n_workers
+        self._lock = threading.Lock()  # the slots and the queue
+        self._turns = threading.Condition(self._lock)
+        self._running = 0
+        self._queue: list[object] = []  # waiting tickets, first come first served
+        self._pool_lock = threading.Lock()  # the workers
+        self._idle: list[workers.Worker] = []  # started workers that compute nothing now
+        self._started = threading.Event()  # set once the first workers are up (or failed)
+        self._starting = False
+        self._no_workers = False  # set for good if worker processes cannot start here
+        self._closed = False
 
+    # --- the queue ------------------------------------------------------------------
 
-def _wait_for_slot() -> None:
-    """Return holding one of the SLOTS; wait for it first if all are taken.
+    def running(self) -> int:
+        """How many calls hold a slot now."""
+        with self._lock:
+            return self._running
 
-    While it waits the page shows how many computations are ahead and for how long it
-    has waited. The wait wakes every POLL_SECONDS to update that note, which is also
-    where Streamlit stops a script whose user changed a setting or left: the ticket is
-    withdrawn and no slot is held.
-    """
-    ticket = object()
-    with _lock:
-        _queue.append(ticket)
-        got = _take(ticket)
-    note = None
-    shown = ""
-    try:
-        start = time.monotonic()
-        while not got:
-            with _lock:
-                ahead = _queue.index(ticket) + _running
-            text = (
-                f"Waiting for a turn: the server computes {SLOTS} thing(s) at a time for "
-                f"everyone using it, and {ahead} computation(s) are ahead of this one "
-                f"({time.monotonic() - start:.0f} s so far). Results come from a cache "
-                "once computed, so going back to a setting is instant."
-            )
-            if text != shown:  # at least once a second: Streamlit stops a script here
-                note = note or st.empty()
-                note.info(text, icon=":material/hourglass_top:")
-                shown = text
-            with _lock:
-                got = _take(ticket) or (_turns.wait(POLL_SECONDS) and _take(ticket))
-    except BaseException:  # stopped or rerun while waiting: withdraw the ticket
-        with _lock:
-            if ticket in _queue:
-                _queue.remove(ticket)
-            _turns.notify_all()  # the next in line may be able to go now
-        raise
-    if note is not None:
-        note.empty()  # a cached function replays its elements: leave nothing behind
+    def waiting(self) -> int:
+        """How many calls wait for a slot now."""
+        with self._lock:
+            return len(self._queue)
 
+    def _take(self, ticket: object) -> bool:
+        """Take a slot if one is free and the ticket is first in the queue (lock held)."""
+        if self._running < self.slots and self._queue and self._queue[0] is ticket:
+            self._queue.pop(0)
+            self._running += 1
+            return True
+        return False
 
-def _release() -> None:
-    global _running
-    with _lock:
-        _running -= 1
-        _turns.notify_all()
+    def _wait_for_slot(self, on_wait: OnWait | None) -> None:
+        """Return holding one of the slots; wait for it first if all are taken.
 
-
-# --- worker processes ---------------------------------------------------------------------
-
-
-def _workers_from_env() -> int:
-    """BACKPROP_WORKERS=0 computes in the script's own thread; otherwise SLOTS workers."""
-    return 0 if os.environ.get("BACKPROP_WORKERS", "").strip() == "0" else SLOTS
-
-
-WORKERS = _workers_from_env()
-_pool_lock = threading.Lock()
-_idle: list[workers.Worker] = []  # started workers that compute nothing now
-_started = threading.Event()  # set once the first workers are up (or have failed)
-_starting = False
-_no_workers = False  # set for good if worker processes cannot start on this machine
-
-
-def _start() -> None:
-    """Start WORKERS workers and wait until they have loaded core. If they cannot start,
-    computing stays in the server process (the app works as before, on one core) and the
-    server log says why."""
-    global _no_workers
-    started: list[workers.Worker] = []
-    try:
-        started.extend(workers.Worker() for _ in range(WORKERS))
-        for worker in started:
-            worker.wait_ready()
-    except Exception:  # no processes here (a sandbox), no python executable, a crash...
-        _LOG.warning("No worker processes: computing in the server process", exc_info=True)
-        for worker in started:
-            worker.stop()
-        _no_workers = True
-    else:
-        with _pool_lock:
-            _idle.extend(started)
-    finally:
-        _started.set()  # never leave a computation waiting for workers that will not come
-
-
-def start_workers() -> None:
-    """Start the workers in the background, once, so that the first computation need
-    not wait for them."""
-    global _starting
-    with _pool_lock:
-        if _starting or WORKERS == 0:
-            return
-        _starting = True
-    threading.Thread(target=_start, daemon=True, name="start-workers").start()
-
-
-def _take_worker() -> workers.Worker | None:
-    """An idle worker for a computation that holds a slot; None without workers."""
-    if WORKERS == 0:
-        return None
-    start_workers()
-    _started.wait()
-    with _pool_lock:
-        if _no_workers:
-            return None
-        if _idle:
-            return _idle.pop()
-    worker = workers.Worker()  # one was lost and its replacement is not ready yet
-    try:
-        worker.wait_ready()
-    except WorkerLost:
-        worker.stop()
-        raise
-    return worker
-
-
-def workers_idle() -> int:
-    with _pool_lock:
-        return len(_idle)
-
-
-def compute(
-    fn: Callable[..., T], /, *args: Any, progress: Progress | None = None, **kwargs: Any
-) -> T:
-    """fn(*args, **kwargs) when a slot is free, in a worker process (or in this thread
-    without workers); fn must be a module-level function and its arguments picklable.
-
-    Exceptions from fn are raised here. progress(fraction, text), if given, is passed to
-    fn as `progress` and called in this thread; if it raises (the script was stopped),
-    the worker stops at its next report and the exception goes on. The slot is held
-    until the worker is free again. A worker that dies raises WorkerLost.
-    """
-    _wait_for_slot()
-    try:
-        worker = _take_worker()
-        if worker is None:
-            if progress is not None:
-                kwargs = {**kwargs, "progress": progress}
-            return fn(*args, **kwargs)
+        While it waits, on_wait(text) says how many computations are ahead and for how
+        long this one has waited, at least once a second; on_wait("") once the turn
+        has come. If on_wait raises (Streamlit stops a script whose user changed a
+        setting or left), the ticket is withdrawn, no slot is held and the exception
+        goes on.
+        """
+        ticket = object()
+        with self._lock:
+            self._queue.append(ticket)
+            got = self._take(ticket)
+        shown = ""
         try:
-            answer = worker.call(fn, args, kwargs, progress)
+            start = time.monotonic()
+            while not got:
+                with self._lock:
+                    ahead = self._queue.index(ticket) + self._running
+                text = _wait_text(self.slots, ahead, time.monotonic() - start)
+                if on_wait is not None and text != shown:
+                    on_wait(text)
+                    shown = text
+                with self._lock:
+                    got = self._take(ticket) or (
+                        self._turns.wait(POLL_SECONDS) and self._take(ticket)
+                    )
+        except BaseException:  # stopped or rerun while waiting: withdraw the ticket
+            with self._lock:
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
+                self._turns.notify_all()  # the next in line may be able to go now
+            raise
+        if shown and on_wait is not None:
+            on_wait("")
+
+    def _release(self) -> None:
+        with self._lock:
+            self._running -= 1
+            self._turns.notify_all()
+
+    # --- the workers ----------------------------------------------------------------
+
+    def idle(self) -> int:
+        """How many started workers compute nothing now."""
+        with self._pool_lock:
+            return len(self._idle)
+
+    def start(self) -> None:
+        """Start the workers in the background, once, so that the first computation need
+        not wait for them."""
+        with self._pool_lock:
+            if self._starting or self.n_workers == 0:
+                return
+            self._starting = True
+        threading.Thread(target=self._start, daemon=True, name="start-workers").start()
+
+    def _start(self) -> None:
+        """Start the workers and wait until they have loaded core. If they cannot start,
+        computing stays in the server process (the app works as before, on one core) and
+        the server log says why."""
+        started: list[workers.Worker] = []
+        try:
+            started.extend(workers.Worker() for _ in range(self.n_workers))
+            for worker in started:
+                worker.wait_ready()
+        except Exception:  # no processes here (a sandbox), no python executable, a crash...
+            _LOG.warning("No worker processes: computing in the server process", exc_info=True)
+            for worker in started:
+                worker.stop()
+            with self._pool_lock:
+                self._no_workers = True
+        else:
+            for worker in started:
+                self._give_back(worker)
+        finally:
+            self._started.set()  # never leave a computation waiting for workers that won't come
+
+    def _take_worker(self) -> workers.Worker | None:
+        """A live idle worker for a computation that holds a slot; None without workers.
+
+        A worker that died while idle (killed, out of memory) is found here, before it is
+        given a call: it is reaped and a new one takes its place.
+        """
+        if self.n_workers == 0:
+            return None
+        self.start()
+        self._started.wait()
+        with self._pool_lock:
+            if self._no_workers:
+                return None
+            dead = [w for w in self._idle if not w.alive()]
+            self._idle = [w for w in self._idle if w not in dead]
+            worker = self._idle.pop() if self._idle else None
+        for lost in dead:
+            _LOG.warning("Worker process %s died while idle: replacing it", lost.pid)
+            lost.stop()
+        for _ in range(len(dead) - (worker is None)):  # one started below replaces one
+            self._replace_in_background()
+        if worker is not None:
+            return worker
+        worker = workers.Worker()  # one was lost and its replacement is not ready yet
+        try:
+            worker.wait_ready()
         except WorkerLost:
             worker.stop()
-            threading.Thread(target=_replace, daemon=True, name="replace-worker").start()
             raise
-        except BaseException:
-            _give_back(worker)
-            raise
-        _give_back(worker)
-        return answer
-    finally:
-        _release()
+        return worker
 
+    def _replace_in_background(self) -> None:
+        """Start a worker in place of one that died (a closing pool needs none)."""
+        with self._pool_lock:
+            if self._closed:
+                return
+        threading.Thread(target=self._replace, daemon=True, name="replace-worker").start()
 
-def _replace() -> None:
-    """Start a worker in place of one that died, in the background."""
-    worker = workers.Worker()
-    try:
-        worker.wait_ready()
-    except WorkerLost:
-        worker.stop()
-        _LOG.warning("A worker died and its replacement could not start", exc_info=True)
-        return
-    _give_back(worker)
-
-
-def _give_back(worker: workers.Worker) -> None:
-    if not worker.alive():
-        worker.stop()
-        return
-    with _pool_lock:
-        if len(_idle) < WORKERS:
-            _idle.append(worker)
+    def _replace(self) -> None:
+        worker = workers.Worker()
+        try:
+            worker.wait_ready()
+        except WorkerLost:
+            worker.stop()
+            _LOG.warning("A worker died and its replacement could not start", exc_info=True)
             return
-    worker.stop()  # one too many: a lost worker was replaced twice
+        self._give_back(worker)
+
+    def _give_back(self, worker: workers.Worker) -> None:
+        if worker.alive():
+            with self._pool_lock:
+                if len(self._idle) < self.n_workers and not (self._closed and not self.waiting()):
+                    self._idle.append(worker)
+                    return
+        worker.stop()  # dead, one too many (a lost worker replaced twice), or closed
+
+    def close(self) -> None:
+        """Stop every worker as soon as it is idle and no call waits. Calls that already
+        hold or wait for a turn here still get it (a cleared st.cache_resource closes the
+        server's pool while other sessions use it: none of them fails); a closed pool
+        keeps no worker once they are done."""
+        with self._pool_lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            self._give_back(worker)
+
+    # --- the one way in -------------------------------------------------------------
+
+    def compute(
+        self,
+        fn: Callable[..., T],
+        /,
+        *args: Any,
+        on_wait: OnWait | None = None,
+        progress: Progress | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """fn(*args, **kwargs) when a slot is free, in a worker process (or in this thread
+        without workers); fn must be a module-level function and its arguments picklable.
+
+        Exceptions from fn are raised here. on_wait(text): see _wait_for_slot.
+        progress(fraction, text), if given, is passed to fn as `progress` and called in
+        this thread; if it raises (the script was stopped), the worker stops at its next
+        report and the exception goes on. The slot is held until the worker is free
+        again. A worker that dies raises WorkerLost; an answer that cannot travel back
+        (it cannot be pickled) raises workers.Unpicklable, and the worker serves the next
+        call.
+        A closed pool still computes, in a worker it stops afterwards.
+        """
+        self._wait_for_slot(on_wait)
+        try:
+            worker = self._take_worker()
+            if worker is None:
+                if progress is not None:
+                    kwargs = {**kwargs, "progress": progress}
+                return fn(*args, **kwargs)
+            try:
+                answer = worker.call(fn, args, kwargs, progress)
+            except WorkerLost:
+                worker.stop()
+                self._replace_in_background()
+                raise
+            except BaseException:
+                self._give_back(worker)
+                raise
+            self._give_back(worker)
+            return answer
+        finally:
+            self._release()

@@ -18,9 +18,12 @@ server's __main__ in every worker, and under `streamlit run` that is the app scr
   setting), the worker is told to stop and raises Cancelled at its next report; the
   exception then goes on in the server. Work without progress reports runs to its end
   (core bounds every call to a few seconds).
-- A worker that dies (killed, out of memory) raises WorkerLost in the server, and a new
-  one starts for the next computation. A worker ends when the server's end of its pipe
-  closes, so it never outlives the server, however that ended.
+- An answer that cannot travel (a result or an exception that cannot be pickled, or
+  unpickled in the server) raises Unpicklable in the server, naming the type that could
+  not be pickled and where it sits; the worker lives on and serves the next call.
+- A worker that dies (killed, out of memory) raises WorkerLost in the server. A worker
+  ends when the server's end of its pipe closes, so it never outlives the server,
+  however that ended.
 """
 
 from __future__ import annotations
@@ -54,6 +57,11 @@ class WorkerLost(RuntimeError):
     """The worker process running a computation died before it answered."""
 
 
+class Unpicklable(pickle.PicklingError):
+    """A computation's answer (its result or its exception) cannot travel between the
+    worker and the server: a bug in the computation's types, not a lost worker."""
+
+
 # --- in the worker ----------------------------------------------------------------------
 
 
@@ -85,10 +93,17 @@ def _cancel_waiting(requests: BinaryIO) -> bool:
 # cannot be unpickled (a function the worker cannot import) is still read whole.
 
 
-def _send(stream: BinaryIO, message: tuple) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+def _dumps(message: tuple) -> bytes:
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _write(stream: BinaryIO, data: bytes) -> None:
     stream.write(len(data).to_bytes(8, "little") + data)
     stream.flush()
+
+
+def _send(stream: BinaryIO, message: tuple) -> None:
+    _write(stream, _dumps(message))
 
 
 def _read_exactly(stream: BinaryIO, n: int) -> bytes:
@@ -106,17 +121,70 @@ def _read(stream: BinaryIO) -> bytes:
     return _read_exactly(stream, int.from_bytes(_read_exactly(stream, 8), "little"))
 
 
-def _answer(fn: Callable[..., Any], args: tuple, kwargs: dict) -> tuple:
+def _answer(fn: Callable[..., Any], args: tuple, kwargs: dict) -> bytes:
+    """The pickled answer to one call: its result, its exception, or why neither can be
+    sent (an answer that cannot be pickled would otherwise end the worker)."""
     try:
-        return ("done", fn(*args, **kwargs))
+        message = ("done", fn(*args, **kwargs))
     except Cancelled:
-        return ("cancelled", None)
+        message = ("cancelled", None)
     except Exception as exc:  # core's refusals (ValueError) and anything unexpected
-        try:
-            pickle.dumps(exc)
-        except Exception:
-            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        return ("error", exc)
+        message = ("error", exc)
+    try:
+        return _dumps(message)
+    except Exception as exc:  # pickle raises TypeError, AttributeError, PicklingError...
+        return _dumps(("unpicklable", _unpicklable_text(_name(fn), *message, exc)))
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def _type_name(obj: Any) -> str:
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def _unpicklable_text(name: str, kind: str, value: Any, error: Exception) -> str:
+    """What could not be pickled, and where: "result['grid'] is a builtins.generator"."""
+    where, part = _unpicklable_part(value, "result" if kind == "done" else "exception")
+    what = f"{name} returned a {_type_name(value)}"
+    if kind == "error":
+        what = f"{name} raised {type(value).__name__}: {value}"
+    return (
+        f"{what}, which the worker cannot send back: {where} is a {_type_name(part)}, "
+        f"which cannot be pickled ({type(error).__name__}: {error})"
+    )
+
+
+def _unpicklable_part(obj: Any, where: str, depth: int = 0) -> tuple[str, Any]:
+    """The innermost part of obj that pickle refuses, and its path from obj: the outer
+    type (a result dataclass) is rarely the one to fix. Looks into containers, exception
+    arguments and instance attributes, at most 8 levels deep (a cycle stops there)."""
+    if depth < 8:
+        for step, part in _parts(obj):
+            try:
+                pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                return _unpicklable_part(part, where + step, depth + 1)
+    return where, obj
+
+
+def _parts(obj: Any) -> list[tuple[str, Any]]:
+    """(step, part) pairs: obj's items or attributes, each with its path from obj."""
+    if isinstance(obj, dict):
+        return [(f"[{key!r}]", value) for key, value in obj.items()]
+    if isinstance(obj, list | tuple):
+        return [(f"[{i}]", value) for i, value in enumerate(obj)]
+    parts = []
+    if isinstance(obj, BaseException):
+        parts += [(f".args[{i}]", value) for i, value in enumerate(obj.args)]
+    state = getattr(obj, "__dict__", None)
+    if isinstance(state, dict):
+        parts += [(f".{key}", value) for key, value in state.items()]
+    for key in getattr(type(obj), "__slots__", ()):
+        if hasattr(obj, key):
+            parts.append((f".{key}", getattr(obj, key)))
+    return parts
 
 
 def _give_memory_back() -> None:
@@ -157,7 +225,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         _, fn, args, kwargs, wants_progress = request
         if wants_progress:
             kwargs = {**kwargs, "progress": _Reporter(requests, answers)}
-        _send(answers, _answer(fn, args, kwargs))
+        _write(answers, _answer(fn, args, kwargs))
         del request, fn, args, kwargs
         _give_memory_back()
 
@@ -210,7 +278,13 @@ class Worker:
         except (EOFError, OSError) as exc:
             self.process.kill()
             raise WorkerLost(f"worker process {self.process.pid} ended") from exc
-        return pickle.loads(data)
+        try:
+            return pickle.loads(data)
+        except Exception as exc:  # read whole, so the worker is ready for the next call
+            # e.g. an exception class whose __init__ takes other arguments than its args
+            raise Unpicklable(
+                f"the server cannot unpickle the worker's answer ({type(exc).__name__}: {exc})"
+            ) from exc
 
     def _request(self, message: tuple) -> None:
         try:
@@ -249,6 +323,8 @@ class Worker:
                 return rest[0]
             if kind == "error":
                 raise rest[0]
+            if kind == "unpicklable":
+                raise Unpicklable(rest[0])
             raise WorkerLost(f"unexpected answer from the worker: {kind}")
 
     def alive(self) -> bool:

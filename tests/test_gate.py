@@ -1,5 +1,5 @@
-"""dashboard.gate: at most SLOTS computations at once, first come first served, and a
-script stopped while it waits gives its place up."""
+"""dashboard.gate: a Pool runs at most `slots` computations at once, first come first
+served, in its worker processes, and a script stopped while it waits gives its place up."""
 
 from __future__ import annotations
 
@@ -16,32 +16,31 @@ import pytest
 
 from core.experiments import check_int, train_variants, variant_spec
 from dashboard import gate, workers
+from tests import worker_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class FakeNote:
-    """Stands in for st.empty(): records what the waiting page would show."""
+class Notes(list):
+    """Stands in for the page's wait note (on_wait): records what it would show."""
 
-    def __init__(self, log: list[str], fail: bool = False) -> None:
-        self.log, self.fail = log, fail
+    fail = False
 
-    def info(self, text: str, icon: str | None = None) -> None:
-        if self.fail:
+    def __call__(self, text: str) -> None:
+        if text and self.fail:
             raise RuntimeError("script stopped")  # what Streamlit raises on a rerun
-        self.log.append(text)
-
-    def empty(self) -> None:
-        self.log.append("<cleared>")
+        self.append(text or "<cleared>")
 
 
 @pytest.fixture
 def notes(monkeypatch):
-    log: list[str] = []
-    monkeypatch.setattr(gate.st, "empty", lambda: FakeNote(log))
     monkeypatch.setattr(gate, "POLL_SECONDS", 0.01)
-    monkeypatch.setattr(gate, "WORKERS", 0)  # the queue itself: bodies run in the thread
-    return log
+    return Notes()
+
+
+def queue(slots: int) -> gate.Pool:
+    """A pool without workers: the queue itself, bodies run in the calling thread."""
+    return gate.Pool(slots=slots, n_workers=0)
 
 
 def wait_for(condition, timeout: float = 5.0) -> None:
@@ -51,8 +50,8 @@ def wait_for(condition, timeout: float = 5.0) -> None:
         time.sleep(0.005)
 
 
-def test_at_most_slots_run_at_once_and_all_finish(monkeypatch, notes):
-    monkeypatch.setattr(gate, "SLOTS", 2)
+def test_at_most_slots_run_at_once_and_all_finish(notes):
+    pool = queue(2)
     active, peak, done = [0], [0], []
     lock = threading.Lock()
     release = threading.Event()
@@ -66,75 +65,79 @@ def test_at_most_slots_run_at_once_and_all_finish(monkeypatch, notes):
             active[0] -= 1
             done.append(i)
 
-    threads = [threading.Thread(target=gate.compute, args=(work, i)) for i in range(6)]
+    threads = [
+        threading.Thread(target=pool.compute, args=(work, i), kwargs={"on_wait": notes})
+        for i in range(6)
+    ]
     for t in threads:
         t.start()
-    wait_for(lambda: gate.running() == 2 and gate.waiting() == 4)
+    wait_for(lambda: pool.running() == 2 and pool.waiting() == 4)
     release.set()
     for t in threads:
         t.join(5)
     assert sorted(done) == list(range(6))
     assert peak[0] == 2
-    assert gate.running() == 0 and gate.waiting() == 0
+    assert pool.running() == 0 and pool.waiting() == 0
     waits = [t for t in notes if t.startswith("Waiting")]
     assert waits and all("2 thing(s) at a time" in t for t in waits)
     assert notes.count("<cleared>") == 4  # every waiting page's note was taken away
 
 
-def test_first_come_first_served(monkeypatch, notes):
-    monkeypatch.setattr(gate, "SLOTS", 1)
+def test_first_come_first_served(notes):
+    pool = queue(1)
     order: list[int] = []
     hold = threading.Event()
 
-    t0 = threading.Thread(target=gate.compute, args=(hold.wait, 5))
+    t0 = threading.Thread(target=pool.compute, args=(hold.wait, 5))
     t0.start()
-    wait_for(lambda: gate.running() == 1)
+    wait_for(lambda: pool.running() == 1)
     threads = []
     for i in range(4):  # queue them one after another
-        t = threading.Thread(target=gate.compute, args=(order.append, i))
+        t = threading.Thread(target=pool.compute, args=(order.append, i))
         t.start()
         threads.append(t)
-        wait_for(lambda n=i + 1: gate.waiting() == n)
+        wait_for(lambda n=i + 1: pool.waiting() == n)
     hold.set()
     for t in [t0, *threads]:
         t.join(5)
     assert order == [0, 1, 2, 3]
 
 
-def test_a_script_stopped_while_waiting_gives_its_place_up(monkeypatch, notes):
-    monkeypatch.setattr(gate, "SLOTS", 1)
+def test_a_script_stopped_while_waiting_gives_its_place_up(notes):
+    pool = queue(1)
     hold = threading.Event()
     errors: list[BaseException] = []
     ran: list[str] = []
 
     def stopped() -> None:
         try:
-            gate.compute(ran.append, "stopped")  # never runs: stopped before its turn
+            # never runs: stopped before its turn
+            pool.compute(ran.append, "stopped", on_wait=notes)
         except RuntimeError as exc:
             errors.append(exc)
 
-    t0 = threading.Thread(target=gate.compute, args=(hold.wait, 5))
+    t0 = threading.Thread(target=pool.compute, args=(hold.wait, 5))
     t0.start()
-    wait_for(lambda: gate.running() == 1)
-    monkeypatch.setattr(gate.st, "empty", lambda: FakeNote(notes, fail=True))
+    wait_for(lambda: pool.running() == 1)
+    notes.fail = True
     t1 = threading.Thread(target=stopped)
     t1.start()
     t1.join(5)
     assert [str(e) for e in errors] == ["script stopped"]
-    assert gate.waiting() == 0  # the ticket is withdrawn, not left blocking the queue
+    assert pool.waiting() == 0  # the ticket is withdrawn, not left blocking the queue
     hold.set()
     t0.join(5)
-    gate.compute(ran.append, "after")  # the holder's slot came back, nobody is queued
+    pool.compute(ran.append, "after")  # the holder's slot came back, nobody is queued
     assert ran == ["after"]
-    assert gate.running() == 0
+    assert pool.running() == 0
 
 
-def test_an_error_inside_the_turn_frees_the_slot(monkeypatch, notes):
-    monkeypatch.setattr(gate, "SLOTS", 1)
+def test_an_error_inside_the_turn_frees_the_slot(notes):
+    pool = queue(1)
     with pytest.raises(ValueError, match="whole number"):
-        gate.compute(check_int, "x", 5, 0, 1)
-    assert gate.running() == 0 and gate.waiting() == 0
-    assert gate.compute(gate.running) == 1
+        pool.compute(check_int, "x", 5, 0, 1)
+    assert pool.running() == 0 and pool.waiting() == 0
+    assert pool.compute(pool.running) == 1
 
 
 @pytest.mark.parametrize(
@@ -144,6 +147,17 @@ def test_slots_from_the_environment(monkeypatch, text, expected):
     monkeypatch.setenv("BACKPROP_COMPUTE_SLOTS", text)
     default = max(1, min(2, __import__("os").cpu_count() or 1))
     assert gate._slots_from_env() == (expected if expected is not None else default)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("0", 0), (" 0 ", 0), ("", 3), ("1", 3), ("x", 3)])
+def test_workers_from_the_environment(monkeypatch, text, expected):
+    monkeypatch.setenv("BACKPROP_WORKERS", text)
+    assert gate._workers_from_env(3) == expected  # 0: in the caller's thread; else one per slot
+
+
+def test_a_pool_takes_its_sizes_from_the_environment_by_default():
+    pool = gate.Pool()
+    assert (pool.slots, pool.n_workers) == (gate.SLOTS, gate.WORKERS)
 
 
 # --- worker processes -------------------------------------------------------------------
@@ -162,53 +176,67 @@ def tiny_specs() -> dict:
     return {v: variant_spec(v, 2, 6, n_in=2, activation="sigmoid") for v in ("plain_sigmoid",)}
 
 
+@pytest.fixture(scope="module")
+def started():
+    """Two slots, two workers (whatever the environment says), shared by this module's
+    tests; each leaves it as it found it."""
+    pool = gate.Pool(slots=2, n_workers=2)
+    pool.start()
+    assert pool._started.wait(60)
+    assert not pool._no_workers, "worker processes could not start on this machine"
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def with_workers():
-    assert gate.WORKERS == gate.SLOTS, "BACKPROP_WORKERS=0 is set: these tests need workers"
-    gate.start_workers()
-    assert gate._started.wait(60)
-    assert not gate._no_workers, "worker processes could not start on this machine"
+def with_workers(started):
+    wait_for(lambda: started.idle() == started.n_workers, timeout=60)
+    return started
 
 
 def test_a_computation_runs_in_another_process(with_workers):
-    assert gate.compute(os.getpid) != os.getpid()
-    assert gate.running() == 0
-    assert gate.workers_idle() == gate.WORKERS
+    pool = with_workers
+    assert pool.compute(os.getpid) != os.getpid()
+    assert pool.running() == 0
+    assert pool.idle() == pool.n_workers
 
 
 def test_two_computations_run_in_two_workers_at_once(with_workers):
+    pool = with_workers
     hold = 3.0  # seconds: long enough to see both at work, never waited out
-    threads = [threading.Thread(target=gate.compute, args=(time.sleep, hold)) for _ in range(2)]
+    threads = [threading.Thread(target=pool.compute, args=(time.sleep, hold)) for _ in range(2)]
     for t in threads:
         t.start()
-    wait_for(lambda: gate.running() == 2 and gate.workers_idle() == gate.WORKERS - 2)
+    wait_for(lambda: pool.running() == 2 and pool.idle() == pool.n_workers - 2)
     for t in threads:
         t.join(30)
-    assert gate.workers_idle() == gate.WORKERS
+    assert pool.idle() == pool.n_workers
 
 
 def test_a_function_the_worker_cannot_import_is_refused_and_the_worker_lives_on(with_workers):
+    pool = with_workers
     with pytest.raises(RuntimeError, match="cannot read this call"):
-        gate.compute(tiny_specs)  # defined in this test module, which workers do not load
-    assert gate.workers_idle() == gate.WORKERS
-    assert gate.compute(check_int, "x", 1, 0, 1) == 1
+        pool.compute(tiny_specs)  # defined in this test module, which workers do not load
+    assert pool.idle() == pool.n_workers
+    assert pool.compute(check_int, "x", 1, 0, 1) == 1
 
 
-def test_without_workers_it_runs_in_the_scripts_thread(monkeypatch):
-    monkeypatch.setattr(gate, "WORKERS", 0)
-    assert gate.compute(threading.get_ident) == threading.get_ident()
-    assert gate.running() == 0
+def test_without_workers_it_runs_in_the_scripts_thread():
+    pool = gate.Pool(slots=2, n_workers=0)
+    assert pool.compute(threading.get_ident) == threading.get_ident()
+    assert pool.running() == 0
 
 
 def test_cores_refusal_comes_back_as_the_same_error(with_workers):
+    pool = with_workers
     with pytest.raises(ValueError, match="whole number from 0 to 1; got 5"):
-        gate.compute(check_int, "x", 5, 0, 1)
-    assert gate.running() == 0 and gate.workers_idle() == gate.WORKERS
+        pool.compute(check_int, "x", 5, 0, 1)
+    assert pool.running() == 0 and pool.idle() == pool.n_workers
 
 
 def test_progress_reaches_the_page_and_the_answer_equals_an_in_process_run(with_workers):
     seen: list[tuple[float, str]] = []
-    result = gate.compute(
+    result = with_workers.compute(
         train_variants,
         tiny_specs(),
         "moons",
@@ -236,6 +264,8 @@ def test_a_worker_told_to_stop_raises_cancelled_at_its_next_report():
 
 
 def test_a_stopped_script_stops_its_worker_which_then_serves_the_next(with_workers):
+    pool = with_workers
+
     class Stopped(Exception):
         pass
 
@@ -246,21 +276,22 @@ def test_a_stopped_script_stops_its_worker_which_then_serves_the_next(with_worke
         raise Stopped  # what Streamlit raises in a script whose user changed a setting
 
     with pytest.raises(Stopped):
-        gate.compute(
+        pool.compute(
             train_variants, tiny_specs(), "moons", progress=stop, **{**TINY_TRAINING, "steps": 3000}
         )
     assert calls == [0.0]  # told once; later reports were read but not shown
-    assert gate.running() == 0 and gate.workers_idle() == gate.WORKERS
-    for _ in range(2 * gate.WORKERS):  # every worker answers its next call correctly
-        assert gate.compute(check_int, "x", 1, 0, 1) == 1
+    assert pool.running() == 0 and pool.idle() == pool.n_workers
+    for _ in range(2 * pool.n_workers):  # every worker answers its next call correctly
+        assert pool.compute(check_int, "x", 1, 0, 1) == 1
 
 
 def test_a_worker_that_dies_is_reported_and_replaced(with_workers):
+    pool = with_workers
     with pytest.raises(gate.WorkerLost):
-        gate.compute(os._exit, 3)
-    assert gate.running() == 0
-    wait_for(lambda: gate.workers_idle() == gate.WORKERS, timeout=60)  # one took its place
-    assert gate.compute(os.getpid) != os.getpid()
+        pool.compute(os._exit, 3)
+    assert pool.running() == 0
+    wait_for(lambda: pool.idle() == pool.n_workers, timeout=60)  # one took its place
+    assert pool.compute(os.getpid) != os.getpid()
 
 
 def test_workers_do_not_outlive_a_killed_server(tmp_path):
@@ -298,10 +329,14 @@ def test_a_lost_worker_is_explained_on_the_page(monkeypatch):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    def lost(*args, **kwargs):
-        raise gate.WorkerLost("killed")
+    from dashboard import compute
 
-    monkeypatch.setattr(gate, "compute", lost)
+    pool = compute.worker_pool()  # the server's pool, which the pages use
+
+    def lost(*args, **kwargs):
+        raise pool.WorkerLost("killed")
+
+    monkeypatch.setattr(pool, "compute", lost)
     st.cache_data.clear()  # every myth is computed again, and each call is lost
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
     at.run()
@@ -315,13 +350,86 @@ def test_workers_that_cannot_start_leave_the_app_computing_in_process(monkeypatc
     def broken() -> None:
         raise RuntimeError("an unexpected failure, not only OSError")
 
-    for name, value in (("_started", threading.Event()), ("_starting", False), ("_idle", [])):
-        monkeypatch.setattr(gate, name, value)
-    monkeypatch.setattr(gate, "_no_workers", False)
+    pool = gate.Pool(slots=2, n_workers=2)
     monkeypatch.setattr(gate.workers, "Worker", broken)
     answers: list[int] = []
-    caller = threading.Thread(target=lambda: answers.append(gate.compute(threading.get_ident)))
+    caller = threading.Thread(target=lambda: answers.append(pool.compute(threading.get_ident)))
     caller.start()
     caller.join(30)  # it must not wait for workers that will never come
     assert answers == [caller.ident]  # computed in the caller's own thread
-    assert gate._no_workers and gate.running() == 0
+    assert pool._no_workers and pool.running() == 0
+
+
+def idle_pids(pool: gate.Pool) -> set[int]:
+    with pool._pool_lock:
+        return {w.pid for w in pool._idle}
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            worker_calls.result_holding_a_lock,
+            r"result_holding_a_lock returned a builtins\.dict, which the worker cannot send "
+            r"back: result\['guard'\] is a _thread\.lock, which cannot be pickled",
+        ),
+        (
+            worker_calls.error_holding_a_lock,
+            r"error_holding_a_lock raised ValueError: refused, with a lock attached, which "
+            r"the worker cannot send back: exception\.guard is a _thread\.lock",
+        ),
+        (
+            worker_calls.error_the_server_cannot_unpickle,
+            r"the server cannot unpickle the worker's answer \(TypeError: .*missing 1 "
+            r"required positional argument",
+        ),
+    ],
+)
+def test_an_answer_that_cannot_be_pickled_is_named_and_the_worker_lives_on(
+    with_workers, call, message
+):
+    pool = with_workers
+    before = idle_pids(pool)
+    assert len(before) == pool.n_workers
+    with pytest.raises(workers.Unpicklable, match=message):
+        pool.compute(call)
+    assert pool.running() == 0
+    assert idle_pids(pool) == before  # the same processes: none was lost, none replaced
+    for _ in range(2 * pool.n_workers):
+        assert pool.compute(check_int, "x", 1, 0, 1) == 1
+
+
+class FakeNote:
+    """Stands in for st.empty(): records what the waiting page would show."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+
+    def info(self, text: str, icon: str | None = None) -> None:
+        self.log.append(text)
+
+    def empty(self) -> None:
+        self.log.append("<cleared>")
+
+
+def test_the_pages_wait_note_is_made_on_the_first_wait_and_emptied_when_the_turn_comes(
+    monkeypatch, notes
+):
+    from dashboard import compute
+
+    made: list[FakeNote] = []
+    monkeypatch.setattr(compute.st, "empty", lambda: made.append(FakeNote()) or made[-1])
+    pool = queue(1)
+    pool.compute(os.getpid, on_wait=compute._wait_note())
+    assert made == []  # a call that never waits draws nothing, not even a placeholder
+    hold = threading.Event()
+    holder = threading.Thread(target=pool.compute, args=(hold.wait, 5))
+    holder.start()
+    wait_for(lambda: pool.running() == 1)
+    threading.Timer(0.1, hold.set).start()  # the turn comes after a few polls
+    assert pool.compute(os.getpid, on_wait=compute._wait_note()) == os.getpid()
+    holder.join(5)
+    assert len(made) == 1  # one placeholder for the whole wait
+    *waits, last = made[0].log
+    assert waits and all(t.startswith("Waiting for a turn") for t in waits)
+    assert last == "<cleared>"  # emptied: a cache hit replays it to nothing

@@ -171,7 +171,8 @@ def test_the_app_never_calls_a_command_line_main() -> None:
 
 
 def test_caches_are_bounded_and_in_memory() -> None:
-    """Every st.cache_data/st.cache_resource has max_entries and never persists to disk."""
+    """Every st.cache_data/st.cache_resource (and compute.cached, which wraps st.cache_data)
+    has max_entries and never persists to disk."""
     unbounded = []
     for path in SOURCES:
         tree = ast.parse(path.read_text(), filename=str(path))
@@ -180,7 +181,11 @@ def test_caches_are_bounded_and_in_memory() -> None:
                 continue
             for deco in node.decorator_list:
                 target = deco.func if isinstance(deco, ast.Call) else deco
-                if _name(target).rsplit(".", 1)[-1] not in {"cache_data", "cache_resource"}:
+                if _name(target).rsplit(".", 1)[-1] not in {
+                    "cache_data",
+                    "cache_resource",
+                    "cached",
+                }:
                     continue
                 keywords = {k.arg for k in deco.keywords} if isinstance(deco, ast.Call) else set()
                 where = f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"

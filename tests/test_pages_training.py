@@ -20,7 +20,7 @@ from streamlit.testing.v1.element_tree import Markdown
 
 import core.experiments
 from core import experiments as ex
-from dashboard import gate
+from dashboard import compute
 from dashboard.plots.format import fmt
 from dashboard.plots.style import VARIANT_LABELS
 from dashboard.plots.training import TRAIN_MAP_MAX_POINTS
@@ -170,7 +170,8 @@ def test_defaults_train_all_four_networks_and_draw_every_chart():
 
 def test_a_cached_rerun_shows_the_same_view_without_training_again(monkeypatch):
     calls: list[list[float]] = []
-    real = gate.compute
+    pool = compute.worker_pool()  # the server's pool, which the page uses
+    real = pool.compute
 
     def spy(fn, *args, progress=None, **kwargs):
         assert fn is core.experiments.train_variants
@@ -183,7 +184,7 @@ def test_a_cached_rerun_shows_the_same_view_without_training_again(monkeypatch):
 
         return real(fn, *args, progress=report, **kwargs)
 
-    monkeypatch.setattr(gate, "compute", spy)
+    monkeypatch.setattr(pool, "compute", spy)
     query = {**SMALL, "seed": "4242"}  # settings no other test trains: a cold cache
     at = open_page(query)
     assert not at.exception

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from core import myths
-from dashboard import gate, ui
+from dashboard import compute, ui
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import RANGES, preset
 from dashboard.navigation import page
@@ -30,29 +30,29 @@ VERDICTS = {  # kind -> (color, icon); each claim words its own badge
 }
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@compute.cached(max_entries=32)
 def update_ratio(depth: int) -> myths.UpdateRatioMyth:
-    return gate.compute(myths.update_ratio_myth, depth)
+    return compute.run(myths.update_ratio_myth, depth)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@compute.cached(max_entries=32)
 def power(depth: int) -> myths.PowerMyth:
-    return gate.compute(myths.power_myth, depth)
+    return compute.run(myths.power_myth, depth)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@compute.cached(max_entries=32)
 def relu_init(depth: int, sigma_w2: float) -> myths.ReluInitMyth:
-    return gate.compute(myths.relu_init_myth, depth, sigma_w2)
+    return compute.run(myths.relu_init_myth, depth, sigma_w2)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@compute.cached(max_entries=32)
 def residual(depth: int) -> myths.ResidualMyth:
-    return gate.compute(myths.residual_myth, depth)
+    return compute.run(myths.residual_myth, depth)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@compute.cached(max_entries=32)
 def batchnorm(depth: int, batch: int) -> myths.BatchnormMyth:
-    return gate.compute(myths.batchnorm_myth, depth, batch)
+    return compute.run(myths.batchnorm_myth, depth, batch)
 
 
 def per_layer(factor: float) -> str | None:

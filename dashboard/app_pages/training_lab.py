@@ -27,7 +27,7 @@ from core.experiments import (
     variant_spec,
 )
 from core.losses import LOSSES
-from dashboard import gate, ui
+from dashboard import compute, ui
 from dashboard.plots.format import fmt
 from dashboard.plots.training import (
     decision_boundary_figure,
@@ -63,7 +63,6 @@ SAMPLES_RANGE = ui.Allowed(MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, integer=True)
 NOISE_RANGE = ui.Allowed(0.0, MAX_NOISE)
 SEED_RANGE = ui.Allowed(0, 10_000, integer=True)
 FIELD_WIDTH = 150  # pixels: two fields side by side on a phone
-PROGRESS_STEP = 0.02  # redraw the bar every 2% (each redraw is a message to the browser)
 CACHE_ENTRIES = 32  # a few hundred kB each (four 60 x 60 grids and the tables)
 
 DATASET_HELP = (
@@ -87,7 +86,7 @@ LOSS_HELP = (
 )
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+@compute.cached(max_entries=CACHE_ENTRIES)
 def train(
     ds: str,
     variants: tuple[str, ...],
@@ -102,24 +101,11 @@ def train(
     noise: float,
     seed: int,
 ) -> tuple[TrainingResult | None, str | None]:
-    """The one core call: (the trained networks, None) or (None, why core refused).
-
-    The progress bar is made in here, not passed in: Streamlit replays the elements a
-    cached function drew when it answers from the cache, and can only replay elements on
-    blocks the function made itself. The bar is emptied at the end, so a replay leaves
-    nothing on the page.
-    """
-    bar = st.progress(0.0, text=f"Training {len(variants)} networks for {steps} steps…")
-    shown = [0.0]
-
-    def report(fraction: float, text: str) -> None:
-        if fraction >= 1.0 or fraction - shown[0] >= PROGRESS_STEP:
-            shown[0] = fraction
-            bar.progress(min(max(fraction, 0.0), 1.0), text=f"Training… {text}")
-
+    """The one core call: (the trained networks, None) or (None, why core refused)."""
+    bar = compute.Bar(f"Training {len(variants)} networks for {steps} steps…", "Training…")
     try:
         specs = {v: variant_spec(v, depth, width, n_in=2, activation=act) for v in variants}
-        result = gate.compute(
+        result = compute.run(
             train_variants,
             specs,
             ds,
@@ -130,12 +116,10 @@ def train(
             batch=batch,
             seed=seed,
             loss=loss,
-            progress=report,
+            bar=bar,
         )
-    except ValueError as exc:  # past a limit: too big for the time budget, batch > samples...
+    except compute.REFUSED as exc:  # past a limit: too big for the time budget, batch > samples...
         return None, str(exc)
-    finally:
-        bar.empty()
     return result, None
 
 

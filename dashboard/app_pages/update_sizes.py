@@ -13,7 +13,7 @@ import streamlit as st
 from core import NetworkSpec, activations
 from core.experiments import update_size_table
 from core.worked_example import COURSE_LR, worked_example
-from dashboard import gate, ui
+from dashboard import compute, ui
 from dashboard.plots.format import fmt
 from dashboard.plots.style import OKABE_ITO, VARIANT_COLORS
 from dashboard.plots.updates import update_size_figure
@@ -54,7 +54,7 @@ TABLE_COLUMNS = {
 }
 
 
-@st.cache_data(max_entries=64, show_spinner="Measuring the updates layer by layer…")
+@compute.cached(max_entries=64, spinner="Measuring the updates layer by layer…")
 def measure(
     net: str, depth: int, width: int, act: str, init: str, lr: float, batch: int, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, str | None]:
@@ -69,9 +69,9 @@ def measure(
         batchnorm=net == "batchnorm",
     )
     try:
-        table = gate.compute(update_size_table, spec, lr=lr, batch=batch, seed=seed)
+        table = compute.run(update_size_table, spec, lr=lr, batch=batch, seed=seed)
         return course, table, None
-    except ValueError as exc:  # too big for the time budget, or the forward pass overflowed
+    except compute.REFUSED as exc:  # too big for the time budget, or the forward pass overflowed
         return course, None, str(exc)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core import activations, lab
-from dashboard import gate, lab_presets, ui
+from dashboard import compute, lab_presets, ui
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import DEFAULTS, METRICS, PRESETS, RANGES, SCALES
 from dashboard.navigation import page
@@ -65,7 +65,7 @@ THEORY_HELP = (
 )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@compute.cached(max_entries=32)
 def measure(
     depth: int,
     width: int,
@@ -79,18 +79,18 @@ def measure(
     """The one core call: (result, None, 0), or (None, why not, the deepest that fits)."""
     settings = lab.LabSettings(depth, width, batch, seeds, act, init, sw2, scale)
     try:
-        return gate.compute(lab.lab_profiles, settings), None, 0
-    except ValueError as exc:  # past the time or memory limit
+        return compute.run(lab.lab_profiles, settings), None, 0
+    except compute.REFUSED as exc:  # past the time or memory limit
         return None, str(exc), lab.deepest(settings)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@compute.cached(max_entries=16)
 def story(
     depth: int, width: int, batch: int, act: str, init: str, sw2: float, scale: str
 ) -> lab.StoryResult:
     """The same networks at growing depths (one seed), for the animation."""
     settings = lab.LabSettings(depth, width, batch, 1, act, init, sw2, scale)
-    return gate.compute(lab.depth_story, settings)
+    return compute.run(lab.depth_story, settings)
 
 
 def apply_preset(values: dict[str, Any]) -> None:

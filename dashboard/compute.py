@@ -1,0 +1,137 @@
+"""The Streamlit side of a heavy core call: a bounded cache per use, and what the page
+shows while the call waits for its turn, computes, or is lost with its worker.
+
+A page wraps each core call in one cached function with small hashable arguments:
+
+    @compute.cached(max_entries=32)
+    def power(depth: int) -> myths.PowerMyth:
+        return compute.run(myths.power_myth, depth)
+
+`run` hands the call to the server's one worker pool (dashboard.gate), which runs it in
+a worker process when a slot is free. Answers from the cache never queue. Elements that
+`run` draws (the wait note, the progress bar) are made inside the cached function and
+emptied before it returns: Streamlit replays a cached function's elements when it
+answers from the cache, and can replay only elements on blocks the function made
+itself; emptied, they replay to nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+import streamlit as st
+
+from dashboard import gate
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# What core raises for inputs past its limits. A page catches it inside its cached function
+# (the refusal is cached like an answer) and shows the message; anything else is a bug
+# and must surface. core.limits.Refused(ValueError) will narrow it here, in one line.
+REFUSED: type[Exception] = ValueError
+
+PROGRESS_STEP = 0.02  # redraw a bar every 2% (each redraw is a message to the browser)
+LOST = (
+    "The process computing this page stopped before it answered: the server may be short "
+    "of memory. Change a setting or reload the page to try again; smaller networks need less."
+)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A progress bar for a core call that reports progress: `first` until the first
+    report, then `running` followed by core's own text."""
+
+    first: str
+    running: str
+
+
+@st.cache_resource(max_entries=1, show_spinner=False, on_release=gate.Pool.close)
+def worker_pool() -> gate.Pool:
+    """The server's one pool of worker processes, started in the background.
+
+    st.cache_resource keeps it for the life of the server process: after a source file
+    changes, each session's next run re-imports every module of dashboard/ (this one
+    too), but the cache lives in Streamlit and this function's key (its module, name and
+    source) is unchanged, so every run gets this same pool. A pool kept in a module
+    global was made again by each re-import, and the old workers ran on. The workers end
+    with the server however it ends: their pipes close with it.
+
+    Clearing st.cache_resource (Streamlit's "Clear caches", which any session can send)
+    closes the pool: calls already given to it still get their turn, then its workers
+    stop; the next run starts a new pool. That is also how an edit of gate.py,
+    workers.py or core/ reaches the workers without a server restart.
+    """
+    pool = gate.Pool()
+    pool.start()
+    return pool
+
+
+def cached(
+    *, max_entries: int, spinner: str | None = None
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """st.cache_data for a page's core call, with a bound on its entries and Streamlit's
+    spinner only when `spinner` is given (shown on a cache miss).
+
+    If the worker computing it is lost (killed, out of memory), the page says so where
+    the call was made and stops; nothing is cached, so the next run tries again.
+    """
+
+    def decorate(fn: Callable[P, T]) -> Callable[P, T]:
+        cached_fn = st.cache_data(max_entries=max_entries, show_spinner=spinner or False)(fn)
+
+        @functools.wraps(fn)
+        def call(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return cached_fn(*args, **kwargs)
+            except worker_pool().WorkerLost:  # the pool's class: it may predate a reload
+                st.error(LOST, icon=":material/error:")
+                st.stop()
+
+        return call
+
+    return decorate
+
+
+def run(fn: Callable[..., T], /, *args: Any, bar: Bar | None = None, **kwargs: Any) -> T:
+    """fn(*args, **kwargs) in a worker process, when a slot is free; call it inside a
+    `cached` function. fn must be a module-level core function, its arguments picklable.
+    With `bar`, fn gets a `progress` function and a progress bar follows it. While the
+    call waits for its turn, a note says so."""
+    pool, on_wait = worker_pool(), _wait_note()
+    if bar is None:
+        return pool.compute(fn, *args, on_wait=on_wait, **kwargs)
+    shown = st.progress(0.0, text=bar.first)
+    last = 0.0
+
+    def report(fraction: float, text: str) -> None:
+        nonlocal last
+        if fraction >= 1.0 or fraction - last >= PROGRESS_STEP:
+            last = fraction
+            shown.progress(min(max(fraction, 0.0), 1.0), text=f"{bar.running} {text}")
+
+    try:
+        return pool.compute(fn, *args, on_wait=on_wait, progress=report, **kwargs)
+    finally:
+        shown.empty()
+
+
+def _wait_note() -> Callable[[str], None]:
+    """on_wait for the pool: the note is made on the first wait only (most calls never
+    wait, and an empty placeholder is still an element), and emptied when the turn comes.
+    Streamlit stops a script whose user changed a setting at a call like these."""
+    note = None
+
+    def show(text: str) -> None:
+        nonlocal note
+        if text:
+            note = note or st.empty()
+            note.info(text, icon=":material/hourglass_top:")
+        elif note is not None:
+            note.empty()
+
+    return show

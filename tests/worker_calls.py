@@ -1,0 +1,28 @@
+"""Calls for the worker tests: a worker imports them by name (tests.worker_calls) from the
+repository root, as it imports core's functions."""
+
+from __future__ import annotations
+
+import threading
+
+
+def result_holding_a_lock() -> dict[str, object]:
+    """A result that pickle refuses, one level down: a lock."""
+    return {"value": 42, "guard": threading.Lock()}
+
+
+def error_holding_a_lock() -> None:
+    error = ValueError("refused, with a lock attached")
+    error.guard = threading.Lock()  # type: ignore[attr-defined]
+    raise error
+
+
+class TwoPartError(Exception):
+    """Pickles, but cannot be unpickled: its __init__ takes two arguments, its args one."""
+
+    def __init__(self, what: str, why: str) -> None:
+        super().__init__(f"{what}: {why}")
+
+
+def error_the_server_cannot_unpickle() -> None:
+    raise TwoPartError("this call", "failed")
