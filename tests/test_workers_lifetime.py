@@ -249,7 +249,7 @@ def test_a_server_whose_sources_change_keeps_one_pool(tmp_path):
                 tab.open_home()
             first = settled_worker_pids(server.pid)
             assert first, "the server started no worker"
-            edited = tmp_path / "dashboard" / "plots.py"
+            edited = tmp_path / "dashboard" / "plots" / "format.py"
             for edit in range(3):
                 edited.write_text(edited.read_text() + f"\n# edit {edit}\n")
                 for tab in (one, two):
