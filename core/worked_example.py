@@ -19,6 +19,7 @@ import numpy as np
 
 from core.activations import sigmoid, sigmoid_derivative
 from core.gradcheck import numerical_gradient, relative_error
+from core.limits import Refused
 from core.network import LayerParams, NetworkSpec
 
 COURSE_X = (0.5, 0.3)
@@ -130,7 +131,7 @@ def _check_number(name: str, value: float, limit: float = MAX_ABS_VALUE) -> floa
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number; got {value!r}") from None
     if not math.isfinite(value) or abs(value) > limit:
-        raise ValueError(f"{name} must be a finite number between -{limit:g} and {limit:g}")
+        raise Refused(f"{name} must be a finite number between -{limit:g} and {limit:g}")
     return value
 
 
@@ -147,7 +148,7 @@ def _check_inputs(x, w, v, y, lr) -> tuple:
     values = {k: _check_number(k, val) for k, val in named.items()}
     lr = _check_number("lr (learning rate)", lr, MAX_LR)
     if lr <= 0:
-        raise ValueError(f"lr (learning rate) must be > 0 and at most {MAX_LR:g}; got {lr!r}")
+        raise Refused(f"lr (learning rate) must be > 0 and at most {MAX_LR:g}; got {lr!r}")
     return values, lr
 
 
@@ -300,7 +301,7 @@ def train(
 ) -> TrainingRun:
     """Apply the course's update n_steps times on the one training example."""
     if not (isinstance(n_steps, int | np.integer) and 0 <= n_steps <= MAX_STEPS):
-        raise ValueError(f"n_steps must be a whole number from 0 to {MAX_STEPS}; got {n_steps!r}")
+        raise Refused(f"n_steps must be a whole number from 0 to {MAX_STEPS}; got {n_steps!r}")
     step = worked_example(x, w, v, y, lr)
     steps = []
     errors = [step.E]

@@ -24,6 +24,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import streamlit as st
 
+from core.limits import Refused
 from dashboard import gate
 
 P = ParamSpec("P")
@@ -31,8 +32,8 @@ T = TypeVar("T")
 
 # What core raises for inputs past its limits. A page catches it inside its cached function
 # (the refusal is cached like an answer) and shows the message; anything else is a bug
-# and must surface. core.limits.Refused(ValueError) will narrow it here, in one line.
-REFUSED: type[Exception] = ValueError
+# and must surface (a ValueError from a page's own mistake included).
+REFUSED: type[Exception] = Refused
 
 PROGRESS_STEP = 0.02  # redraw a bar every 2% (each redraw is a message to the browser)
 LOST = (

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.gradcheck import RESOLUTION
+from core.limits import Refused
 from core.worked_example import (
     COURSE_LR,
     COURSE_V,
@@ -104,7 +105,7 @@ def _from_core(
     chains = {name: chain_rule(step, name) for name in WEIGHT_NAMES}
     try:
         return step, chains, train(n_steps, *args), None
-    except ValueError as exc:  # weights ran past core's limits during training
+    except Refused as exc:  # weights ran past core's limits during training
         return step, chains, None, str(exc)
 
 
