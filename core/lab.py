@@ -28,13 +28,14 @@ applies; past one, Refused says what is allowed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 
-from core import activations, theory
+from core import activations, lab_theory
+from core.lab_theory import FIT_SKIP as FIT_SKIP
+from core.lab_theory import QUANTITIES as QUANTITIES
+from core.lab_theory import Prediction
 from core.limits import (
     MAX_BATCH,
     MAX_DEPTH,
@@ -54,7 +55,7 @@ from core.limits import (
 )
 from core.network import NetworkSpec
 from core.profile import ProfileIssue, gradient_profile
-from core.summaries import first_layer_ratio, per_layer_factor_measured, summarize_profile
+from core.summaries import summarize_profile
 from core.variants import (
     VARIANTS,
     extra_plain,
@@ -66,17 +67,10 @@ from core.variants import (
 
 # "default": each network's own init (its activation's); "custom": sigma_w^2 = sigma_w2.
 INITS: tuple[str, ...] = ("default", "xavier", "he", "lecun", "custom")
-QUANTITIES: dict[str, str] = {  # what the lab can plot -> the profile column
-    "signal": "log10_delta_rms",
-    "weight_grad": "log10_grad_w",
-    "update": "log10_update",
-}
 MIN_BATCH = 4  # batchnorm's explosion rate (theory.batchnorm_rate) needs 4 rows or more
 MAX_SIGMA_W2 = 100.0
 STORY_FRAMES = 10
 STORY_SECONDS = MAX_SECONDS  # the whole animation is held to one call's time limit
-FIT_SKIP = 5  # layers left out at each end when fitting a factor per layer
-SAME_LINE = 0.01  # sigma_w / 4 within 1% of 0.25: one line, not two on top of each other
 
 
 @dataclass(frozen=True)
@@ -197,57 +191,13 @@ def _check_size(settings: LabSettings, specs: dict[str, NetworkSpec]) -> None:
 # ------------------------------------------------------------------------ theory
 
 
-def hidden_sigma_w2(settings: LabSettings, spec: NetworkSpec) -> float:
-    """sigma_w^2 of a hidden-to-hidden layer (square, width x width) of this network."""
-    return theory.init_sigma_w2(spec.init, settings.width, settings.width)
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """A per-layer factor of the backward signal's norm, and where it comes from."""
-
-    kind: str  # "mean_field", "batchnorm_rate", "bound_quarter", "bound_sigma"
-    factor: float  # ||delta_l|| / ||delta_{l+1}||
-    label: str  # short legend text, e.g. "mean field ×0.236/layer"
-
-
 def predictions(
     settings: LabSettings, specs: dict[str, NetworkSpec] | None = None
 ) -> dict[str, list[Prediction]]:
-    """What theory says about each network's backward signal, per layer.
-
-    Plain networks: mean-field sqrt(chi_1) at the hidden layers' sigma_w^2; the plain
-    sigmoid network also gets the bounds 0.25 (sigma' <= 1/4, weights ignored) and
-    sigma_w / 4 (one line when they agree within SAME_LINE). Batchnorm with ReLU:
-    sqrt of Yang et al.'s rate at this batch size. Residual networks, batchnorm with
-    other activations, and activations theory cannot predict (core.theory.can_predict)
-    have no closed form here (an empty list). specs: lab_specs(settings), if at hand.
-    """
-    out: dict[str, list[Prediction]] = {}
-    for name, spec in (lab_specs(settings) if specs is None else specs).items():
-        found: list[Prediction] = []
-        if not theory.can_predict(spec.activation):
-            pass
-        elif not spec.residual and not spec.batchnorm:
-            sw2 = hidden_sigma_w2(settings, spec)
-            factor = theory.per_layer_factor(spec.activation, sw2)
-            found.append(Prediction("mean_field", factor, f"mean field ×{factor:.3g}/layer"))
-            if spec.activation == "sigmoid":
-                sigma_w = math.sqrt(sw2)
-                same = abs(sigma_w / 4 / 0.25 - 1) <= SAME_LINE
-                quarter = "bound ×0.25/layer" + (" (= σw/4)" if same else "")
-                found.append(Prediction("bound_quarter", 0.25, quarter))
-                if not same:
-                    found.append(
-                        Prediction(
-                            "bound_sigma", sigma_w / 4, f"bound σw/4 = ×{sigma_w / 4:.3g}/layer"
-                        )
-                    )
-        elif spec.batchnorm and theory.has_batchnorm_rate(spec.activation):
-            factor = math.sqrt(theory.batchnorm_rate(spec.activation, settings.batch))
-            found.append(Prediction("batchnorm_rate", factor, f"Yang et al. ×{factor:.3g}/layer"))
-        out[name] = found
-    return out
+    """What theory says about each network (core.lab_theory.predictions); specs:
+    lab_specs(settings), if at hand."""
+    specs = lab_specs(settings) if specs is None else specs
+    return lab_theory.predictions(specs, settings.width, settings.depth, settings.batch)
 
 
 # ------------------------------------------------------------------------- result
@@ -271,6 +221,8 @@ class LabResult:
     theory: columns variant, kind, label, factor, layer, log10_delta_rms: the lines
       to draw over the backward signal, each through its network's measured median
       at the last hidden layer (layer = depth); empty where that is not finite.
+    similarity_theory: columns variant, layer, similarity: the mean-field correlation
+      map of the plain networks, from their measured similarity at layer 1.
     labels: network -> legend label; short_labels: network -> short name ("Plain ReLU").
     issues / messages: from the profile.
     notes: one short sentence per (network, kind of problem), for a chart annotation.
@@ -281,6 +233,7 @@ class LabResult:
     summary: pd.DataFrame
     factors: pd.DataFrame
     theory: pd.DataFrame
+    similarity_theory: pd.DataFrame
     labels: dict[str, str]
     short_labels: dict[str, str]
     issues: tuple[ProfileIssue, ...]
@@ -329,77 +282,6 @@ def issue_notes(
     return tuple(notes)
 
 
-def _factor_rows(
-    settings: LabSettings,
-    summary: pd.DataFrame,
-    labels: dict[str, str],
-    predicted: dict[str, list[Prediction]],
-) -> pd.DataFrame:
-    rows = []
-    hidden = summary[summary["layer"] <= settings.depth]
-    inactive = hidden.groupby("variant")["inactive_frac_median"].max()
-    for quantity, column in QUANTITIES.items():
-        measured = per_layer_factor_measured(summary, column, skip=FIT_SKIP)
-        first = first_layer_ratio(summary, column)
-        for name in labels:
-            model = next(
-                (p for p in predicted[name] if p.kind in ("mean_field", "batchnorm_rate")), None
-            )
-            use = quantity == "signal" and model is not None
-            bound = quantity == "signal" and any(p.kind == "bound_quarter" for p in predicted[name])
-            factor = measured.get(name, math.nan)
-            rows.append(
-                {
-                    "variant": name,
-                    "label": labels[name],
-                    "quantity": quantity,
-                    "measured": factor,
-                    "first_log10": first[name].log10 if name in first else math.nan,
-                    "first_factor": first[name].factor if name in first else math.nan,
-                    "predicted": model.factor if use else math.nan,
-                    "predicted_kind": model.kind if use else "",
-                    "agreement": factor / model.factor if use else math.nan,
-                    "predicted_log10": (
-                        settings.depth * math.log10(model.factor) if use else math.nan
-                    ),
-                    "bound_log10": (
-                        theory.sigmoid_bound_log10(settings.depth) if bound else math.nan
-                    ),
-                    "inactive_max": float(inactive.get(name, math.nan)),
-                    "steps": settings.depth,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _theory_lines(
-    settings: LabSettings, summary: pd.DataFrame, predicted: dict[str, list[Prediction]]
-) -> pd.DataFrame:
-    parts = []
-    depth = settings.depth
-    layers = np.arange(1, depth + 1)
-    at_last = summary[summary["layer"] == depth].set_index("variant")["log10_delta_rms_median"]
-    for name, found in predicted.items():
-        anchor = float(at_last.get(name, math.nan))
-        if not math.isfinite(anchor):
-            continue
-        for p in found:
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "variant": name,
-                        "kind": p.kind,
-                        "label": p.label,
-                        "factor": p.factor,
-                        "layer": layers,
-                        "log10_delta_rms": anchor + (depth - layers) * math.log10(p.factor),
-                    }
-                )
-            )
-    columns = ["variant", "kind", "label", "factor", "layer", "log10_delta_rms"]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
-
 def lab_profiles(settings: LabSettings) -> LabResult:
     """Measure the lab's networks under `settings` and derive what the page shows.
 
@@ -418,8 +300,9 @@ def lab_profiles(settings: LabSettings) -> LabResult:
         settings=settings,
         frame=result.frame,
         summary=summary,
-        factors=_factor_rows(settings, summary, labels, predicted),
-        theory=_theory_lines(settings, summary, predicted),
+        factors=lab_theory.factor_rows(settings.depth, summary, labels, predicted),
+        theory=lab_theory.theory_lines(settings.depth, summary, predicted),
+        similarity_theory=lab_theory.similarity_lines(specs, settings, summary),
         labels=labels,
         short_labels=lab_short_labels(settings),
         issues=result.issues,

@@ -1,13 +1,22 @@
 """A fully connected network at work: forward, backward, the loss, one SGD step.
 
-Layer l (1-based, l = 1 next to the input, L = the output layer) computes
+Layer l (1-based, l = 1 next to the input, L = the output layer) computes, in a plain
+layer (and the output layer, which has no batchnorm):
 
-    z_l = h_{l-1} W_l + b_l              (then z_l = BN(z_l) if batchnorm, hidden only)
-    h_l = phi(z_l)                       plain layer, and the output layer
-    h_l = h_{l-1} + s * phi(z_l)         residual hidden layer (fan_in == fan_out)
+    z_l = h_{l-1} W_l + b_l              (then z_l = BN(z_l) if batchnorm)
+    h_l = phi(z_l)
+
+and in a residual hidden layer (residual=True and fan_in == fan_out), the
+pre-activation block of He et al. 2016 ("Identity Mappings in Deep Residual
+Networks"), whose branch ends in a weight layer:
+
+    u_l = BN(h_{l-1}) if batchnorm else h_{l-1}
+    z_l = phi(u_l) W_l + b_l
+    h_l = h_{l-1} + s * z_l              (the skip is exactly the identity)
 
 with h_0 = x (N, n_in) and y_hat = h_L (N, n_out). Backward returns, per layer,
-dL/dW, dL/db, dL/dgamma, dL/dbeta and delta_l = dL/dz_l (z after batchnorm).
+dL/dW, dL/db, dL/dgamma, dL/dbeta and delta_l = dL/dz_l: the pre-activation after
+batchnorm in a plain layer, the branch's output in a residual one.
 The spec and the parameters are defined in core.spec (and importable from here).
 """
 
@@ -19,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import get_activation, sigmoid
+from core.activations import Activation, get_activation, sigmoid
 from core.layers import (
     activation_backward,
     activation_forward,
@@ -83,11 +92,15 @@ class LayerGrads:
 
 @dataclass(frozen=True)
 class LayerCache:
-    """What one layer's forward pass keeps for the backward pass."""
+    """What one layer's forward pass keeps for the backward pass.
+
+    act is (what the activation received, what it gave, the activation): (z_l, h_l) in
+    a plain layer, (u_l, phi(u_l)) in a residual one (skip=True), whose order is
+    batchnorm, activation, affine instead of affine, batchnorm, activation."""
 
     affine: tuple
     bn: tuple | None
-    act: tuple  # (z, phi(z), activation)
+    act: tuple
     skip: bool
     out: np.ndarray  # h_l, the layer's output
 
@@ -149,24 +162,52 @@ def forward_unchecked(
     h = x
     caches = []
     stats: list[BatchStats] = []
+    z = x
     with np.errstate(over="ignore", invalid="ignore"):
         for i, p in enumerate(params):
-            z, aff = affine_forward(h, p.W, p.b)
-            bn = None
-            if spec.has_batchnorm(i):
-                given = None if train else bn_stats[len(stats)]
-                z, bn = batchnorm_forward(z, p.gamma, p.beta, spec.bn_eps, given)
-                stats.append(bn[3])
-            phi, act_cache = activation_forward(z, out_act if spec.is_output(i) else act)
-            skip = spec.has_skip(i)
-            if skip:  # h + s * phi with one new array instead of two
-                branch = phi * spec.residual_scale if spec.residual_scale != 1.0 else phi
-                h = branch + h if branch is phi else np.add(branch, h, out=branch)
+            given = None if train or not spec.has_batchnorm(i) else bn_stats[len(stats)]
+            if spec.has_skip(i):
+                lc = _residual_forward(h, p, spec, act, given)
             else:
-                h = phi
+                lc, z = _plain_forward(h, p, spec, out_act if spec.is_output(i) else act, i, given)
+            if lc.bn is not None:
+                stats.append(lc.bn[3])
+            h = lc.out
             if train:
-                caches.append(LayerCache(affine=aff, bn=bn, act=act_cache, skip=skip, out=h))
+                caches.append(lc)
     return h, ForwardCache(layers=tuple(caches), logits=z, bn_stats=tuple(stats))
+
+
+def _plain_forward(
+    h: np.ndarray,
+    p: LayerParams,
+    spec: NetworkSpec,
+    act: Activation,
+    i: int,
+    stats: BatchStats | None,
+) -> tuple[LayerCache, np.ndarray]:
+    """z = h W + b (then BN), out = phi(z); the cache and z (the logits of the output)."""
+    z, aff = affine_forward(h, p.W, p.b)
+    bn = None
+    if spec.has_batchnorm(i):
+        z, bn = batchnorm_forward(z, p.gamma, p.beta, spec.bn_eps, stats)
+    out, act_cache = activation_forward(z, act)
+    return LayerCache(affine=aff, bn=bn, act=act_cache, skip=False, out=out), z
+
+
+def _residual_forward(
+    h: np.ndarray, p: LayerParams, spec: NetworkSpec, act: Activation, stats: BatchStats | None
+) -> LayerCache:
+    """u = BN(h) or h, z = phi(u) W + b, out = h + s z (the pre-activation block)."""
+    u, bn = h, None
+    if spec.batchnorm:
+        u, bn = batchnorm_forward(h, p.gamma, p.beta, spec.bn_eps, stats)
+    phi, act_cache = activation_forward(u, act)
+    z, aff = affine_forward(phi, p.W, p.b)  # a fresh array: safe to reuse for the sum
+    if spec.residual_scale != 1.0:
+        z *= spec.residual_scale
+    out = np.add(z, h, out=z)
+    return LayerCache(affine=aff, bn=bn, act=act_cache, skip=True, out=out)
 
 
 def _check_upstream(name: str, d: np.ndarray, cache: ForwardCache) -> np.ndarray:
@@ -198,6 +239,31 @@ def backward_from_delta(
     return backward_scaled(params, spec, cache, delta_out, rescale=False).grads
 
 
+def _plain_backward(delta: np.ndarray, lc: LayerCache) -> tuple[LayerGrads, np.ndarray]:
+    """A plain layer's gradients from delta = dL/dz, and dL/dh_{l-1}."""
+    dgamma = dbeta = None
+    dpre = delta
+    if lc.bn is not None:
+        dpre, dgamma, dbeta = batchnorm_backward(delta, lc.bn)
+    dx, dW, db = affine_backward(dpre, lc.affine)
+    return LayerGrads(W=dW, b=db, gamma=dgamma, beta=dbeta, delta=delta), dx
+
+
+def _residual_backward(
+    dh: np.ndarray, lc: LayerCache, scale: float
+) -> tuple[LayerGrads, np.ndarray]:
+    """A residual layer's gradients from dh = dL/dh_l, and dL/dh_{l-1}: the skip hands
+    dh down unchanged, the branch adds what comes back through W, phi and BN."""
+    delta = scale * dh
+    dphi, dW, db = affine_backward(delta, lc.affine)
+    du = activation_backward(dphi, lc.act)
+    dgamma = dbeta = None
+    if lc.bn is not None:
+        du, dgamma, dbeta = batchnorm_backward(du, lc.bn)
+    du += dh  # du is fresh (made by the lines above): the sum needs no new array
+    return LayerGrads(W=dW, b=db, gamma=dgamma, beta=dbeta, delta=delta), du
+
+
 @dataclass(frozen=True)
 class BackwardResult:
     """Output of backward_scaled: per-layer grads (in units of 10**log10_scale[l]),
@@ -226,23 +292,17 @@ def backward_layers(
     backward_scaled); with rescale=False every scale is 0.
     """
     current = 0.0
-    delta = delta_out
     dh = None  # dL/dh of the current layer, for hidden layers
     for i in range(spec.n_layers - 1, -1, -1):
         lc = cache.layers[i]
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            if dh is not None:  # hidden layer: go through phi (and the skip's branch scale)
-                upstream = spec.residual_scale * dh if lc.skip else dh
-                delta = activation_backward(upstream, lc.act)
-            dgamma = dbeta = None
-            dpre = delta
-            if lc.bn is not None:
-                dpre, dgamma, dbeta = batchnorm_backward(delta, lc.bn)
-            dx, dW, db = affine_backward(dpre, lc.affine)
-            grads = LayerGrads(W=dW, b=db, gamma=dgamma, beta=dbeta, delta=delta)
+            if lc.skip:
+                grads, dh = _residual_backward(dh, lc, spec.residual_scale)
+            else:
+                delta = delta_out if dh is None else activation_backward(dh, lc.act)
+                grads, dh = _plain_backward(delta, lc)
             scale = current
-            dh = dx + dh if lc.skip else dx  # a fresh array either way: safe to scale in place
-            if rescale and i > 0:
+            if rescale and i > 0:  # dh is a fresh array: safe to scale in place
                 rms = math.sqrt(float(np.vdot(dh, dh)) / dh.size)
                 if rms > 0 and math.isfinite(rms):
                     dh /= rms

@@ -71,6 +71,7 @@ METRICS: tuple[str, ...] = (
     "act_rms",
     "saturated_frac",
     "dead_frac",
+    "similarity",
 )
 PROFILE_COLUMNS: tuple[str, ...] = ("variant", "seed", "layer", "distance", *METRICS)
 ISSUE_KINDS: tuple[str, ...] = ("forward_overflow", "backward_overflow", "zero_gradient")
@@ -109,6 +110,10 @@ class ProfileResult:
                         tanh) within 0.01 of their limits (0 where it cannot saturate)
       dead_frac         share of a layer's units that output 0 for every sample of the
                         batch, so pass no gradient back (0 where units cannot be off)
+      similarity        how alike two different inputs look at this layer: the mean over
+                        pairs of samples of the cosine of their pre-activations z_l (in a
+                        residual layer, of the stream h_l); 1 means the layer can no
+                        longer tell inputs apart (NaN for a batch of one)
     Values that could not be measured (see issues) are NaN.
     issues: what went wrong where, in order of variant and seed.
     """
@@ -139,6 +144,21 @@ def profile_inputs(
     return x, y
 
 
+def mean_pair_cosine(r: np.ndarray) -> float:
+    """Mean cosine similarity over all pairs of rows of r (N, M), without the N x N
+    Gram matrix: with unit rows n_i, sum_{i != j} n_i . n_j = ||sum_i n_i||^2 - N.
+    Rows of zeros (no direction) are left out; NaN with fewer than two rows left."""
+    biggest = np.max(np.abs(r), axis=1, keepdims=True)
+    keep = (biggest[:, 0] > 0) & np.isfinite(biggest[:, 0])
+    if np.count_nonzero(keep) < 2:
+        return math.nan
+    scaled = r[keep] / biggest[keep]  # no overflow in the squares below
+    unit = scaled / np.sqrt(np.einsum("ij,ij->i", scaled, scaled))[:, None]
+    n = unit.shape[0]
+    total = unit.sum(axis=0)
+    return float((total @ total - n) / (n * (n - 1)))
+
+
 def _forward_health(cache, out: dict[str, np.ndarray], problems: list[tuple[str, int]]) -> bool:
     """Fill act_rms, saturated_frac and dead_frac per layer; False (and a problem noted)
     at the first layer whose forward values left float64's range."""
@@ -160,6 +180,7 @@ def _forward_health(cache, out: dict[str, np.ndarray], problems: list[tuple[str,
         if act.can_be_off:
             dead = np.count_nonzero(z.max(axis=0) <= 0.0) / z.shape[1]
         out["dead_frac"][i] = dead
+        out["similarity"][i] = mean_pair_cosine(lc.out if lc.skip else z)
     return True
 
 

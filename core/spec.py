@@ -29,8 +29,9 @@ class NetworkSpec:
 
     sizes: (n_in, hidden..., n_out), each >= 1. init: "xavier" (Var W = 2/(fan_in +
     fan_out)), "he" (2/fan_in), "lecun" (1/fan_in) or a float sigma_w^2 (Var W =
-    sigma_w^2/fan_in). Residual skips go on hidden layers with fan_in == fan_out;
-    batchnorm on every hidden layer. The output layer has neither.
+    sigma_w^2/fan_in). Residual skips go on hidden layers with fan_in == fan_out,
+    as pre-activation blocks h + s (phi(BN(h)) W + b) (core.network); batchnorm on
+    every hidden layer. The output layer has neither.
     """
 
     sizes: tuple[int, ...]

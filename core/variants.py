@@ -97,9 +97,9 @@ def variant_spec(
     `activation` is used by residual and batchnorm only; the plain networks are named by
     theirs. `init` None means the hidden activation's default (core.activations); a
     given init ("xavier", "he", "lecun" or a number sigma_w^2) applies to any network.
-    residual: h_l = h_{l-1} + s * phi(z_l) on every hidden layer whose input has the
-    same width (all of them when n_in == width), s = 1 or 1/sqrt(depth)
-    (`residual_scale`, which matters for residual only).
+    residual: h_l = h_{l-1} + s * (phi(h_{l-1}) W_l + b_l), the pre-activation block,
+    on every hidden layer whose input has the same width (all of them when n_in ==
+    width), s = 1 or 1/sqrt(depth) (`residual_scale`, which matters for residual only).
     n_in (inputs) defaults to width, so that the first hidden layer can carry a skip too.
     Limits: depth 1..MAX_DEPTH, width and n_in 1..MAX_WIDTH.
     """

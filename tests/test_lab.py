@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core import experiments as ex
-from core import lab, theory
+from core import lab, lab_theory, propagation, theory
 
 SMALL = lab.LabSettings(depth=12, width=32, batch=16, n_seeds=2)
 
@@ -61,11 +61,24 @@ def test_factor_table_comes_from_core_fits(small):
         signal.loc["plain_relu", "measured"] / signal.loc["plain_relu", "predicted"]
     )
     assert signal.loc["plain_sigmoid", "bound_log10"] == theory.sigmoid_bound_log10(SMALL.depth)
-    # Sigmoid batchnorm and residual networks have no closed form: no prediction, said so.
-    assert math.isnan(signal.loc["residual", "predicted"])
-    assert signal.loc["residual", "predicted_kind"] == ""
+    # Sigmoid batchnorm has no closed form: no prediction, said so. Residual networks are
+    # followed layer by layer (core.propagation), fitted over the same middle layers.
     assert signal.loc["batchnorm", "predicted_kind"] == ""
-    assert (factors[factors["quantity"] != "signal"]["predicted"].isna()).all()
+    assert math.isnan(signal.loc["batchnorm", "predicted"])
+    assert signal.loc["residual", "predicted_kind"] == "mean_field_residual"
+    profile = propagation.residual_profile("sigmoid", sigmoid_w2, 1.0, SMALL.depth)
+    assert signal.loc["residual", "predicted"] == lab_theory.fitted_factor(profile.signal)
+    # The update's prediction, for the update and the weight gradient alike.
+    found = lab.predictions(SMALL)
+    for quantity in ("update", "weight_grad"):
+        rows = factors[factors["quantity"] == quantity].set_index("variant")
+        for variant in ex.VARIANTS:
+            models = [p for p in found[variant] if p.kind in lab_theory.MODELS]
+            expected = models[0].update_factor if models else math.nan
+            assert rows.loc[variant, "predicted"] == pytest.approx(expected, nan_ok=True)
+    plain = propagation.plain_profile("relu", 2.0, SMALL.depth)
+    update = factors[factors["quantity"] == "update"].set_index("variant")
+    assert update.loc["plain_relu", "predicted"] == lab_theory.fitted_factor(plain.update)
 
 
 def test_theory_lines_start_at_the_measured_last_hidden_layer(small):
@@ -76,12 +89,18 @@ def test_theory_lines_start_at_the_measured_last_hidden_layer(small):
         ("plain_sigmoid", "mean_field"),
         ("plain_sigmoid", "bound_quarter"),
         ("plain_relu", "mean_field"),
+        ("residual", "mean_field_residual"),
     }
     median = small.summary.set_index(["variant", "layer"])["log10_delta_rms_median"]
     for (variant, kind), line in lines.groupby(["variant", "kind"]):
         line = line.set_index("layer")["log10_delta_rms"]
         assert list(line.index) == list(range(1, SMALL.depth + 1))
         assert line[SMALL.depth] == median[(variant, SMALL.depth)]
+        if kind == "mean_field_residual":  # a curve: the layer-by-layer prediction
+            sw2 = theory.init_sigma_w2("xavier", SMALL.width, SMALL.width)
+            offsets = propagation.residual_profile("sigmoid", sw2, 1.0, SMALL.depth).signal
+            assert list(line - line[SMALL.depth]) == pytest.approx(list(offsets))
+            continue
         factor = lines[(lines["variant"] == variant) & (lines["kind"] == kind)]["factor"].iloc[0]
         assert line[1] - line[SMALL.depth] == pytest.approx((SMALL.depth - 1) * math.log10(factor))
 
@@ -93,7 +112,10 @@ def test_a_weighted_bound_and_the_batchnorm_rate_appear_when_they_apply():
     assert kinds["bound_quarter"] == 0.25
     [rate] = found["batchnorm"]
     assert rate.factor == math.sqrt(theory.batchnorm_rate("relu", lab.LabSettings().batch))
-    assert found["residual"] == []
+    # Pre-activation ReLU blocks at sigma_w^2 = 4: sqrt(1 + 4 / 2) per layer, updates level.
+    [residual] = found["residual"]
+    assert residual.factor == pytest.approx(math.sqrt(3.0))
+    assert residual.update_factor == pytest.approx(1.0)
 
 
 def test_tanh_adds_a_plain_tanh_network_with_its_own_theory(tanh_relu):

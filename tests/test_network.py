@@ -59,9 +59,11 @@ def test_residual_layers_and_shapes():
     x = np.random.default_rng(0).normal(size=(5, 2))
     y_hat, cache = forward(params, spec, x)
     assert y_hat.shape == (5, 1)
-    # h_2 = h_1 + s * phi(z_2)
+    # The pre-activation block (DESIGN.md): h_2 = h_1 + s * (phi(h_1) W_2 + b_2)
     h1, h2 = cache.layers[0].out, cache.layers[1].out
-    np.testing.assert_allclose(h2, h1 + 0.5 * sigmoid(cache.layers[1].act[0]), atol=1e-15)
+    np.testing.assert_array_equal(cache.layers[1].act[0], h1)  # phi receives h_1 itself
+    branch = sigmoid(h1) @ params[1].W + params[1].b
+    np.testing.assert_allclose(h2, h1 + 0.5 * branch, atol=1e-15)
     grads = backward(params, spec, cache, np.random.default_rng(1).normal(size=(5, 1)))
     for p, g, n in zip(params, grads, spec.sizes[1:], strict=True):
         assert g.W.shape == p.W.shape and g.b.shape == p.b.shape and g.delta.shape == (5, n)

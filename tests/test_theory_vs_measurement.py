@@ -22,7 +22,7 @@ import math
 import pytest
 
 from core import experiments as ex
-from core import theory
+from core import lab, lab_theory, propagation, theory
 from core.network import NetworkSpec
 
 WIDTH, DEPTH, SEEDS = 512, 30, (0, 1, 2)
@@ -145,3 +145,34 @@ def test_sigmoid_residual_does_not_vanish(residual_profile):
     assert total["sigmoid x1"].factor > 0.5  # the skips carry the signal through
     assert total["plain sigmoid"].factor < 1e-25  # the same depth without them: gone
     assert residual_profile.issues == ()
+
+
+def test_pre_activation_relu_residual_follows_its_prediction(residual_profile):
+    """He-initialized ReLU blocks, unscaled: x sqrt(2) per layer in both passes (2^L in
+    variance), within 3% in every seed; the updates stay level (what came forward grows
+    as fast as what came back shrinks); 1/sqrt(depth) keeps the whole depth within the
+    predicted (1 + 1/L)^(L/2) ~ sqrt(e)."""
+    depth = 50
+    unscaled = propagation.residual_profile("relu", 2.0, 1.0, depth)
+    predicted = lab_theory.fitted_factor(unscaled.signal)
+    assert predicted == pytest.approx(math.sqrt(2))
+    for seed, one in zip(SEEDS, _per_seed(residual_profile, "relu x1"), strict=True):
+        assert abs(one / predicted - 1) < 0.05, f"seed {seed}: {one:.4f}"  # width 128
+    update = ex.per_layer_factor_measured(residual_profile, "log10_update")["relu x1"]
+    assert abs(update / lab_theory.fitted_factor(unscaled.update) - 1) < TOLERANCE
+    scaled = propagation.residual_profile("relu", 2.0, 1 / math.sqrt(depth), depth)
+    total = ex.first_layer_ratio(residual_profile, reference="last_hidden")["relu x1/sqrt(L)"]
+    assert abs(total.log10 - scaled.signal[0]) < math.log10(1.5), (total.log10, scaled.signal[0])
+    assert 10 ** scaled.signal[0] < 2  # the whole depth within a small constant factor
+
+
+def test_the_labs_residual_preset_measures_sqrt_2_with_its_theory_line():
+    """The vanishing lab's "unscaled residual" view (its defaults, ReLU, He): x1.41 per
+    layer within 3%, and the theory line drawn through it."""
+    settings = lab.LabSettings(activation="relu", residual_scale="1")
+    result = lab.lab_profiles(settings)
+    signal = result.factors[result.factors["quantity"] == "signal"].set_index("variant")
+    assert signal.loc["residual", "predicted"] == pytest.approx(math.sqrt(2))
+    assert abs(signal.loc["residual", "measured"] / math.sqrt(2) - 1) < TOLERANCE
+    line = result.theory[result.theory["variant"] == "residual"]
+    assert set(line["kind"]) == {"mean_field_residual"} and len(line) == settings.depth
