@@ -133,14 +133,19 @@ def test_lab_defaults_show_core_numbers_charts_and_tables():
     assert not at.exception and not at.warning and not at.error, warnings(at)
     assert at.title[0].value == "Vanishing-gradient lab"
     result = lab.lab_profiles(lab.LabSettings())
-    # One metric per network: what reaches layer 1, and the factor per layer.
+    # One metric per network: what reaches layer 1, and the factor per layer of the
+    # backward signal and of the update.
     shown = metrics(at)
     rows = signal_rows(result)
+    updates = result.factors[result.factors["quantity"] == "update"].set_index("variant")
     assert len(shown) == 4
     for variant, row in rows.iterrows():
         value, delta = shown[result.short_labels[variant]]
         assert value == fmt_power(row["first_log10"])
-        assert delta == f"{fmt_factor(row['measured'])} per layer"
+        assert delta == (
+            f"signal {fmt_factor(row['measured'])}, update "
+            f"{fmt_factor(updates.loc[variant, 'measured'])} per layer"
+        )
     assert shown["Plain sigmoid"][0].endswith("10⁻³²")  # 50 sigmoid layers: ~32 decades
     # The main chart: a median line and a band per network, theory lines on by default.
     spec = profile_chart(at)
@@ -157,9 +162,27 @@ def test_lab_defaults_show_core_numbers_charts_and_tables():
     # Measured vs predicted, from core's factors.
     table = ui_tables(at)[0].set_index("network")
     sigmoid = rows.loc["plain_sigmoid"]
-    assert table.loc[sigmoid["label"], "measured per layer"] == fmt_factor(sigmoid["measured"])
-    assert table.loc[sigmoid["label"], "predicted per layer"] == fmt_factor(sigmoid["predicted"])
-    assert table.loc[result.labels["residual"], "theory"] == "no closed form here"
+    signal_measured = "signal per layer, measured"
+    assert table.loc[sigmoid["label"], signal_measured] == fmt_factor(sigmoid["measured"])
+    assert table.loc[sigmoid["label"], "signal per layer, predicted"] == fmt_factor(
+        sigmoid["predicted"]
+    )
+    update = updates.loc["plain_sigmoid"]
+    assert table.loc[sigmoid["label"], "update per layer, measured"] == fmt_factor(
+        update["measured"]
+    )
+    assert table.loc[sigmoid["label"], "update per layer, predicted"] == fmt_factor(
+        update["predicted"]
+    )
+    assert table.loc[result.labels["residual"], "theory"] == "mean field, layer by layer"
+    assert table.loc[result.labels["batchnorm"], "theory"] == "no closed form here"
+    # The forward half: how alike two inputs look, measured and predicted.
+    similar = charts(at)["How alike two different inputs look"]
+    theory_names = [t["name"] for t in similar["data"] if "mean field" in (t["name"] or "")]
+    assert theory_names == [
+        f"{result.labels['plain_sigmoid']}: mean field",
+        f"{result.labels['plain_relu']}: mean field",
+    ]
     assert len(at.get("download_button")) == 3
     assert at.sidebar.markdown[0].value == "**Share this view**"
     assert share_query(at) == {}  # defaults are not repeated in the link

@@ -80,7 +80,8 @@ def test_profile_figure_switches_quantity(result):
 def test_theory_lines_are_grey_predictions_and_orange_bounds(result):
     fig = lab_profile_figure(result.summary, "signal", result.labels, theory=result.theory)
     extra = fig.data[3 * len(result.labels) :]
-    assert len(extra) == result.theory.groupby(["variant", "kind"]).ngroups == 3
+    # plain sigmoid's prediction and bound, plain ReLU's, and residual's (layer by layer)
+    assert len(extra) == result.theory.groupby(["variant", "kind"]).ngroups == 4
     names = [t.name for t in extra]
     assert "plain sigmoid: bound ×0.25/layer (= σw/4)" in names
     for trace in extra:

@@ -18,7 +18,12 @@ from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import DEFAULTS, METRICS, PRESETS, RANGES, SCALES
 from dashboard.navigation import page
 from dashboard.plots.format import fmt, fmt_factor, fmt_power
-from dashboard.plots.profiles import depth_story_figure, forward_stats_figure, lab_profile_figure
+from dashboard.plots.profiles import (
+    depth_story_figure,
+    forward_stats_figure,
+    lab_profile_figure,
+    similarity_figure,
+)
 
 MYTHS = page("myths.py")
 MYTH_PRESETS = ("course", "relu_no_he", "residual_unscaled", "batchnorm")  # one claim each
@@ -38,14 +43,17 @@ CHART_CONFIG = {
     ],
 }
 THEORY_NAMES = {
-    "mean_field": "mean field, √χ₁",
+    "mean_field": "mean field, settled",
+    "mean_field_residual": "mean field, layer by layer",
     "batchnorm_rate": "Yang et al. (2019)",
     "": "no closed form here",
 }
 INIT_HELP = (
-    "How the starting weights are drawn. default: each network's own (Xavier for sigmoid "
-    "and tanh, He for ReLU). xavier: Var W = 2/(fan_in + fan_out). he: 2/fan_in. "
-    "lecun: 1/fan_in. custom: σw²/fan_in with the σw² you type."
+    "How big the random starting weights are (the initialization). A neuron adds up "
+    "fan-in inputs (its number of incoming weights), so the usual rules shrink each weight "
+    "with the fan-in. default: each network's usual rule (Xavier for sigmoid and tanh, He "
+    "for ReLU). xavier: variance 2/(fan-in + fan-out). he: 2/fan-in. lecun: 1/fan-in. "
+    "custom: σw²/fan-in with the σw² you type."
 )
 ACT_HELP = (
     "The activation of the residual and batch-normalized networks (the plain ones are "
@@ -98,37 +106,84 @@ def apply_preset(values: dict[str, Any]) -> None:
     ui.set_values({k: v for k, v in values.items() if k != "story"})
 
 
+WHY_THEY_DIFFER = (
+    "Why the two factors can differ: a weight's update is what came forward (the input "
+    "on its wire) times the blame that came back (Δw = η · input · δ). Where the forward "
+    "signal also grows or shrinks from layer to layer, the update's factor is not the "
+    "backward signal's."
+)
+
+
+def _factor_text(value: float) -> str:
+    return fmt_factor(value) if pd.notna(value) else "—"
+
+
 def factor_table(factors: pd.DataFrame) -> pd.DataFrame:
-    """The measured-vs-predicted table, as text for display."""
-    rows = factors[factors["quantity"] == "signal"]
+    """The measured-vs-predicted table, as text for display: the backward signal and the
+    update, each per layer toward the input."""
+    signal = factors[factors["quantity"] == "signal"].set_index("variant")
+    update = factors[factors["quantity"] == "update"].set_index("variant")
     return pd.DataFrame(
         {
-            "network": rows["label"],
-            "measured per layer": [fmt_factor(v) for v in rows["measured"]],
-            "predicted per layer": [
-                fmt_factor(v) if pd.notna(v) else "—" for v in rows["predicted"]
+            "network": signal["label"],
+            "signal per layer, measured": [_factor_text(v) for v in signal["measured"]],
+            "signal per layer, predicted": [_factor_text(v) for v in signal["predicted"]],
+            "update per layer, measured": [_factor_text(v) for v in update["measured"]],
+            "update per layer, predicted": [_factor_text(v) for v in update["predicted"]],
+            "theory": [THEORY_NAMES[k] for k in signal["predicted_kind"]],
+            "signal: measured ÷ predicted": [
+                fmt(v) if pd.notna(v) else "—" for v in signal["agreement"]
             ],
-            "theory": [THEORY_NAMES[k] for k in rows["predicted_kind"]],
-            "measured ÷ predicted": [fmt(v) if pd.notna(v) else "—" for v in rows["agreement"]],
-            "layer 1 ÷ output layer": [fmt_power(v) for v in rows["first_log10"]],
+            "signal, layer 1 ÷ output layer": [fmt_power(v) for v in signal["first_log10"]],
         }
     )
 
 
 def preset_text(preset: lab_presets.Preset, result: lab.LabResult) -> str:
-    """What the preset is about, and the measured numbers of the networks it is about."""
+    """What the preset is about, and the measured numbers of the networks it is about:
+    the backward signal and the update, per layer, each beside its prediction."""
     signal = result.factors[result.factors["quantity"] == "signal"].set_index("variant")
+    update = result.factors[result.factors["quantity"] == "update"].set_index("variant")
     lines = [f"**{preset.title}.** {preset.look_for}"]
     for name in preset.focus:
         if name not in signal.index:
             continue
-        r = signal.loc[name]
+        r, u = signal.loc[name], update.loc[name]
         theory_text = f" (theory {fmt_factor(r['predicted'])})" if pd.notna(r["predicted"]) else ""
-        lines.append(
-            f"**{r['label']}**: {fmt_factor(r['measured'])} per layer measured{theory_text}; "
-            f"layer 1 receives {fmt_power(r['first_log10'])} times the output layer's signal."
+        update_theory = (
+            f" (theory {fmt_factor(u['predicted'])})" if pd.notna(u["predicted"]) else ""
         )
+        lines.append(
+            f"**{r['label']}**: {fmt_factor(r['measured'])} per layer for the backward signal"
+            f"{theory_text} and {_factor_text(u['measured'])} for the update{update_theory}; "
+            f"layer 1 receives {fmt_power(r['first_log10'])} times the output layer's signal "
+            f"and makes {fmt_power(u['first_log10'])} times its update."
+        )
+    lines.append(WHY_THEY_DIFFER)
     return "\n\n".join(lines)
+
+
+def similarity_text(result: lab.LabResult) -> str:
+    """The forward half of the story in plain words, with each network's number."""
+    depth = result.settings.depth
+    last = result.summary[result.summary["layer"] == depth].set_index("variant")
+    parts = []
+    for name, label in result.labels.items():
+        value = last["similarity_median"].get(name, float("nan"))
+        if pd.notna(value):
+            gap = 1.0 - value
+            close = f" (1 − {fmt(gap)})" if 0 < gap < 1e-3 else ""
+            parts.append(f"{label} {fmt(value, 4)}{close}")
+    return (
+        "Each line compares what different inputs look like after each layer: 0 means "
+        "unrelated, 1 means identical. When it climbs to 1 the network has forgotten which "
+        "input it was given, so no update can teach it to tell them apart: this is the "
+        "ordered regime, where the blame fades too (the backward factor is below ×1). When "
+        "it falls, nearby inputs are pulled apart (the chaotic regime, where the blame "
+        "grows). Between the two, at the edge of chaos, both are kept. The grey dashed "
+        "lines are mean-field theory's prediction for the plain networks. At the last "
+        f"hidden layer (layer {depth}): " + "; ".join(parts) + "."
+    )
 
 
 ui.page_header(
@@ -268,21 +323,28 @@ if result is None:
         )
 else:
     factors = result.factors[result.factors["quantity"] == quantity]
+    per_layer = {
+        q: result.factors[result.factors["quantity"] == q].set_index("variant")["measured"]
+        for q in ("signal", "update")
+    }
     st.subheader("What reaches the first layer")
     with st.container(horizontal=True, gap="small"):
         for _, r in factors.iterrows():
             st.metric(
                 result.short_labels[r["variant"]],
                 fmt_power(r["first_log10"]),
-                delta=f"{fmt_factor(r['measured'])} per layer" if pd.notna(r["measured"]) else None,
+                delta=f"signal {_factor_text(per_layer['signal'][r['variant']])}, update "
+                f"{_factor_text(per_layer['update'][r['variant']])} per layer",
                 delta_color="off",
                 delta_arrow="off",
                 help=f"{r['label']}: the {metric} at layer 1 divided by the output layer's "
-                f"(median over {seeds} seed(s)), and below it the factor per layer, fitted "
-                "over the middle layers: under ×1 it fades toward the input, over ×1 it grows.",
+                f"(the middle of {seeds} random network(s)), and below it the factor per "
+                "layer of the backward signal and of the update, fitted over the middle "
+                "layers: under ×1 it fades toward the input, over ×1 it grows.",
                 width="content",  # as wide as its number: two fit a phone's row
                 border=True,
             )
+    st.caption(WHY_THEY_DIFFER)
     use_theory = show_theory and quantity == "signal"
     st.plotly_chart(
         lab_profile_figure(
@@ -313,10 +375,11 @@ else:
     st.subheader("Measured against theory")
     ui.table(factor_table(result.factors))
     st.caption(
-        "Factor per layer of the backward signal, toward the input: the slope of the median "
-        f"line over the middle layers ({lab.FIT_SKIP} are left out at each end, where the "
-        "signal has not settled yet). Theory assumes infinitely wide layers, so narrow "
-        "networks stray more."
+        "Factor per layer toward the input, of the backward signal and of the update: the "
+        f"slope of the middle line over the middle layers ({lab.FIT_SKIP} are left out at "
+        "each end, where the signal has not settled yet). Theory assumes infinitely wide "
+        "layers, so narrow networks stray more. A residual network's prediction changes "
+        "from layer to layer (its forward signal keeps growing), so its line may curve."
     )
 
     st.subheader("Why: the forward pass")
@@ -330,15 +393,25 @@ else:
     st.markdown(
         "Each layer multiplies the blame by its weights and by the slope of its activation. "
         "A sigmoid's slope is at most 1/4, so it shrinks the blame even when no unit is "
-        "saturated; ReLU's slope is 1 where the unit is on and 0 where it is off. A residual "
-        "network can saturate many units and still pass the blame: the shortcut carries it "
-        "around them. The largest share of inactive units (saturated or dead) in any hidden layer: "
+        "saturated (pinned near 0 or 1, where the slope is almost 0); ReLU's slope is 1 "
+        "where the unit is on and 0 where it is off. A residual network can saturate many "
+        "units and still pass the blame: the shortcut carries it around them. The largest "
+        "share of inactive units (saturated, or off for every input in this batch) in any "
+        "hidden layer: "
         + "; ".join(
             f"{label} {fmt(100 * v)}%"
             for label, v in zip(inactive["label"], inactive["inactive_max"], strict=True)
         )
-        + "."
+        + ". At the start, before any training, a ReLU unit is off for a whole batch when "
+        "the inputs have come to look alike (next chart), not because it has died."
     )
+    st.plotly_chart(
+        similarity_figure(result.summary, result.labels, result.similarity_theory),
+        width="stretch",
+        key="similarity_chart",
+        config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"similarity_{depth}"}},
+    )
+    st.markdown(similarity_text(result))
 
     st.subheader("Depth as a story")
     play = controls.toggle(

@@ -44,6 +44,7 @@ LAB_QUANTITY_TITLES: dict[str, str] = {
 }
 LAB_THEORY_DASH: dict[str, str] = {
     "mean_field": "dash",
+    "mean_field_residual": "dash",
     "batchnorm_rate": "dash",
     "bound_quarter": "dot",
     "bound_sigma": "dashdot",
@@ -292,6 +293,57 @@ def forward_stats_figure(summary: pd.DataFrame, labels: dict[str, str]) -> go.Fi
     )
     fig.update_layout(
         yaxis={"title": {"text": "RMS of the output h"}, "domain": [0.56, 1.0], **_log10_axis(rms)}
+    )
+    return fig
+
+
+def similarity_figure(
+    summary: pd.DataFrame, labels: dict[str, str], theory: pd.DataFrame | None = None
+) -> go.Figure:
+    """How alike two different inputs look at each layer: the median over seeds of the
+    mean cosine similarity of their pre-activations (core.profile's similarity), one
+    line per network; theory (core.lab.LabResult.similarity_theory), if given, as grey
+    dashed lines. 1 means every input gives the same layer: the network has forgotten
+    which input it was given."""
+    fig = go.Figure()
+    for variant, label in labels.items():
+        rows = summary[summary["variant"] == variant].sort_values("layer")
+        rows = rows[rows["layer"] < rows["layer"].max()]  # hidden layers only
+        fig.add_trace(
+            go.Scatter(
+                x=rows["layer"].tolist(),
+                y=rows["similarity_median"].tolist(),
+                mode="lines",
+                line={"color": lab_color(variant), "width": 2.5},
+                name=label,
+                legendgroup=variant,
+                hovertemplate=f"{label}<br>layer %{{x}}: %{{y:.4f}}<extra></extra>",
+            )
+        )
+    for variant, line in (theory if theory is not None else pd.DataFrame()).groupby(
+        "variant", sort=False
+    ):
+        name = f"{labels.get(variant, variant)}: mean field"
+        fig.add_trace(
+            go.Scatter(
+                x=line["layer"].tolist(),
+                y=line["similarity"].tolist(),
+                mode="lines",
+                line={"color": THEORY_COLOR, "width": 1.5, "dash": "dash"},
+                name=name,
+                legendgroup=variant,
+                hovertemplate=f"{name}<br>layer %{{x}}: %{{y:.4f}}<extra></extra>",
+            )
+        )
+    base_layout(fig, "How alike two different inputs look", LAB_PROFILE_HEIGHT)
+    _lab_legend_below(fig, rows=max(2, (len(labels) + 1) // 2))
+    last = int(summary["layer"].max()) - 1 if len(summary) else 1
+    fig.update_layout(
+        xaxis={
+            "range": [0.5, last + 0.5],
+            "title": {"text": f"Hidden layer (1 = next to the input, {last} = next to the output)"},
+        },
+        yaxis={"range": [-0.25, 1.05], "title": {"text": "Similarity (1 = identical)"}},
     )
     return fig
 
