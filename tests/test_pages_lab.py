@@ -470,11 +470,20 @@ def test_myths_defaults_show_five_claims_with_core_numbers_and_lab_links():
     )
     assert shown["Measured: layer 1 ÷ output layer"][0] == fmt_power(m2.measured_log10)
     m5 = myths.batchnorm_myth(50, 16)
-    assert shown["Batch norm (ReLU): layer 1 ÷ output"][1] == f"{fmt_factor(m5.measured)} per layer"
+    # Every measured network shows both factors: the backward signal and the update.
+    assert shown["Batch norm (ReLU): layer 1 ÷ output"][1] == (
+        f"signal {fmt_factor(m5.measured)}, update {fmt_factor(m5.bn.update)} per layer"
+    )
+    m4 = myths.residual_myth(50)
+    assert shown["Branch × 1: layer 1 ÷ output"][1] == (
+        f"signal {fmt_factor(m4.unscaled.signal)}, update {fmt_factor(m4.unscaled.update)} "
+        "per layer"
+    )
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     assert len(badges) == 5
-    assert "The rule holds, the number is a slip" in badges[1]
-    assert "Not at initialization" in badges[4]
+    assert "The slope rule holds here; the number is a slip" in badges[1]
+    assert "Not at the start of training" in badges[4]
+    assert "Batch norm still helps training" in texts(at)  # no contradiction with training
     # Each claim links to the lab view that shows it, with the claim's own inputs.
     links = [link for link in at.get("page_link") if link.proto.page == "vanishing-lab"]
     queries = [dict(parse_qsl(link.proto.query_string)) for link in links]
@@ -499,7 +508,10 @@ def test_myth_numbers_follow_their_inputs():
 
     at.number_input(key="m3_sw2").set_value(2.0).run()
     m3 = myths.relu_init_myth(50, 2.0)
-    assert f"With σw² = 2 it stays level too ({fmt_factor(m3.other_factor)} per layer)" in texts(at)
+    assert (
+        f"With σw² = 2 the backward signal stays level too ({fmt_factor(m3.other_factor)} "
+        "per layer)" in texts(at)
+    )
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     assert "green-badge" in badges[2] and "Holds]" in badges[2]
 
@@ -526,7 +538,16 @@ def test_myths_link_opens_a_lab_view_with_the_same_number():
 
 @pytest.mark.parametrize("value", ["abc", "-3", "1e9", "nan", "<script>alert(1)</script>", "2"])
 def test_myths_survive_nonsense_links(value):
-    keys = ("m1_depth", "m2_depth", "m3_depth", "m3_sw2", "m4_depth", "m5_depth", "m5_batch")
+    keys = (
+        "m1_depth",
+        "m2_depth",
+        "m2_sw2",
+        "m3_depth",
+        "m3_sw2",
+        "m4_depth",
+        "m5_depth",
+        "m5_batch",
+    )
     at = open_myths(dict.fromkeys(keys, value))
     assert not at.exception
     assert len(at.subheader) == 5
@@ -534,6 +555,7 @@ def test_myths_survive_nonsense_links(value):
     for key in ("m1_depth", "m2_depth", "m4_depth"):
         assert myths.MIN_DEPTH <= at.number_input(key=key).value <= myths.MAX_DEPTH
     assert 4 <= at.number_input(key="m5_batch").value <= 512
+    assert 0 < at.number_input(key="m2_sw2").value <= myths.MAX_SIGMA_W2
     if "<" in value:
         assert not any(value in w.value for w in at.warning)
 

@@ -1,6 +1,6 @@
 """Myths and measurements: five claims of the simplified story, each beside a live measurement.
 
-URL keys: m1_depth; m2_depth; m3_depth, m3_sw2; m4_depth; m5_depth, m5_batch. Every
+URL keys: m1_depth; m2_depth, m2_sw2; m3_depth, m3_sw2; m4_depth; m5_depth, m5_batch. Every
 number comes from core.myths; each claim links to the lab view that shows it.
 """
 
@@ -22,7 +22,22 @@ FIELD_WIDTH = 150  # two fields side by side on a phone
 DEPTH_RANGE = ui.Allowed(myths.MIN_DEPTH, myths.MAX_DEPTH, integer=True)
 LAB = page("vanishing_lab.py")
 UPDATES = page("update_sizes.py")
-KEYS = ("m1_depth", "m2_depth", "m3_depth", "m3_sw2", "m4_depth", "m5_depth", "m5_batch")
+KEYS = (
+    "m1_depth",
+    "m2_depth",
+    "m2_sw2",
+    "m3_depth",
+    "m3_sw2",
+    "m4_depth",
+    "m5_depth",
+    "m5_batch",
+)
+SW2_RANGE = ui.Allowed(0.0, myths.MAX_SIGMA_W2, lo_open=True)
+WHY_THEY_DIFFER = (
+    "Two factors for every network: the backward signal (the blame δ each layer "
+    "receives) and the update (Δw = η · input · δ), which also carries what came forward. "
+    "Where the forward signal grows or shrinks with depth, they differ."
+)
 VERDICTS = {  # kind -> (color, icon); each claim words its own badge
     "holds": ("green", ":material/check_circle:"),
     "condition": ("orange", ":material/rule:"),
@@ -36,8 +51,8 @@ def update_ratio(depth: int) -> myths.UpdateRatioMyth:
 
 
 @compute.cached(max_entries=32)
-def power(depth: int) -> myths.PowerMyth:
-    return compute.run(myths.power_myth, depth)
+def power(depth: int, sigma_w2: float) -> myths.PowerMyth:
+    return compute.run(myths.power_myth, depth, sigma_w2)
 
 
 @compute.cached(max_entries=32)
@@ -60,12 +75,20 @@ def per_layer(factor: float) -> str | None:
     return f"{fmt_factor(factor)} per layer" if math.isfinite(factor) else None
 
 
-def measured(label: str, value: str, factor: float) -> None:
-    """A bordered metric: what reaches layer 1 (value) and the factor per layer below it."""
+def both(m: myths.Measured) -> str | None:
+    """A metric's second line for a measured network: both factors per layer."""
+    if not m.ok:
+        return None
+    return f"signal {fmt_factor(m.signal)}, update {fmt_factor(m.update)} per layer"
+
+
+def measured(label: str, value: str, factor: float | myths.Measured) -> None:
+    """A bordered metric: what reaches layer 1 (value) and below it the factor per layer
+    (a measured network: of the backward signal and of the update)."""
     st.metric(
         label,
         value,
-        delta=per_layer(factor),
+        delta=both(factor) if isinstance(factor, myths.Measured) else per_layer(factor),
         delta_color="off",
         delta_arrow="off",
         width="content",
@@ -107,17 +130,18 @@ controls.note_unknown(KEYS)
 st.caption(
     f"Measured on networks like the lab's: {myths.LAB.width} units a layer, batches of "
     f"{myths.LAB.batch} random inputs, the median over {myths.LAB.n_seeds} random seeds. "
-    "“Per layer” is the factor by which the backward signal changes from one layer to the "
-    "one before it, fitted over the middle layers: below ×1 it fades toward the input, "
-    "above ×1 it grows."
+    "“Per layer” is the factor by which a quantity changes from one layer to the one "
+    "before it, fitted over the middle layers: below ×1 it fades toward the input, above "
+    "×1 it grows. " + WHY_THEY_DIFFER
 )
 
 # --- 1 ------------------------------------------------------------------------------
 box = claim_box(
     1,
-    "“About ten times smaller, one layer back”",
-    "Updates shrink with the distance from the output: one layer further back, a weight's "
-    "update is roughly ten times smaller.",
+    "“The updates are 10x smaller for the hidden layer”",
+    f"The course's words: “{myths.COURSE_QUOTE}” One layer further from the output, a "
+    "weight's update is about ten times smaller; and “every layer the error travels "
+    "through shrinks it further”.",
 )
 depth1 = controls.integer(
     "Depth of the sigmoid network",
@@ -126,8 +150,8 @@ depth1 = controls.integer(
     DEPTH_RANGE,
     where=box,
     width=FIELD_WIDTH,
-    help="Hidden layers of the plain sigmoid network (Xavier init) measured beside the "
-    "course's 2-2-1 network.",
+    help="Hidden layers of the plain sigmoid network (Xavier's starting weights) measured "
+    "beside the course's 2-2-1 network.",
 )
 m1 = update_ratio(depth1)
 with box.container(horizontal=True, gap="small"):
@@ -138,12 +162,7 @@ with box.container(horizontal=True, gap="small"):
         border=True,
     )
     st.metric("Course net, Δv₁ ÷ Δw₁₁", f"{fmt(m1.single_ratio)}×", width="content", border=True)
-    st.metric(
-        f"Sigmoid net of {depth1} layers, per layer",
-        f"{fmt(m1.deep_times)}× smaller",
-        width="content",
-        border=True,
-    )
+    measured(f"Sigmoid net of {depth1} layers, updates", f"{fmt(m1.deep_times)}× smaller", m1.deep)
 kind = "holds" if m1.holds_on_course and m1.holds_deep else "condition"
 if not m1.holds_on_course and not m1.holds_deep:
     kind = "corrected"
@@ -161,10 +180,11 @@ verdict(
     f"update of each layer, or {fmt(m1.single_ratio)} comparing v₁ with w₁₁: "
     + ("ten is a fair round number there. " if m1.holds_on_course else "not ten. ")
     + f"In a deeper sigmoid network of {depth1} layers each step back makes the updates "
-    f"{fmt(m1.deep_times)} times smaller"
+    f"{fmt(m1.deep_times)} times smaller ({fmt_factor(m1.deep.update)} per layer)"
     + (", close to ten as well. " if m1.holds_deep else ", not ten. ")
-    + "The factor depends on the weights, the activation's slope and what each layer "
-    "receives as input: it is a measurement, not a constant.",
+    + f"The blame itself shrinks {fmt_factor(m1.deep.signal)} per layer; the update "
+    "differs because it also carries each layer's input. The factor depends on the "
+    "weights, the activation's slope and that input: it is a measurement, not a constant.",
 )
 with box.container(horizontal=True, gap="small"):
     lab_link(st, "course", "Update sizes in the lab", depth=float(depth1), metric="update size")
@@ -174,19 +194,32 @@ with box.container(horizontal=True, gap="small"):
 box = claim_box(
     2,
     "“0.25 per layer, so 0.5¹⁰⁰ after 100 layers”",
-    "A sigmoid's slope is at most 0.25, so each layer shrinks the blame at least fourfold; "
-    "the course then quotes 0.5¹⁰⁰ for what is left after 100 layers.",
+    "A sigmoid's slope is at most 0.25, so each layer multiplies the blame by a number "
+    "less than 0.25; the course then quotes 0.5¹⁰⁰ for what is left after 100 layers.",
 )
+row = box.container(horizontal=True, gap="small")
 depth2 = controls.integer(
     "Layers",
     "m2_depth",
     100,
     DEPTH_RANGE,
-    where=box,
+    where=row,
     width=FIELD_WIDTH,
     help="How many sigmoid layers the blame travels through (the course uses 100).",
 )
-m2 = power(depth2)
+sw2_2 = controls.number(
+    "Weight size σw²",
+    "m2_sw2",
+    1.0,
+    SW2_RANGE,
+    step=0.5,
+    where=row,
+    width=FIELD_WIDTH,
+    help="How big the starting weights are: each is drawn with variance σw² divided by "
+    "the number of inputs a neuron adds up. 1 is Xavier's rule here, the usual start "
+    "for sigmoid. Try 4.",
+)
+m2 = power(depth2, sw2_2)
 course_power = power_text("0.5", depth2)
 bound_power = power_text("0.25", depth2)
 with box.container(horizontal=True, gap="small"):
@@ -197,26 +230,35 @@ with box.container(horizontal=True, gap="small"):
         border=True,
     )
     st.metric(f"The rule, {bound_power}", fmt_power(m2.bound_log10), width="content", border=True)
-    measured("Measured: layer 1 ÷ output layer", fmt_power(m2.measured_log10), m2.measured_factor)
+    measured("Measured: layer 1 ÷ output layer", fmt_power(m2.measured_log10), m2.network)
 verdict(
     box,
-    "corrected",
-    {"corrected": "The rule holds, the number is a slip"},
+    "corrected" if m2.rule_holds else "condition",
+    {
+        "corrected": "The slope rule holds here; the number is a slip",
+        "condition": "The number is a slip, and the rule needs small weights",
+    },
     f"The rule (×0.25 per layer) and the number ({course_power}) do not match: "
     f"{course_power} = {fmt_power(m2.course_log10)}, while {bound_power} = "
     f"{fmt_power(m2.bound_log10)}, {fmt(m2.decades_apart)} powers of ten smaller. "
-    f"In a measured plain sigmoid network {depth2} layers deep the blame changes by "
-    f"{fmt_factor(m2.measured_factor)} per layer: "
+    "The 0.25 bounds the sigmoid's slope only; each layer also multiplies by its weights, "
+    "so for a typical network the factor is about σw/4 at most (σw is the weights' "
+    f"typical size): {fmt_factor(m2.weighted_bound_factor)} here. "
+    f"Measured in a plain sigmoid network {depth2} layers deep with σw² = {fmt(m2.sigma_w**2)}: "
+    f"the blame changes by {fmt_factor(m2.measured_factor)} per layer and the updates by "
+    f"{fmt_factor(m2.network.update)}, close to the mean-field prediction of "
+    f"{fmt_factor(m2.mean_field_factor)}. "
     + (
-        "a little below the bound even, "
-        if m2.within_bound
-        else "above the bound (the weights make up for part of the slope), "
-    )
-    + f"close to the mean-field prediction of {fmt_factor(m2.mean_field_factor)}. With the "
-    f"weights counted, the bound per layer is σw/4; Xavier's weights have σw = "
-    f"{fmt(m2.sigma_w)} here, which makes it {fmt_factor(m2.weighted_bound_factor)} again.",
+        "With these weights every layer does shrink the blame fourfold or more."
+        if m2.rule_holds
+        else "With weights this big a layer shrinks the blame less than fourfold: the "
+        "rule holds for the slope, not for every network."
+    ),
 )
-lab_link(box, "course", depth=float(depth2))
+if sw2_2 == 1.0:
+    lab_link(box, "course", depth=float(depth2))
+else:
+    lab_link(box, "course", depth=float(depth2), init="custom", sw2=sw2_2)
 
 # --- 3 ------------------------------------------------------------------------------
 box = claim_box(
@@ -237,15 +279,16 @@ sw2 = controls.number(
     step=0.1,
     where=row,
     width=FIELD_WIDTH,
-    help="Weights drawn with variance σw²/fan_in. He initialization is σw² = 2; LeCun's is 1.",
+    help="How big the starting weights are: variance σw² divided by the number of inputs "
+    "a neuron adds up. He's rule for ReLU is σw² = 2; LeCun's is 1.",
 )
 m3 = relu_init(depth3, sw2)
 with box.container(horizontal=True, gap="small"):
-    measured("ReLU, He (σw² = 2): layer 1 ÷ output", fmt_power(m3.he_log10), m3.he_factor)
+    measured("ReLU, He (σw² = 2): layer 1 ÷ output", fmt_power(m3.he.signal_log10), m3.he)
     measured(
         f"ReLU, σw² = {fmt(m3.sigma_w2)}: layer 1 ÷ output",
-        fmt_power(m3.other_log10),
-        m3.other_factor,
+        fmt_power(m3.other.signal_log10),
+        m3.other,
     )
 if not m3.other_measured:
     change = (
@@ -258,6 +301,13 @@ elif m3.other_explodes:
     change = f"grows instead: {fmt_factor(m3.other_factor)} per layer"
 else:
     change = f"stays level too ({fmt_factor(m3.other_factor)} per layer)"
+updates = (
+    f" Its updates, though, stay level ({fmt_factor(m3.other.update)} per layer, theory "
+    f"{fmt_factor(m3.update_predicted)}): each layer's input grows toward the input side "
+    "as fast as the blame shrinks, and an update is the product of the two."
+    if m3.other_measured and m3.other_updates_level and m3.other_vanishes
+    else ""
+)
 verdict(
     box,
     "holds"
@@ -266,9 +316,11 @@ verdict(
     {"holds": "Holds", "condition": "Holds with He initialization"},
     f"With He initialization the signal keeps its size ({fmt_factor(m3.he_factor)} per "
     f"layer measured, {fmt_factor(m3.he_predicted)} predicted). With σw² = "
-    f"{fmt(m3.sigma_w2)} it {change}; theory predicts √(σw²/2) = "
-    f"{fmt_factor(m3.other_predicted)}. ReLU switches off about half its units, so the "
-    "weights must make up for that half: the slope of 1 alone is not enough.",
+    f"{fmt(m3.sigma_w2)} the backward signal {change}; theory predicts √(σw²/2) = "
+    f"{fmt_factor(m3.other_predicted)}.{updates} ReLU switches off about half its units, "
+    "so the weights must make up for that half: the slope of 1 alone is not enough. "
+    "ReLU in deep networks dates from 2010-2011 (Nair & Hinton; Glorot, Bordes & Bengio); "
+    "He's starting weights (2015) are what keep its signal level.",
 )
 if sw2 == 1.0:
     lab_link(box, "relu_no_he", depth=float(depth3))
@@ -280,44 +332,42 @@ box = claim_box(
     4,
     "“Residual connections fix it”",
     "A shortcut around every layer gives the blame a direct path back, so it can no longer "
-    "vanish. The fine print: with unscaled branches the signal grows instead, about 2ᴸ "
-    "in variance, and scaling each branch by 1/√depth tames it.",
+    "vanish: “bypassing the shrinkage problem entirely”.",
 )
 depth4 = controls.integer(
     "Layers", "m4_depth", 50, DEPTH_RANGE, where=box, width=FIELD_WIDTH, help="Hidden layers."
 )
 m4 = residual(depth4)
 with box.container(horizontal=True, gap="small"):
-    measured("Branch × 1: layer 1 ÷ output", fmt_power(m4.unscaled_log10), m4.unscaled_factor)
-    measured("The 2ᴸ estimate", fmt_power(m4.claim_log10), m4.claim_factor)
-    measured("Branch × 1/√depth: layer 1 ÷ output", fmt_power(m4.scaled_log10), m4.scaled_factor)
-faster = (
-    f"The estimate is too gentle, though: the measured growth is {fmt_factor(m4.unscaled_factor)} "
-    f"per layer, not {fmt_factor(m4.claim_factor)}. The estimate treats every branch as "
-    "adding something independent of the running sum, but ReLU outputs are never "
-    "negative, so the branches keep pushing the sum the same way: the activations "
-    f"themselves grow {fmt_factor(m4.forward_factor)} per layer on the way up. "
-    if m4.faster_than_claim
-    else f"The 2ᴸ estimate ({fmt_factor(m4.claim_factor)} per layer) is about right. "
-)
+    measured("Branch × 1: layer 1 ÷ output", fmt_power(m4.unscaled_log10), m4.unscaled)
+    measured("Theory, branch × 1", fmt_power(m4.predicted_unscaled_log10), m4.claim_factor)
+    measured("Branch × 1/√depth: layer 1 ÷ output", fmt_power(m4.scaled_log10), m4.scaled)
 verdict(
     box,
     "condition",
-    {"condition": "Holds if the branches are scaled"},
-    (
-        f"With unscaled ReLU branches the blame grows on its way back: layer 1 receives "
-        f"{fmt_power(m4.unscaled_log10)} times what the output layer gets. "
+    {"condition": "It cannot vanish; it can grow, unless the branches are scaled"},
+    "Each block adds its branch (a small layer: activation, then weights) to what the "
+    "shortcut carries, so the blame always has the shortcut's direct path and cannot fade. "
+    + (
+        f"But with full-strength branches it grows on its way back: "
+        f"{fmt_factor(m4.unscaled_factor)} per layer measured, {fmt_factor(m4.claim_factor)} "
+        "predicted (every branch adds as much variance as the shortcut carries: 2ᴸ in "
+        f"variance), so layer 1 receives {fmt_power(m4.unscaled_log10)} times what the "
+        "output layer gets. "
         if m4.grows
-        else "At this depth the unscaled branches barely change the signal. "
+        else "At this depth the full-strength branches barely change the signal. "
     )
-    + faster
+    + f"The activations grow just as fast on the way up ({fmt_factor(m4.forward_factor)} "
+    f"per layer), so the updates stay about level ({fmt_factor(m4.unscaled.update)} per "
+    f"layer, theory {fmt_factor(m4.update_predicted)}). "
     + (
         f"Scaled by 1/√depth, what reaches layer 1 stays within ten times the output "
         f"layer's ({fmt_power(m4.scaled_log10)}): the shortcut does its job."
         if m4.tamed
         else f"Scaled by 1/√depth, layer 1 still receives {fmt_power(m4.scaled_log10)} "
         "times the output layer's signal."
-    ),
+    )
+    + " Real residual networks also put batch normalization in every branch.",
 )
 with box.container(horizontal=True, gap="small"):
     lab_link(st, "residual_unscaled", "Unscaled, in the lab", depth=float(depth4))
@@ -329,8 +379,8 @@ with box.container(horizontal=True, gap="small"):
 box = claim_box(
     5,
     "“Batch normalization keeps the gradients healthy”",
-    "Batch normalization rescales every layer's inputs on each batch, so the signal stays "
-    "at a sensible size all the way through the network.",
+    "“By normalizing the inputs to each layer, it prevents the gradients from getting too "
+    "large or too small, keeping everything in a healthy range.”",
 )
 row = box.container(horizontal=True, gap="small")
 depth5 = controls.integer(
@@ -343,28 +393,34 @@ batch5 = controls.integer(
     RANGES["batch"],
     where=row,
     width=FIELD_WIDTH,
-    help="Batch norm normalizes over the batch; smaller batches explode faster.",
+    help="How many examples go through together. Batch norm normalizes over them; "
+    "smaller batches explode faster.",
 )
 m5 = batchnorm(depth5, batch5)
 with box.container(horizontal=True, gap="small"):
-    measured("Batch norm (ReLU): layer 1 ÷ output", fmt_power(m5.measured_log10), m5.measured)
+    measured("Batch norm (ReLU): layer 1 ÷ output", fmt_power(m5.measured_log10), m5.bn)
     measured(f"Yang et al., batch {batch5}", fmt_power(m5.predicted_log10), m5.predicted)
     st.metric(
         "Plain ReLU, same depth",
         fmt_factor(m5.plain_factor),
+        delta=both(m5.plain),
+        delta_color="off",
+        delta_arrow="off",
         help="Per layer.",
         width="content",
         border=True,
     )
+training_lab = page("training_lab.py")
 verdict(
     box,
     "corrected" if m5.explodes else "holds",
-    {"corrected": "Not at initialization", "holds": "Holds at this setting"},
+    {"corrected": "Not at the start of training", "holds": "Holds at this setting"},
     (
         "The forward signal is indeed kept in shape, but at initialization the blame "
-        f"explodes on its way back: {fmt_factor(m5.measured)} per layer, so layer 1 receives "
-        f"{fmt_power(m5.measured_log10)} times the output layer's gradient, while a plain "
-        f"ReLU network stays at {fmt_factor(m5.plain_factor)}. "
+        f"explodes on its way back: {fmt_factor(m5.measured)} per layer (the updates "
+        f"{fmt_factor(m5.bn.update)}), so layer 1 receives {fmt_power(m5.measured_log10)} "
+        f"times the output layer's gradient, while a plain ReLU network stays at "
+        f"{fmt_factor(m5.plain_factor)}. "
         if m5.explodes
         else f"At this setting the gradient changes only {fmt_factor(m5.measured)} per layer. "
     )
@@ -372,9 +428,14 @@ verdict(
     f"at a batch of {batch5}, "
     + ("which the measurement matches. " if m5.agrees else "close to the measurement. ")
     + "Larger batches slow the explosion down, but it never stops: as the batch grows the "
-    f"rate approaches {fmt_factor(m5.large_batch)} per layer. All of this is about the "
-    "starting point; training changes the weights, and with them the picture.",
+    f"rate approaches {fmt_factor(m5.large_batch)} per layer. This is the starting point "
+    "only. Batch norm still helps training: it allows larger learning rates and makes the "
+    "loss smoother to descend (Santurkar et al. 2018), and Yang et al. find the gradients "
+    "settle after about one step of training, which is why it trains well in the training "
+    "lab. Very deep batch-normalized networks without shortcuts stay hard to train.",
 )
-lab_link(box, "batchnorm", depth=float(depth5), batch=float(batch5))
+with box.container(horizontal=True, gap="small"):
+    lab_link(st, "batchnorm", depth=float(depth5), batch=float(batch5))
+    st.page_link(training_lab.link_target, label="Watch it train", icon=training_lab.icon)
 
 controls.share_box()
