@@ -65,6 +65,10 @@ class VariantRun:
     grid_prob[i, j] at (grid_x[j], grid_y[i]); None if training diverged.
     diverged_at: the step at which the loss became inf or nan, or None.
     message: one sentence on how the run ended, for the UI.
+    start_spread: before training, how much the last hidden layer's outputs vary across
+    the training inputs (their standard deviation over the data, averaged over its
+    units): near 0, every input reaches the output looking the same, and the network
+    has forgotten which input it was given (NaN for a network without hidden layers).
     """
 
     history: pd.DataFrame
@@ -72,6 +76,7 @@ class VariantRun:
     grid_prob: np.ndarray | None
     diverged_at: int | None
     message: str
+    start_spread: float = math.nan
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,6 +144,14 @@ def _whole_set(
     return out.value, float(np.mean((out.prob > 0.5) == (task.Y > 0.5)))
 
 
+def _spread(params: list[LayerParams], spec: NetworkSpec, task: _Task) -> float:
+    """How much the last hidden layer's outputs vary across the training inputs."""
+    if spec.n_layers < 2:
+        return math.nan
+    _, cache = forward_unchecked(params, spec, task.X)
+    return float(np.mean(np.std(cache.layers[-2].out, axis=0)))
+
+
 def _grid_prob(params: list[LayerParams], spec: NetworkSpec, task: _Task) -> np.ndarray:
     """The trained network's probability of class 1 over the grid, (grid, grid).
 
@@ -178,6 +191,8 @@ def _train_one(
 ) -> VariantRun:
     steps = task.steps
     params = init_params(spec, task.seed)  # fresh arrays, ours alone: updated in place
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        spread = _spread(params, spec, task)
     history: list[tuple[int, float, float]] = []
     norms: list[np.ndarray] = []
     diverged_at = None
@@ -208,13 +223,14 @@ def _train_one(
             "for float64 (inf or nan), so training stopped there. A smaller learning "
             "rate usually helps."
         )
-        return VariantRun(frame, grad_norms, None, diverged_at, message)
+        return VariantRun(frame, grad_norms, None, diverged_at, message, spread)
     final = history[-1]
     message = (
         f"{short_label(name)}: after {steps} steps the training loss is {final[1]:.3g} and "
         f"{final[2]:.0%} of the points are classified correctly."
     )
-    return VariantRun(frame, grad_norms, _grid_prob(params, spec, task), None, message)
+    grid = _grid_prob(params, spec, task)
+    return VariantRun(frame, grad_norms, grid, None, message, spread)
 
 
 def _check_training_spec(name: str, spec: NetworkSpec) -> None:

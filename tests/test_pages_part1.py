@@ -126,7 +126,11 @@ def test_home_links_every_story_step_to_its_page():
     texts = [a["text"] for a in network["layout"]["annotations"]]
     assert f"b = {fmt(COURSE.b)}<br>ŷ = {fmt(COURSE.y_hat)}" in texts
     marks = [t for tr in timeline["data"] if tr["mode"] == "markers+text" for t in tr["text"]]
-    assert len(marks) == 4 and "ReLU" in marks
+    assert len(marks) == 10 and "ReLU" in marks and "LSTM" in marks and "Clipping" in marks
+    # The history is readable without hovering: one line per event, years included.
+    story = next(m.value for m in at.markdown if m.value.startswith("**The fuller story.**"))
+    for year in (1991, 1994, 1997, 2010, 2011, 2012, 2013, 2015):
+        assert f"**{year}**" in story
 
 
 # --- the worked example ---------------------------------------------------------------

@@ -396,3 +396,15 @@ def test_nonsense_link_values_never_raise_nor_render_as_html(value):
     # The page still trains (with the fallbacks) unless no network is left to train.
     if at.pills(key="variants").value:
         assert len(ui_tables(at)) == 1 and at.get("plotly_chart")
+
+
+def test_a_stuck_network_is_explained_by_both_causes_with_core_numbers():
+    at = open_page(SMALL)
+    result = core_run(depth=3, width=6, steps=30, n=60, batch=12)
+    text = text_of(at)
+    assert "two reasons at once" in text and "forgotten which input" in text
+    for name, run in result.runs.items():
+        assert f"{VARIANT_LABELS[name]} {fmt(run.start_spread)}" in text
+    # The plain sigmoid net's last hidden layer barely varies across the data at the start.
+    deep = core_run(("plain_sigmoid", "plain_relu"), steps=1)
+    assert deep.runs["plain_sigmoid"].start_spread < 1e-3 < deep.runs["plain_relu"].start_spread

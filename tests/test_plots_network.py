@@ -103,4 +103,4 @@ def test_timeline_marks_every_event_and_labels_the_year_axis():
     assert fig.layout.xaxis.title.text == "Year"
     # Two events in the same year sit on opposite sides of the axis.
     same_year = [t.y[0] for t in markers if t.x[0] == 2015]
-    assert sorted(same_year) == [-1, 1]
+    assert len(same_year) == 2 and same_year[0] * same_year[1] < 0

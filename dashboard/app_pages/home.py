@@ -43,8 +43,9 @@ STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
     ),
     (
         "The chain rule",
-        "A weight's share is a product of local slopes, one per link between the weight and "
-        "the error. A finite-difference check confirms the product.",
+        "A weight's share is a product of local slopes, one per link on its path to the "
+        "error (in bigger networks, a sum of such products, one per path). Nudging the "
+        "weight and watching the error confirms the product.",
         "worked_example.py",
         {"weight": "w11"},
         "Take one weight apart",
@@ -74,39 +75,34 @@ STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
         "Train with and without them",
     ),
 )
+# The article names the four fixes of its last section; the rows it skips come first in
+# time and say why deep networks were hard long before (SCIENCE.md, "The fixes").
 FIXES = pd.DataFrame(
     [
-        (
-            2010,
-            "ReLU",
-            "ReLU: slope 1 for every positive input, so a layer no longer "
-            "squeezes the backward signal",
-            "activation",
-        ),
-        (
-            2012,
-            "GPU breakthrough",
-            "Deep networks trained on graphics processors start "
-            "beating older methods by wide margins",
-            "hardware",
-        ),
-        (
-            2015,
-            "Residual<br>connections",
-            "Residual connections: an identity shortcut around "
-            "each layer gives the gradient a direct path back",
-            "architecture",
-        ),
-        (
-            2015,
-            "Batch<br>normalization",
-            "Batch normalization: every layer's inputs are "
-            "re-centred and re-scaled on each mini-batch",
-            "normalization",
-        ),
+        (1991, "Hochreiter", "Hochreiter shows why the blame fades: it is a product of "
+         "many factors, and a long product of small factors vanishes (large ones explode)",
+         "the problem"),
+        (1994, "Bengio et al.", "Bengio, Simard and Frasconi prove that learning long-range "
+         "dependencies by gradient descent is hard for the same reason", "the problem"),
+        (1997, "LSTM", "LSTM (Hochreiter and Schmidhuber): gated units whose error flows "
+         "back at a constant size, the first fix", "architecture"),
+        (2010, "Glorot init", "Glorot and Bengio: starting weights scaled to each layer's "
+         "size, and sigmoid's saturation named as a culprit", "starting weights"),
+        (2011, "ReLU", "ReLU for deep networks (Nair and Hinton 2010; Glorot, Bordes and "
+         "Bengio 2011): slope 1 wherever a unit is on", "activation"),
+        (2012, "GPUs", "Deep networks trained on graphics processors start beating older "
+         "methods by wide margins", "hardware"),
+        (2013, "Clipping", "Gradient clipping (Pascanu, Mikolov and Bengio): cap the size "
+         "of an update, against exploding gradients", "training"),
+        (2015, "He init", "He et al.: starting weights made for ReLU (variance 2/fan-in), "
+         "which keep its signal level", "starting weights"),
+        (2015, "Batch norm", "Batch normalization (Ioffe and Szegedy): every layer's inputs "
+         "re-centred and re-scaled on each batch", "normalization"),
+        (2015, "ResNets", "Residual networks (He et al. 2015, and the pre-activation block of "
+         "2016): an identity shortcut around each block", "architecture"),
     ],
     columns=["year", "label", "detail", "kind"],
-)
+)  # fmt: skip
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -151,7 +147,11 @@ with picture_col:
         config={"displayModeBar": False},
         key="timeline",
     )
-    st.caption("Hover a marker (or tap it on a phone) for a one-line summary.")
+    st.markdown(
+        "**The fuller story.** The article names ReLU, GPUs, residual connections and "
+        "batch normalization. The problem and its first fixes are older:\n\n"
+        + "\n".join(f"- **{row.year}**: {row.detail}." for row in FIXES.itertuples())
+    )
     myths = page("myths.py")
     st.page_link(myths.link_target, label="Myths and measurements", icon=myths.icon)
 

@@ -123,6 +123,24 @@ def train(
     return result, None
 
 
+def stuck_text(result: TrainingResult) -> str:
+    """Why a network can stay stuck at the start, with each network's own number: the
+    blame fades on its way back, and the forward pass may already have forgotten the
+    input (its last hidden layer barely varies across the data)."""
+    spreads = "; ".join(
+        f"{training_variant_label(name)} {fmt(run.start_spread)}"
+        for name, run in result.runs.items()
+    )
+    return (
+        "A deep network that stays at guessing is stuck for two reasons at once. The blame "
+        "fades on its way back, so the first layers hardly change; and before any "
+        "training the forward pass may already have forgotten which input it was given: "
+        "every point reaches the output looking almost the same, so there is nothing for "
+        "the updates to work with. How much the last hidden layer varies across the data "
+        f"at the start (0 = every point looks the same): {spreads}."
+    )
+
+
 def summary_table(result: TrainingResult) -> pd.DataFrame:
     """One row per network: how its run ended, as core recorded it, in the app's number
     format (a diverging loss can reach 1e+67; the figures' titles use the same text)."""
@@ -185,9 +203,10 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
         "the top row is the output unit), a column is a moment of training, and the color "
         "is how big that layer's gradient is, on a log scale: one unit of the color bar is "
         "a factor of ten. A layer's update is the learning rate times this gradient, so "
-        "dark bottom rows mean the first layers hardly move: the blame never reaches them. "
+        "dark bottom rows mean the first layers hardly move: little blame reaches them. "
         "All maps share one color scale."
     )
+    st.markdown(stuck_text(result))
     names = list(result.runs)
     st.plotly_chart(
         gradient_heatmap_figure(result.grad_norm_frame(), diverged, names),

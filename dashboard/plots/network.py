@@ -92,10 +92,14 @@ def timeline_figure(events: pd.DataFrame) -> go.Figure:
             name="time axis",
         )
     )
-    palette = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "reddish_purple")]
+    palette = [
+        OKABE_ITO[c]
+        for c in ("blue", "orange", "bluish_green", "reddish_purple", "vermillion", "sky_blue")
+    ]
     events = events.reset_index(drop=True)
-    # Alternate labels above and below the axis so same-year events do not collide.
-    level = pd.Series([1 if i % 2 == 0 else -1 for i in range(len(events))])
+    # Labels take turns at four heights, above and below the axis, so that events a year
+    # or two apart do not collide.
+    level = pd.Series([(1, -1, 2, -2)[i % 4] for i in range(len(events))])
     for kind_index, kind in enumerate(dict.fromkeys(events["kind"])):
         rows = events[events["kind"] == kind]
         ys = level[rows.index].tolist()
@@ -124,14 +128,15 @@ def timeline_figure(events: pd.DataFrame) -> go.Figure:
             line={"color": EDGE_COLOR, "width": 1, "dash": "dot"},
         )
     base_layout(fig, "When the fixes arrived", TIMELINE_HEIGHT, toolbar=False)
+    span = events["year"].max() - events["year"].min()
     fig.update_xaxes(
         title_text="Year",
-        dtick=1,
+        dtick=1 if span <= 8 else 5,
         showgrid=False,
         fixedrange=True,
         range=[events["year"].min() - 1.0, events["year"].max() + 1.0],
     )
-    fig.update_yaxes(visible=False, range=[-2.2, 2.2], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-3.2, 3.2], fixedrange=True)
     return fig
 
 
