@@ -355,7 +355,9 @@ def test_training_applies_updates_exactly_as_core():
 # --- update sizes ---------------------------------------------------------------------
 # The tables' column headers as the page shows them, and core's names for them.
 UPDATE_NAMES = {
-    "layer": "label",
+    "layer": "layer",
+    "which": "label",
+    "distance from the output": "distance",
     "mean |update|": "mean_abs_update",
     "÷ output layer": "ratio_to_output",
     "log₁₀ mean |update|": "log10_mean_abs_update",
@@ -401,14 +403,20 @@ def test_update_sizes_tables_show_core_numbers_in_their_formats():
     at = open_page("update_sizes.py")
     course = update_size_table(None, lr=0.5)
     table = ui_tables(at)[0]
+    # One layer numbering everywhere (1 = next to the input); the article's distance from
+    # the output is its own, named column.
     assert list(table.columns) == [
-        "distance", "layer", "mean |update|", "÷ output layer", "log₁₀ mean |update|",
-        "÷ layer one closer",
+        "layer", "which", "distance from the output", "mean |update|", "÷ output layer",
+        "log₁₀ mean |update|", "÷ layer one closer",
     ]  # fmt: skip
+    assert list(table["layer"]) == ["2", "1"] and list(table["distance from the output"]) == [
+        "1",
+        "2",
+    ]
     assert list(table["mean |update|"]) == [f"{v:.3e}" for v in course["mean_abs_update"]]
     assert list(table["÷ layer one closer"]) == ["—", f"{course['shrink_per_layer'].iloc[1]:.3g}"]
     assert "mean \\|update\\|" in next(m.value for m in at.main.markdown if m.value[:2] == "| ")
-    notes = [c.value for c in at.caption if c.value.startswith("**distance**")]
+    notes = [c.value for c in at.caption if c.value.startswith("**layer**")]
     assert len(notes) == 1 and "**÷ layer one closer**: mean |update| divided by" in notes[0]
 
 
@@ -419,6 +427,7 @@ def test_update_sizes_follows_its_controls_and_link():
     assert not at.exception and not at.warning
     deep = update_table(at, 1)
     assert list(deep["distance"]) == ["1", "2", "3", "4", "5"]
+    assert list(deep["layer"]) == ["5", "4", "3", "2", "1"]
     spec = NetworkSpec(sizes=(32,) * 5 + (1,), activation="relu", init="he", residual=True)
     expected = update_size_table(spec, lr=0.5, batch=32, seed=0)
     assert list(deep["log10_mean_abs_update"]) == shown(expected["log10_mean_abs_update"], "%.2f")

@@ -29,18 +29,26 @@ NETWORKS = ("plain", "residual", "batchnorm")
 INITS = ("xavier", "he", "lecun")
 NETWORK_HELP = (
     "plain: a stack of layers, as in the course. residual: a shortcut around every hidden "
-    "layer (He et al. 2015). batchnorm: every hidden layer's input is normalized over the "
-    "batch (Ioffe & Szegedy 2015)."
+    "layer, whose branch adds activation-then-weights to it (He et al. 2015-16). "
+    "batchnorm: every hidden layer's sums are normalized over the batch, the examples "
+    "that go through together (Ioffe & Szegedy 2015)."
 )
 INIT_HELP = (
-    "How the starting weights are drawn, with variance: xavier 2/(fan_in + fan_out) "
-    "(Glorot & Bengio 2010), he 2/fan_in (He et al. 2015, made for ReLU), lecun 1/fan_in."
+    "How big the random starting weights are (the initialization). A neuron adds up "
+    "fan-in inputs (its number of incoming weights), so each rule shrinks the weights "
+    "with it: xavier, variance 2/(fan-in + fan-out) (Glorot & Bengio 2010); he, 2/fan-in "
+    "(He et al. 2015, made for ReLU); lecun, 1/fan-in."
 )
 TABLE_ROWS_SHOWN = 13  # a deeper network's table scrolls within TABLE_HEIGHT pixels
 TABLE_HEIGHT = 480
 TABLE_COLUMNS = {
-    "distance": st.column_config.NumberColumn("distance", help="1 = the output layer"),
-    "label": st.column_config.TextColumn("layer"),
+    "layer": st.column_config.NumberColumn(
+        "layer", help="1 = next to the input, as in the article's diagram"
+    ),
+    "label": st.column_config.TextColumn("which"),
+    "distance": st.column_config.NumberColumn(
+        "distance from the output", help="the article's measure: 1 = the output layer"
+    ),
     "mean_abs_update": st.column_config.NumberColumn("mean |update|", format="%.3e"),
     "ratio_to_output": st.column_config.NumberColumn(
         "÷ output layer", format="%.3g", help="mean |update| divided by the output layer's"
@@ -195,7 +203,7 @@ with course_box:
             f"“about 10×” is a fair round number for this network, not a law: the next "
             "section shows it depends on the network."
         )
-    ui.table(course.drop(columns=["layer"]), TABLE_COLUMNS)
+    ui.table(course[list(TABLE_COLUMNS)], TABLE_COLUMNS)
 
 with deep_box:
     if deep is None:
@@ -245,7 +253,7 @@ with deep_box:
         )
         with st.expander("The table behind the chart", expanded=depth <= 12):
             ui.table(
-                deep.drop(columns=["layer"]),
+                deep[list(TABLE_COLUMNS)],
                 TABLE_COLUMNS,
                 height=TABLE_HEIGHT if len(deep) > TABLE_ROWS_SHOWN else None,
                 notes=False,  # explained under the course's table

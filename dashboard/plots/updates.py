@@ -27,18 +27,24 @@ def update_size_figure(
     claim_factor: float | None = 10.0,
     title: str = "How big the updates are, layer by layer",
 ) -> go.Figure:
-    """Bars of mean |update| by distance from the output (1 = output layer) on a log axis.
+    """Bars of mean |update| by layer on a log axis, numbered as everywhere in the app:
+    1 = next to the input, the last bar the output layer (the article's diagram).
 
-    table: columns distance, mean_abs_update, log10_mean_abs_update (and optionally
-    label, a layer name for the hover), as core.experiments.update_size_table returns.
-    claim_factor: also draw the course's rule of thumb, "claim_factor times smaller per
-    layer", starting from the output layer's bar.
+    table: columns layer, distance (1 = output layer), mean_abs_update,
+    log10_mean_abs_update (and optionally label, a layer name for the hover), as
+    core.updates.update_size_table returns. claim_factor: also draw the course's rule of
+    thumb, "claim_factor times smaller per layer", from the output layer's bar back.
     When some mean underflows to 0 the bars show log10 on a linear axis instead.
     """
-    table = table.sort_values("distance")
+    table = table.sort_values("layer")
     distance = table["distance"].astype(int).tolist()
-    labels = [str(d) for d in distance]
-    hover = table["label"].astype(str).tolist() if "label" in table else labels
+    layers = table["layer"].astype(int).tolist()
+    labels = [str(n) for n in layers]
+    names = table["label"].astype(str).tolist() if "label" in table else labels
+    hover = [
+        f"{name}, layer {n} ({d} from the output)"
+        for name, n, d in zip(names, layers, distance, strict=True)
+    ]
     plain = [float(v) for v in table["mean_abs_update"]]
     logs = [float(v) for v in table["log10_mean_abs_update"]]
     as_log_axis = all(v > 0 and math.isfinite(v) for v in plain)
@@ -57,8 +63,8 @@ def update_size_figure(
         )
     )
     if claim_factor is not None and len(distance) > 1:
-        start = logs[0]
-        claim_logs = [start - (d - distance[0]) * math.log10(claim_factor) for d in distance]
+        start = logs[-1]  # the output layer's
+        claim_logs = [start - (d - 1) * math.log10(claim_factor) for d in distance]
         fig.add_trace(
             go.Scatter(
                 x=labels,
@@ -73,7 +79,7 @@ def update_size_figure(
     base_layout(fig, title, CHART_HEIGHT)
     legend_below(fig, LEGEND_MARGIN_BOTTOM)
     fig.update_xaxes(
-        title_text="Layers back from the output (1 = output layer)",
+        title_text=f"Layer (1 = next to the input, {max(layers)} = the output layer)",
         type="category",
         tickangle=0,
     )
