@@ -194,7 +194,8 @@ class Controls:
             if value == self._defaults[key]:
                 continue
             if isinstance(value, tuple):
-                pairs.extend((key, v) for v in value or ("",))
+                shown = self._shown_as.get(key, {})
+                pairs.extend((key, shown.get(v, v)) for v in value or ("",))
             elif key in self._shown_as:
                 pairs.append((key, self._shown_as[key][value]))
             else:
@@ -336,12 +337,24 @@ class Controls:
         options: Sequence[str],
         default: Sequence[str],
         *,
+        labels: Mapping[str, str] | None = None,
         help: str | None = None,
         where: Any = None,
     ) -> tuple[str, ...]:
-        """Any subset of options, returned in the options' order (none is allowed)."""
+        """Any subset of options, returned in the options' order (none is allowed).
+
+        labels: what a student reads for each option; the link then carries the labels,
+        and a link that names options the older way, by their names, opens the same view
+        (as for choice)."""
         self._before(key)
         raw = None if key in st.session_state else st.query_params.get_all(key)
+        shown = {o: (labels or {}).get(o, o) for o in options}
+        by_label = {text: o for o, text in shown.items()}
+        if raw and any(r in shown and shown[r] != r for r in raw):  # an older link, by names
+            st.session_state[key] = [
+                r if r in shown else by_label[r] for r in raw if r in shown or r in by_label
+            ]
+            raw = [shown.get(r, r) for r in raw]
         picked = (where or st).pills(
             label,
             list(options),
@@ -350,14 +363,16 @@ class Controls:
             key=key,
             bind="query-params",
             help=help,
+            format_func=shown.__getitem__,
         )
         value = tuple(o for o in options if o in picked)
-        if raw and any(r not in options for r in raw if r):
-            shown = ", ".join(value) or "none"
+        if raw and any(r not in by_label for r in raw if r):
+            listed = ", ".join(shown[o] for o in value) or "none"
             self._note(
                 f"Some of the link's values for **{label}** are not among the choices "
-                f"({', '.join(options)}), so the page shows: {shown}."
+                f"({', '.join(shown.values())}), so the page shows: {listed}."
             )
+        self._shown_as[key] = shown
         self._defaults[key], self._values[key] = tuple(default), value
         return value
 

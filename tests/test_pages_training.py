@@ -243,8 +243,9 @@ def test_the_link_reproduces_the_view_and_the_share_link_round_trips():
     assert spec["loss_chart"]["layout"]["yaxis"]["title"]["text"].startswith("Squared error")
 
     assert parse_qs(urlsplit(share_link(at)).query) == {
-        k: v if isinstance(v, list) else [v] for k, v in {**query, "act": "ReLU"}.items()
-    }  # the link's older "relu" comes back as the label a student reads
+        k: v if isinstance(v, list) else [v]
+        for k, v in {**query, "act": "ReLU", "variants": ["Plain sigmoid", "Residual"]}.items()
+    }  # the link's older names ("relu", "plain_sigmoid") come back as labels
     again = open_page(parse_qs(urlsplit(share_link(at)).query))
     assert not again.exception
     pd.testing.assert_frame_equal(summary(again), summary(at))
@@ -269,7 +270,7 @@ def test_changing_controls_changes_the_results():
     at.pills(key="variants").set_value(["batchnorm"]).run()
     assert list(summary(at)["network"]) == ["batch norm"]
     assert [len(panels(specs_by_key(at)[k])) for k in ("grad_maps", "boundary_maps")] == [1, 1]
-    assert ("variants", "batchnorm") in link_query(at)
+    assert ("variants", "Batch norm") in link_query(at)  # the label a student reads
 
 
 def test_choosing_no_network_asks_for_one_and_the_link_keeps_that():

@@ -21,6 +21,7 @@ from core.experiments import (
     MAX_TRAIN_SAMPLES,
     MAX_TRAIN_STEPS,
     MIN_TRAIN_SAMPLES,
+    VARIANT_LABELS,
     VARIANTS,
     TrainingResult,
     train_variants,
@@ -71,9 +72,10 @@ DATASET_HELP = (
     "square share a class."
 )
 VARIANTS_HELP = (
-    "plain_sigmoid: the course's network, sigmoid layers (Xavier start). plain_relu: ReLU "
-    "layers (He start). residual: a shortcut around every hidden layer that has its "
-    "input's width. batchnorm: each hidden layer's input normalized over the batch."
+    "Plain sigmoid: the course's network, sigmoid layers (Xavier's starting weights). "
+    "Plain ReLU: ReLU layers (He's starting weights). Residual: a shortcut around every "
+    "hidden layer that has its input's width. Batch norm: each hidden layer's sums "
+    "normalized over the batch (the examples of one update)."
 )
 ACT_HELP = (
     "The hidden activation of the residual and batch-norm networks (the plain ones are "
@@ -273,7 +275,9 @@ with st.container(border=True):
         where=row,
         help=ACT_HELP,
     )
-    variants = controls.several("Networks", "variants", VARIANTS, VARIANTS, help=VARIANTS_HELP)
+    variants = controls.several(
+        "Networks", "variants", VARIANTS, VARIANTS, labels=VARIANT_LABELS, help=VARIANTS_HELP
+    )
     row = st.container(horizontal=True, gap="small")
     depth = controls.integer(
         "Hidden layers",
