@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from core import activations
 from dashboard.plots.format import fmt
 
 _PENDING = "_ui_pending"  # key -> value to put in the widget before it is drawn
@@ -329,6 +330,21 @@ class Controls:
         self._shown_as[key] = shown
         self._defaults[key], self._values[key] = default, value
         return value
+
+    def activation(
+        self, label: str, default: str, *, help: str | None = None, where: Any = None
+    ) -> str:
+        """The activation choice (URL key act): every activation the registry offers
+        (core.activations), shown by its label."""
+        return self.choice(
+            label,
+            "act",
+            activations.offered(),
+            default,
+            labels=activations.offered_labels(),
+            help=help,
+            where=where,
+        )
 
     def several(
         self,

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+
+
+def open_app_page(file: str, query: dict | None = None, timeout: float = 60) -> AppTest:
+    """The app run once, then switched to app_pages/<file> with this link's query."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    at.switch_page(f"app_pages/{file}")
+    at.query_params = dict(query or {})
+    return at.run()
+
 
 LINK = re.compile(r"^\[`(?P<text>[^`]*)`\]\((?P<href>[^)]*)\)$")
 ALIGN = re.compile(r"^\|(?:-{3,}:?\|)+$")  # a Markdown table's second line

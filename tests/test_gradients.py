@@ -37,6 +37,20 @@ def _pre_activations(params, spec, x):
     return [lc.act[0] for lc in cache.layers]
 
 
+def _every_parameter_matters(params: list, rng: np.random.Generator) -> list:
+    """Nonzero biases, gammas and betas (init gives 0, 1, 0), so that every parameter
+    really matters to the check."""
+    return [
+        type(p)(
+            W=p.W,
+            b=None if p.b is None else rng.normal(0, 0.5, p.b.shape),
+            gamma=None if p.gamma is None else rng.uniform(0.5, 1.5, p.gamma.shape),
+            beta=None if p.beta is None else rng.normal(0, 0.5, p.beta.shape),
+        )
+        for p in params
+    ]
+
+
 def _off_kink(z: np.ndarray, margin: float) -> bool:
     """No entry within margin of the kink at 0, exact zeros aside: in a residual block the
     activation receives h_{l-1} itself, whose exact zeros come from a ReLU that is off
@@ -90,17 +104,7 @@ def test_network_gradients_match_finite_differences(
             batchnorm=batchnorm,
         )
         rng = np.random.default_rng(s)
-        params = init_params(spec, seed=s)
-        # Nonzero biases, gammas and betas so that every parameter really matters.
-        params = [
-            type(p)(
-                W=p.W,
-                b=None if p.b is None else rng.normal(0, 0.5, p.b.shape),
-                gamma=None if p.gamma is None else rng.uniform(0.5, 1.5, p.gamma.shape),
-                beta=None if p.beta is None else rng.normal(0, 0.5, p.beta.shape),
-            )
-            for p in params
-        ]
+        params = _every_parameter_matters(init_params(spec, seed=s), rng)
         x = rng.normal(0, 1, (batch, sizes[0]))
         y = rng.uniform(0, 1, (batch, sizes[-1]))
         if activation in KINKED:
@@ -170,15 +174,7 @@ def test_pre_activation_residual_block(activation, batchnorm, bias, scale):
         residual_scale=scale,
         batchnorm=batchnorm,
     )
-    params = [
-        type(p)(
-            W=p.W,
-            b=None if p.b is None else rng.normal(0, 0.5, p.b.shape),
-            gamma=None if p.gamma is None else rng.uniform(0.5, 1.5, p.gamma.shape),
-            beta=None if p.beta is None else rng.normal(0, 0.5, p.beta.shape),
-        )
-        for p in init_params(spec, seed=7)
-    ]
+    params = _every_parameter_matters(init_params(spec, seed=7), rng)
     x = rng.normal(0, 1, (5, 4))
     act = get_activation(activation)
     h = x

@@ -25,7 +25,7 @@ from core import activations, lab, myths
 from core import experiments as ex
 from dashboard import lab_presets
 from dashboard.plots.format import fmt, fmt_factor, fmt_power, power_text
-from tests.share import ui_share_link, ui_tables
+from tests.share import open_app_page, ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TIMEOUT = 60
@@ -36,11 +36,7 @@ SMALL_SETTINGS = lab.LabSettings(depth=10, width=16, batch=8, n_seeds=2)
 
 
 def open_page(file: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(f"app_pages/{file}")
-    at.query_params = dict(query or {})
-    return at.run()
+    return open_app_page(file, query, TIMEOUT)
 
 
 def open_lab(query: dict[str, str] | None = None) -> AppTest:

@@ -22,7 +22,7 @@ from core.worked_example import WEIGHT_NAMES, chain_rule, train, worked_example
 from dashboard.navigation import PAGES, PageInfo
 from dashboard.plots.format import fmt, latex_number
 from dashboard.plots.style import TOOLBAR_WIDTH
-from tests.share import ui_share_link, ui_tables
+from tests.share import open_app_page, ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TIMEOUT = 30
@@ -47,11 +47,7 @@ NUMBER_KEYS = ("x1", "x2", "y", "lr", *WEIGHT_NAMES)
 
 
 def open_page(file: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(f"app_pages/{file}")
-    at.query_params = dict(query or {})
-    return at.run()
+    return open_app_page(file, query, TIMEOUT)
 
 
 def latex(at: AppTest) -> str:

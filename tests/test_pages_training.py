@@ -24,10 +24,9 @@ from dashboard import compute
 from dashboard.plots.format import fmt
 from dashboard.plots.style import VARIANT_LABELS
 from dashboard.plots.training import TRAIN_MAP_MAX_POINTS
-from tests.share import ui_share_link, ui_tables
+from tests.share import open_app_page, ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-PAGE = "app_pages/training_lab.py"
 TIMEOUT = 60
 # Tiny but real: every network learns something in 30 steps of 3 layers of 6.
 SMALL = {"depth": "3", "width": "6", "steps": "30", "n": "60", "batch": "12"}
@@ -35,11 +34,7 @@ NUMBER_KEYS = ("depth", "width", "lr", "steps", "batch", "n", "noise", "seed")
 
 
 def open_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(PAGE)
-    at.query_params = dict(query or {})
-    return at.run()
+    return open_app_page("training_lab.py", query, TIMEOUT)
 
 
 def specs_by_key(at: AppTest) -> dict[str, dict]:

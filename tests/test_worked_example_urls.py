@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.content.worked_example import LAST_STEP, QUIZ, stage, stage_at, step_of
+from tests.share import open_app_page
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TIMEOUT = 30
@@ -51,11 +52,7 @@ QUIZ_STAGE = {
 
 
 def open_page(file: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(f"app_pages/{file}")
-    at.query_params = dict(query or {})
-    return at.run()
+    return open_app_page(file, query, TIMEOUT)
 
 
 def test_each_step_number_in_use_still_names_its_stage():

@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import activations
 from core.datasets import DATASETS
 from core.experiments import (
     MAX_BATCH,
@@ -266,14 +265,8 @@ controls = ui.Controls()
 with st.container(border=True):
     row = st.container(horizontal=True, gap="small")
     ds = controls.choice("Data set", "ds", DATASETS, DEFAULTS["ds"], where=row, help=DATASET_HELP)
-    act = controls.choice(
-        "Activation (residual, batch norm)",
-        "act",
-        activations.offered(),
-        DEFAULTS["act"],
-        labels=activations.offered_labels(),
-        where=row,
-        help=ACT_HELP,
+    act = controls.activation(
+        "Activation (residual, batch norm)", DEFAULTS["act"], where=row, help=ACT_HELP
     )
     variants = controls.several(
         "Networks", "variants", VARIANTS, VARIANTS, labels=VARIANT_LABELS, help=VARIANTS_HELP

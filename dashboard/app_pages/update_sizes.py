@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import NetworkSpec, activations
+from core import NetworkSpec
 from core.experiments import update_size_table
 from core.worked_example import COURSE_LR, worked_example
 from dashboard import compute, ui
@@ -129,12 +129,9 @@ with deep_box:
     with st.container(border=True):
         row = st.container(horizontal=True, gap="small")
         net = controls.choice("Network", "net", NETWORKS, "plain", where=row, help=NETWORK_HELP)
-        act = controls.choice(
+        act = controls.activation(
             "Activation",
-            "act",
-            activations.offered(),
             "sigmoid",
-            labels=activations.offered_labels(),
             where=row,
             help="The squashing function of the hidden layers (the output stays a sigmoid).",
         )

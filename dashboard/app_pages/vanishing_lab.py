@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import activations, lab
+from core import lab
 from dashboard import compute, lab_presets, ui
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import DEFAULTS, METRICS, PRESETS, RANGES, SCALES
@@ -236,15 +236,7 @@ with st.container(border=True):
         "median, the shaded band their 10-90% range.",
     )
     row = st.container(horizontal=True, gap="small")
-    act = controls.choice(
-        "Activation",
-        "act",
-        activations.offered(),
-        DEFAULTS["act"],
-        labels=activations.offered_labels(),
-        where=row,
-        help=ACT_HELP,
-    )
+    act = controls.activation("Activation", DEFAULTS["act"], where=row, help=ACT_HELP)
     init = controls.choice(
         "Initialization", "init", lab.INITS, DEFAULTS["init"], where=row, help=INIT_HELP
     )
