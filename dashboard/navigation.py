@@ -34,6 +34,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("vanishing_lab.py", "Vanishing-gradient lab", "vanishing-lab", ":material/science:"),
     PageInfo("training_lab.py", "Training lab", "training-lab", ":material/model_training:"),
     PageInfo("myths.py", "Myths and measurements", "myths", ":material/fact_check:"),
+    PageInfo("glossary.py", "Glossary", "glossary", ":material/menu_book:"),
 )
 
 
