@@ -29,6 +29,7 @@ class PageInfo:
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("home.py", "Home", "home", ":material/home:"),
+    PageInfo("lesson.py", "Follow the article", "lesson", ":material/route:"),
     PageInfo("worked_example.py", "Worked example", "worked-example", ":material/calculate:"),
     PageInfo("update_sizes.py", "Update sizes", "update-sizes", ":material/bar_chart:"),
     PageInfo("vanishing_lab.py", "Vanishing-gradient lab", "vanishing-lab", ":material/science:"),

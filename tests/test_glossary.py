@@ -1,5 +1,5 @@
 """The glossary: every term the science notes list has one plain sentence, the helper
-renders terms (a tooltip text, the glossary page)."""
+renders terms (a popover, a tooltip text, the glossary page), and the lesson's terms exist."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import glossary
 from dashboard.content.glossary import GLOSSARY, GROUPS, TERMS, term
+from dashboard.content.lesson import STOPS, stop_number
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 # SCIENCE.md's "not in the article" words, and the ones the task adds.
@@ -63,3 +64,19 @@ def test_the_glossary_page_renders_every_term_with_the_helper():
     for t in TERMS:
         assert f"**{t.name}**: {t.definition}" in shown, t.id
     assert [h.value for h in at.subheader] == list(GROUPS)
+
+
+def test_every_stop_s_words_are_in_the_glossary():
+    used = {t for s in STOPS for t in s.terms}
+    assert used and used <= set(GLOSSARY)
+
+
+@pytest.mark.parametrize("stop_id", [s.id for s in STOPS if s.terms][:3])
+def test_the_lesson_explains_its_words_in_a_popover(stop_id):
+    s = next(s for s in STOPS if s.id == stop_id)
+    at = open_page("lesson.py", {"stop": str(stop_number(stop_id))})
+    assert not at.exception
+    popovers = [b for b in at.get("popover") if b.proto.popover.label == glossary.label(*s.terms)]
+    assert len(popovers) == 1
+    inside = [child.value for child in popovers[0].children.values() if hasattr(child, "value")]
+    assert inside[: len(s.terms)] == [f"**{term(i).name}**: {term(i).definition}" for i in s.terms]
