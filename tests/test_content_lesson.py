@@ -60,6 +60,7 @@ def test_every_text_is_filled_from_core_and_writes_no_number_itself(s, facts):
         filled = fill(template, numbers)
         assert "{" not in filled and "}" not in filled, filled
     assert s.section and s.title and s.intro
+    assert not DECIMAL.search(s.title + s.section), s.id
     assert s.questions, "every stop asks before it reveals"
     if s.link is not None:
         assert any(p.file == s.link.page for p in PAGES), s.link.page

@@ -83,7 +83,9 @@ def test_predictions_get_named_feedback_and_the_answer_comes_after(s):
         assert reveal_of(s.id) not in texts(at), "the answer shows before the prediction"
     for choice, feedback in q.wrong.items():
         at.radio(key=f"lesson_{q.id}").set_value(choice).run()
-        assert [e.value for e in at.error] == [f"Not quite. {feedback}"], choice
+        assert [e.value for e in at.error] == [
+            f"Not quite. {feedback}\n\n**The answer:** {q.text_of(q.correct)}"
+        ], choice
         assert not at.success
     at.radio(key=f"lesson_{q.id}").set_value(q.correct).run()
     assert [e.value for e in at.success] == [q.right] and not at.error
@@ -144,7 +146,7 @@ def test_an_answer_survives_a_visit_to_the_next_stop():
     at.button(key="lesson_next").click().run()
     at.button(key="lesson_back").click().run()
     assert at.radio(key=f"lesson_{q.id}").value == wrong
-    assert [e.value for e in at.error] == [f"Not quite. {q.wrong[wrong]}"]
+    assert len(at.error) == 1 and at.error[0].value.startswith(f"Not quite. {q.wrong[wrong]}")
 
 
 def test_the_recap_shows_core_s_numbers_and_the_self_check_answers_each_question():
@@ -174,11 +176,13 @@ def test_the_recap_shows_core_s_numbers_and_the_self_check_answers_each_question
     checks = asked(stop("takeaways"), FACTS)
     assert len(checks) == 5
     for q in checks:
+        assert not any("right.**" in m.value for m in at.markdown), "a score before the end"
         wrong = next(iter(q.wrong))
         at.radio(key=f"lesson_{q.id}").set_value(wrong).run()
-        assert f"Not quite. {q.wrong[wrong]}" in [e.value for e in at.error]
+        assert any(e.value.startswith(f"Not quite. {q.wrong[wrong]}") for e in at.error)
         at.radio(key=f"lesson_{q.id}").set_value(q.correct).run()
         assert q.right in [e.value for e in at.success]
+    assert "**5 of 5 right.**" in texts(at)
     assert not at.exception
 
 

@@ -65,16 +65,16 @@ def show_link(text: str, link: Link) -> None:
         )
 
 
-def show_question(q: AskedQuestion) -> bool:
-    """The question, its choices and, once answered, its feedback; True once answered or
-    once the student asked to see the answer."""
+def show_question(q: AskedQuestion, prefix: str) -> bool | None:
+    """The question, its choices and, once answered, its feedback. Returns whether the
+    pick was right, False once the student asked to see the answer, None while open."""
     answers = st.session_state.get(_ANSWERS, {})
     ids = [choice_id for choice_id, _ in q.choices]
     texts = dict(q.choices)
     key = f"lesson_{q.id}"
     before = answers.get(q.id) if key not in st.session_state else None
     choice = st.radio(
-        f"**Predict first.** {q.text}",
+        prefix + q.text,
         ids,
         index=ids.index(before) if before in ids else None,
         format_func=texts.__getitem__,
@@ -87,11 +87,14 @@ def show_question(q: AskedQuestion) -> bool:
         if right:
             st.success(feedback, icon=":material/check_circle:")
         else:
-            st.error(f"Not quite. {feedback}", icon=":material/lightbulb:")
-        return True
+            st.error(
+                f"Not quite. {feedback}\n\n**The answer:** {texts[q.correct]}",
+                icon=":material/lightbulb:",
+            )
+        return right
     if q.id in st.session_state.get(_SHOWN, set()):
         st.info(f"The answer: {texts[q.correct]}. {q.right}", icon=":material/visibility:")
-        return True
+        return False
     st.button(
         "Show me the answer without guessing",
         key=f"show_{q.id}",
@@ -99,7 +102,7 @@ def show_question(q: AskedQuestion) -> bool:
         args=(q.id,),
         icon=":material/visibility:",
     )
-    return False
+    return None
 
 
 def show_stop(s: Stop, facts: Facts) -> None:
@@ -109,17 +112,18 @@ def show_stop(s: Stop, facts: Facts) -> None:
     if s.picture is not None and s.picture_first:
         show_picture(s.picture(facts), f"picture_{s.id}")
     if s.do_first and s.do:
-        if s.link is None:
-            st.markdown(f"**Try it.** {fill(s.do, numbers)}")
-        else:
-            show_link(fill(s.do, numbers), s.link)
+        st.markdown(f"**Try it.** {fill(s.do, numbers)}")
     if s.recap:
         st.subheader("The five takeaways, with your numbers")
         for n, t in enumerate(s.recap, start=1):
             st.markdown(f"{n}. {fill(t.text, numbers)}  \n   *{fill(t.evidence, numbers)}*")
         st.subheader("Check yourself")
-    done = [show_question(q) for q in asked(s, facts)]
-    if all(done):
+    questions = asked(s, facts)
+    prefix = "**Predict first.** " if len(questions) == 1 else ""
+    results = [show_question(q, prefix) for q in questions]
+    if all(r is not None for r in results):
+        if len(results) > 1:
+            st.markdown(f"**{sum(results)} of {len(results)} right.**")
         show_reveal(s, facts, numbers)
     if s.terms:
         glossary.explain(*s.terms)
@@ -137,8 +141,8 @@ def show_reveal(s: Stop, facts: Facts, numbers: dict[str, str]) -> None:
         st.info(
             f"**The article rounds.** {fill(s.rounding, numbers)}", icon=":material/straighten:"
         )
-    if s.link is not None and not s.do_first:
-        show_link(fill(s.do, numbers), s.link)
+    if s.link is not None:  # after the reveal: the linked view shows the answer too
+        show_link("" if s.do_first else fill(s.do, numbers), s.link)
 
 
 def navigation(number: int) -> None:

@@ -137,7 +137,7 @@ OUTPUT_UPDATES = Stop(
         "{dv1} and {dv2}."
     ),
     formulas=_output_updates,
-    link=worked("See it on the worked example", step=str(step_of("dv"))),
+    link=worked("Worked example: Δv₁ and Δv₂", step=str(step_of("dv"))),
 )
 
 HIDDEN_BLAME = Stop(
@@ -189,7 +189,7 @@ HIDDEN_BLAME = Stop(
     ),
     picture=_strong_picture,
     link=worked(
-        "Open the worked example with v₂ = the stronger value",
+        f"Worked example with v₂ = {fmt(V2_STRONG)}",
         v2=url_text(V2_STRONG),
         step=str(step_of("delta2")),
     ),
@@ -238,7 +238,7 @@ CHAIN_RULE = Stop(
         "up one such product per path.)"
     ),
     formulas=_chain,
-    link=worked("Take any weight apart on the worked example", weight="w11"),
+    link=worked("Worked example: the chain rule", weight="w11"),
     terms=("finite_difference", "relative_error"),
 )
 
@@ -295,7 +295,7 @@ HIDDEN_UPDATE = Stop(
     ),
     rounding="The article prints Δw₁₁ ≈ {dw11_article}; unrounded it is {dw11}.",
     formulas=_hidden_update,
-    link=worked("See every hidden update on the worked example", step=str(step_of("dw_into_h1"))),
+    link=worked("Worked example: the hidden updates", step=str(step_of("dw_into_h1"))),
 )
 
 KEY_OBSERVATION = Stop(
@@ -338,5 +338,5 @@ KEY_OBSERVATION = Stop(
         "weights; the next stop goes deeper."
     ),
     rounding="With the article's rounded numbers the ratio is {rounded_ratio}.",
-    link=Link("update_sizes.py", {}, "Measure it on the update-sizes page"),
+    link=Link("update_sizes.py", {}, "Update sizes: the course's network"),
 )

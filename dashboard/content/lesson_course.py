@@ -146,7 +146,7 @@ FACTORY = Stop(
     ),
     picture=_blame_picture,
     do="See every update on the worked example, where the backward pass ends.",
-    link=worked("Open the worked example at “add every update”", step=str(step_of("new_weights"))),
+    link=worked("Worked example: every update", step=str(step_of("new_weights"))),
 )
 
 NETWORK = Stop(
@@ -197,7 +197,7 @@ NETWORK = Stop(
         "a₂ = w₁₂x₁ + w₂₂x₂. The article's weights: w₁₁ = {w11}, w₂₁ = {w21}, "
         "w₁₂ = {w12}, w₂₂ = {w22}, v₁ = {v1}, v₂ = {v2}."
     ),
-    link=worked("See the six wires on the worked example", step=str(step_of("start"))),
+    link=worked("Worked example: the six wires", step=str(step_of("start"))),
 )
 
 FORWARD_HIDDEN = Stop(
@@ -255,7 +255,7 @@ FORWARD_HIDDEN = Stop(
         "Hidden neuron 2 gets a₂ = {a2} and h₂ = {h2} the same way."
     ),
     formulas=_hidden_sum,
-    link=worked("Follow it on the worked example", step=str(step_of("a1"))),
+    link=worked("Worked example: a₁ step by step", step=str(step_of("a1"))),
 )
 
 FORWARD_OUTPUT = Stop(
@@ -304,7 +304,7 @@ FORWARD_OUTPUT = Stop(
     ),
     rounding="The article rounds the error to E ≈ {E_article}; unrounded it is {E}.",
     picture=_forward_picture,
-    link=worked("See the forward pass on the worked example", step=str(step_of("E"))),
+    link=worked("Worked example: the forward pass", step=str(step_of("E"))),
 )
 
 OUTPUT_BLAME = Stop(
@@ -348,5 +348,5 @@ OUTPUT_BLAME = Stop(
     ),
     rounding="The article prints δ_out ≈ {delta_out_article}; unrounded it is {delta_out}.",
     formulas=_output_blame,
-    link=worked("See it on the worked example", step=str(step_of("delta_out"))),
+    link=worked("Worked example: δ_out", step=str(step_of("delta_out"))),
 )

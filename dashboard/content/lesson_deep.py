@@ -22,9 +22,17 @@ from dashboard.content.lesson_facts import (
     Facts,
     lab_factor,
     lab_settings,
+    preset_depth,
 )
 from dashboard.content.lesson_model import Choice, Link, Numbers, Picture, Question, Stop
-from dashboard.content.lesson_words import NOT_HERE, closest, course_words, percent, trend
+from dashboard.content.lesson_words import (
+    NOT_HERE,
+    closest,
+    course_words,
+    percent,
+    power,
+    trend,
+)
 from dashboard.plots.format import fmt, fmt_factor, fmt_power, power_text
 from dashboard.plots.slopes import slope_figure, slope_summary
 from dashboard.ui import url_text
@@ -44,7 +52,7 @@ def deep_words(f: Facts) -> Numbers:
         "deep_width": str(d.setup.width),
         "deep_seed": str(d.setup.seed),
         "deep_out": fmt(d.output_update),
-        "deep_first_abs": fmt(d.first_update),
+        "deep_first_abs": power(d.first_update),
         "deep_first": fmt_power(d.first_log10),
         "typical": fmt(1 / d.typical_shrink),
         "e15_per_layer": fmt(10 ** (EXPONENTS["e15"] / d.setup.depth), 2),
@@ -242,9 +250,7 @@ VANISHING = Stop(
         "one sigmoid slope (at most {peak}) times a weight. Every layer passes on a smaller "
         "message, as in a game of telephone."
     ),
-    link=Link(
-        "update_sizes.py", _deep_params(), "See every layer's update on the update-sizes page"
-    ),
+    link=Link("update_sizes.py", _deep_params(), "Update sizes: every layer"),
     terms=("initialization", "xavier", "seed"),
 )
 
@@ -301,7 +307,7 @@ TELEPHONE = Stop(
         "is at most σw/4, which is {peak} only at Xavier's σw = {sigma_w}: larger starting "
         "weights let the blame fade more slowly."
     ),
-    link=_lab("Open the vanishing-gradient lab at this network", POWER_PRESET.params()),
+    link=_lab(f"Lab: {preset_depth(POWER_PRESET)} sigmoid layers", POWER_PRESET.params()),
     terms=("sigma_w2", "xavier", "mean_field", "log_scale"),
 )
 
@@ -342,7 +348,7 @@ RELU = Stop(
         "way up just as the blame shrinks on its way down. With He initialization both stay "
         "level (theory: {relu_he} per layer)."
     ),
-    link=_lab("Open the lab at ReLU without He initialization", RELU_PRESET.params()),
+    link=_lab("Lab: ReLU without He", RELU_PRESET.params()),
     do="In the lab, switch “Show” to update size and watch the blue line level out.",
     terms=("he", "lecun", "sigma_w2", "initialization", "dead_relu"),
 )
@@ -381,7 +387,7 @@ RESIDUAL = Stop(
         "receives {scaled_first} times the output layer's. Real residual networks also put "
         "batch normalization in each branch."
     ),
-    link=_lab("Open the lab at the unscaled residual network", RESIDUAL_PRESET.params()),
+    link=_lab("Lab: unscaled residual network", RESIDUAL_PRESET.params()),
     do="In the lab, set the residual branch scale to 1/sqrt(depth) and watch the green line.",
     terms=("branch_scale", "variance", "he"),
 )
@@ -422,7 +428,7 @@ BATCHNORM = Stop(
         "updates the gradients settle: in the training lab, batch-normalized networks learn "
         "well."
     ),
-    link=_lab("Open the lab at batch normalization", BATCHNORM_PRESET.params()),
+    link=_lab("Lab: batch normalization", BATCHNORM_PRESET.params()),
     terms=("batch", "batchnorm_statistics", "rms"),
 )
 
@@ -479,7 +485,7 @@ FIXES_TOGETHER = Stop(
         "and its forward pass forgets the input, so that every point produces nearly the "
         "same last hidden layer."
     ),
-    link=Link("training_lab.py", _training_params(), "Open the training lab with these networks"),
+    link=Link("training_lab.py", _training_params(), "Training lab: these four networks"),
     do="In the training lab, look at the gradient maps: which network's bottom rows stay dark?",
     terms=("accuracy", "loss", "cross_entropy", "decision_boundary", "input_correlation"),
 )

@@ -128,13 +128,13 @@ class Stop:
     section: the article's heading it follows. intro: what that part of the article
     says (our words). questions: asked before the reveal (one; the last stop asks its
     self-check). reveal: the answer with core's numbers, shown once every question has
-    an answer (or the student asked to see it). do + link: the one thing to do,
-    shown before the questions if do_first (it gives nothing away), else after the
-    reveal. rounding: where the article's rounded numbers differ from the exact ones.
-    formulas(facts): LaTeX shown with the reveal. picture(facts): a figure, before the
-    questions if picture_first, else with the reveal. terms: glossary ids the stop
-    uses. recap: takeaways shown before the questions. numbers(facts): the texts'
-    numbers.
+    an answer (or the student asked to see it). do: the one thing to do, shown before
+    the questions if do_first (it gives nothing away), else with the link. link: the
+    view on another page, always after the reveal (it shows the answer). rounding:
+    where the article's rounded numbers differ from the exact ones. formulas(facts):
+    LaTeX shown with the reveal. picture(facts): a figure, before the questions if
+    picture_first, else with the reveal. terms: glossary ids the stop uses. recap:
+    takeaways shown before the questions. numbers(facts): the texts' numbers.
     """
 
     id: str

@@ -7,6 +7,7 @@ network's update sizes, theory), so that a link straight to the last stop opens 
 
 from __future__ import annotations
 
+from core.lesson import LR_BOOST
 from core.worked_example import WEIGHT_NAMES
 from dashboard.content.lesson_deep import deep_words
 from dashboard.content.lesson_facts import Facts
@@ -25,6 +26,7 @@ def recap_words(f: Facts) -> Numbers:
         "v1_doubled": fmt(c.doubled_v1.v1),
         "v1_chain_count": str(len(c.chain_v1.factors)),
         "boosted_first": fmt_power(f.deep.boosted_first_log10),
+        "boost": fmt(LR_BOOST),
     }
 
 
@@ -176,8 +178,8 @@ SELF_CHECK: tuple[Question, ...] = (
     ),
     Question(
         id="check_fixes",
-        text="5. Raise the learning rate tenfold in the {deep_depth}-layer sigmoid network. "
-        "Layer 1's update, compared with the output layer's…",
+        text="5. Make the learning rate {boost} times larger in the {deep_depth}-layer "
+        "sigmoid network. Layer 1's update, compared with the output layer's…",
         choices=(
             Choice(
                 "closer",
@@ -197,8 +199,9 @@ SELF_CHECK: tuple[Question, ...] = (
         answer=lambda f: _change(
             f.deep.boosted_first_log10, f.deep.first_log10, ("closer", "further", "same")
         ),
-        right="Right: every update grows tenfold, so layer 1 is still {boosted_first} of the "
-        "output layer's. The learning rate is not a fix for vanishing gradients.",
+        right="Right: every update grows {boost} times, so layer 1's is still "
+        "{boosted_first} of the output layer's. The learning rate is not a fix for vanishing "
+        "gradients.",
     ),
 )
 

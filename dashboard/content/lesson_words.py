@@ -7,19 +7,30 @@ top of it. Nothing here computes: it reads core's numbers and formats them.
 
 from __future__ import annotations
 
+import math
+
 from core.gradcheck import DEFAULT_STEP
 from core.lesson import V2_STRONG, article_rounding
 from core.myths import TOLERANCE
 from core.worked_example import WEIGHT_NAMES, WorkedStep
 from dashboard.content.lesson_facts import Facts
 from dashboard.content.lesson_model import Link, Numbers
-from dashboard.plots.format import fmt
+from dashboard.plots.format import fmt, fmt_power
 
 WORKED = "worked_example.py"
 # What a choice that the numbers make wrong says when no particular mistake leads to it
 # (the choice the lesson expects to be right: core decides, so it may not be).
 NOT_HERE = "Not with these numbers: see the answer below."
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def power(value: float) -> str:
+    """A number as a power of ten when it is tiny or huge (1.3 × 10⁻¹⁰), as fmt otherwise;
+    students read e-notation (1.3e-10) less easily."""
+    if value == 0 or not math.isfinite(value):
+        return fmt(value)
+    sign = "−" if value < 0 else ""
+    return sign + fmt_power(math.log10(abs(value)))
 
 
 def weight_symbol(name: str) -> str:
@@ -98,8 +109,8 @@ def course_words(f: Facts) -> Numbers:
         "chain_count": str(len(chain.factors)),
         "chain_product": fmt(chain.product),
         "chain_fd": fmt(chain.finite_difference),
-        "chain_rel": fmt(chain.relative_error, 2),
-        "nudge": fmt(DEFAULT_STEP),
+        "chain_rel": power(chain.relative_error),
+        "nudge": f"{DEFAULT_STEP:f}".rstrip("0"),
         "claim": fmt(c.claim),
         "single_ratio": fmt(c.single_ratio),
         "rounded_ratio": fmt(c.rounded_ratio),
