@@ -138,9 +138,7 @@ def show_reveal(s: Stop, facts: Facts, numbers: dict[str, str]) -> None:
     if s.picture is not None and not s.picture_first:
         show_picture(s.picture(facts), f"picture_{s.id}")
     if s.rounding:
-        st.info(
-            f"**The article rounds.** {fill(s.rounding, numbers)}", icon=":material/straighten:"
-        )
+        st.info(fill(s.rounding, numbers), icon=":material/straighten:")
     if s.link is not None:  # after the reveal: the linked view shows the answer too
         show_link("" if s.do_first else fill(s.do, numbers), s.link)
 
