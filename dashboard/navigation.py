@@ -29,11 +29,13 @@ class PageInfo:
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("home.py", "Home", "home", ":material/home:"),
+    PageInfo("lesson.py", "Follow the article", "lesson", ":material/route:"),
     PageInfo("worked_example.py", "Worked example", "worked-example", ":material/calculate:"),
     PageInfo("update_sizes.py", "Update sizes", "update-sizes", ":material/bar_chart:"),
     PageInfo("vanishing_lab.py", "Vanishing-gradient lab", "vanishing-lab", ":material/science:"),
     PageInfo("training_lab.py", "Training lab", "training-lab", ":material/model_training:"),
     PageInfo("myths.py", "Myths and measurements", "myths", ":material/fact_check:"),
+    PageInfo("glossary.py", "Glossary", "glossary", ":material/menu_book:"),
 )
 
 

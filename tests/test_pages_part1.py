@@ -115,7 +115,8 @@ def test_home_links_every_story_step_to_its_page():
     at = open_page("home.py")
     links = at.get("page_link")
     targets = [link.proto.page for link in links]
-    assert len(links) == 8  # seven story steps and the myths page
+    assert len(links) == 9  # the lesson, seven story steps and the myths page
+    assert targets[0] == "lesson"  # first, before the story
     assert targets.count("worked-example") == 4
     assert {"update-sizes", "vanishing-lab", "training-lab", "myths"} <= set(targets)
     network, timeline = charts(at)

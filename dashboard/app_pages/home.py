@@ -1,5 +1,6 @@
-"""Home: the story in short steps, each linking to the page that shows it; the timeline
-of the fixes; the course's network. No URL keys (nothing on this page changes the view).
+"""Home: the guided lesson first, then the story in short steps, each linking to the page
+that shows it; the timeline of the fixes; the course's network. No URL keys (nothing on
+this page changes the view).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import streamlit as st
 
 from core.worked_example import WorkedStep, worked_example
 from dashboard import ui
+from dashboard.content.lesson import LAST_STOP, MINUTES
 from dashboard.content.worked_example import step_of
 from dashboard.navigation import page
 from dashboard.plots.format import fmt
@@ -119,6 +121,15 @@ ui.page_header(
     "batch normalization do about it. Every number is computed live; nothing is a picture.",
 )
 step = course_step()
+
+lesson = page("lesson.py")
+with st.container(border=True):
+    st.markdown(
+        f"**Just read the article? Follow it here.** {LAST_STOP} short stops walk its "
+        f"sections in order, in about {MINUTES} minutes: at each one you predict first, "
+        "then see the answer computed live."
+    )
+    st.page_link(lesson.link_target, label="Start the guided lesson", icon=lesson.icon)
 
 story_col, picture_col = st.columns([1, 1], gap="large")
 with story_col:

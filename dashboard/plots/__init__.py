@@ -10,6 +10,7 @@ No streamlit in any of them.
 - updates: update sizes by distance from the output (update-sizes page).
 - profiles: the vanishing-gradient lab's profiles, forward pass and depth story.
 - training: the training lab's loss and accuracy curves, gradient maps, decision maps.
+- slopes: the slopes of sigmoid and ReLU with the 0.25 ceiling (the lesson).
 
 Nothing is imported here: import from the modules themselves, so that a module that
 only prints numbers (dashboard/ui.py imports format) loads no figure code.
