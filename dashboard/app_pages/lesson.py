@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import gate, glossary, ui
+from dashboard import compute, glossary, ui
 from dashboard.content.lesson import LAST_STOP, MINUTES, STOP_IDS, asked, stop_at
 from dashboard.content.lesson_facts import MEASUREMENTS, Facts
 from dashboard.content.lesson_model import AskedQuestion, Link, Picture, Stop, fill
@@ -28,11 +28,11 @@ STOP_HELP = (
 )
 
 
-@st.cache_data(max_entries=len(MEASUREMENTS), show_spinner=False)
+@compute.cached(max_entries=len(MEASUREMENTS))
 def measured(name: str) -> Any:
     """The one core call: a named measurement of the lesson (its settings are fixed)."""
     fn, args = MEASUREMENTS[name]
-    return gate.compute(fn, *args)
+    return compute.run(fn, *args)
 
 
 # --- what the buttons do --------------------------------------------------------------

@@ -104,6 +104,7 @@ def _residual_words(f: Facts) -> Numbers:
         "unscaled": fmt_factor(r.unscaled_factor),
         "unscaled_first": fmt_power(r.unscaled_log10),
         "res_claim": fmt_factor(r.claim_factor),
+        "res_update": fmt_factor(r.unscaled.update),
         "scaled": fmt_factor(r.scaled_factor),
         "scaled_first": fmt_power(r.scaled_log10),
     }
@@ -381,8 +382,10 @@ RESIDUAL = Stop(
     ),
     reveal=(
         "Measured: {unscaled} per layer toward the input, so layer 1 receives "
-        "{unscaled_first} times the output layer's signal. A simple estimate says "
-        "{res_claim} (each layer adds as much spread as the shortcut carries). Scaling each "
+        "{unscaled_first} times the output layer's signal. Theory predicts {res_claim}: "
+        "each layer adds as much spread as the shortcut carries. The updates stay about "
+        "level ({res_update} per layer), because the forward signal grows just as fast on "
+        "the way up and an update is the product of the two. Scaling each "
         "layer's contribution by 1/√depth tames it: {scaled} per layer, and layer 1 "
         "receives {scaled_first} times the output layer's. Real residual networks also put "
         "batch normalization in each branch."
