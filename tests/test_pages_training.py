@@ -404,3 +404,11 @@ def test_a_stuck_network_is_explained_by_both_causes_with_core_numbers():
     # The plain sigmoid net's last hidden layer barely varies across the data at the start.
     deep = core_run(("plain_sigmoid", "plain_relu"), steps=1)
     assert deep.runs["plain_sigmoid"].start_spread < 1e-3 < deep.runs["plain_relu"].start_spread
+
+
+@pytest.mark.parametrize("number", range(5))
+def test_every_idea_to_try_sets_its_view_and_runs_within_the_limits(number):
+    at = open_page(SMALL)
+    at.button(key=f"idea_{number}").click().run()
+    assert not at.exception and not at.error, text_of(at)
+    assert at.get("plotly_chart"), "the idea's view trains and draws its charts"

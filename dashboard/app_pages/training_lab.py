@@ -65,6 +65,37 @@ SEED_RANGE = ui.Allowed(0, 10_000, integer=True)
 FIELD_WIDTH = 150  # pixels: two fields side by side on a phone
 CACHE_ENTRIES = 32  # a few hundred kB each (four 60 x 60 grids and the tables)
 
+# Each idea sets every control in one click (its changes on top of DEFAULTS); every one
+# runs within core's limits (tests/test_pages_training.py runs them).
+IDEAS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    (
+        "Deeper.",
+        "Twelve hidden layers: watch the bottom rows of the plain sigmoid map, and whether "
+        "its accuracy ever leaves 50%. Then try 20.",
+        {"depth": 12},
+    ),
+    (
+        "Another activation.",
+        "The residual and batch-norm networks with ReLU, to compare with the plain ones.",
+        {"act": "relu"},
+    ),
+    (
+        "Too fast.",
+        "A learning rate of 10: steps that are too big can undo the learning, or make the "
+        "loss overflow; the page then says at which step.",
+        {"lr": 10.0},
+    ),
+    (
+        "Harder data.",
+        "Spirals need more steps and more neurons: 1500 steps, 24 neurons a layer.",
+        {"ds": "spirals", "steps": 1500, "width": 24},
+    ),
+    (
+        "Luck or law?",
+        "Another random seed: does the ranking of the networks stay?",
+        {"seed": 7},
+    ),
+)
 DATASET_HELP = (
     "moons: two interlocking half circles. circles: a ring around a smaller ring. "
     "spirals: two arms wound into each other (the hardest). xor: opposite corners of a "
@@ -122,6 +153,13 @@ def train(
     except compute.REFUSED as exc:  # past a limit: too big for the time budget, batch > samples...
         return None, str(exc)
     return result, None
+
+
+def idea_values(changes: dict[str, Any]) -> dict[str, Any]:
+    """Every setting of an idea: the defaults with its changes (as a preset does), whole
+    numbers as the fields hold them (floats, see dashboard.ui.Controls.integer)."""
+    values = {**DEFAULTS, **changes}
+    return {k: float(v) if isinstance(v, int) else v for k, v in values.items()}
 
 
 def stuck_text(result: TrainingResult) -> str:
@@ -353,16 +391,15 @@ with st.container(border=True):
         loss = controls.choice("Loss", "loss", LOSSES, DEFAULTS["loss"], where=row, help=LOSS_HELP)
 
 with st.expander("Ideas to try", icon=":material/lightbulb:"):
-    st.markdown(
-        "- **Deeper:** set the hidden layers to 12, then 20. Watch the bottom rows of the "
-        "plain sigmoid map, and whether its accuracy ever leaves 50%.\n"
-        "- **Another activation:** switch the residual and batch-norm networks to relu "
-        "or tanh and compare them with the two plain ones.\n"
-        "- **Too fast:** raise η to 10, then 20. Steps that are too big can undo the "
-        "learning, or make the loss overflow; the page then says at which step.\n"
-        "- **Harder data:** spirals need more steps (try 2000) and more neurons.\n"
-        "- **Luck or law?** Change the random seed: does the ranking of the networks stay?"
-    )
+    for number, (title, text, changes) in enumerate(IDEAS):
+        st.markdown(f"**{title}** {text}")
+        st.button(
+            "Try it",
+            key=f"idea_{number}",
+            on_click=ui.set_values,
+            args=(idea_values(changes),),
+            icon=":material/play_arrow:",
+        )
 
 settings = controls.values
 if not variants:
