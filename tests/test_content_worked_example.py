@@ -20,12 +20,21 @@ from dashboard.content.worked_example import (
     STAGE_IDS,
     STAGES,
     UPDATE_RULES,
-    quiz_verdict,
     sigmoid_slope,
     stage,
     stage_at,
     step_of,
     steps_span,
+)
+from dashboard.content.worked_feedback import quiz_verdict
+from dashboard.content.worked_numbers import (
+    ARTICLE_PRINTED,
+    NAMES,
+    QUIZ_ABS_TOL,
+    article_rounded,
+    article_value,
+    decimals_of,
+    is_course,
 )
 from dashboard.plots.format import latex_number
 from dashboard.plots.network import EDGES, NODE_POSITIONS
@@ -189,11 +198,97 @@ def test_each_question_points_to_the_stage_that_computes_it(quantity):
 
 
 def test_quiz_verdict_names_the_likely_slip():
-    exact, lr = 0.0827, 0.5
-    assert quiz_verdict(0.083, exact, lr) == (True, "")  # the course's rounding
-    assert quiz_verdict(exact * 1.019, exact, lr)[0]
-    assert not quiz_verdict(exact * 1.03, exact, lr)[0]
-    assert quiz_verdict(1e-5, 0.0, lr)[0]  # the absolute tolerance near zero
-    assert "sign" in quiz_verdict(-exact, exact, lr)[1]
-    assert "learning rate" in quiz_verdict(exact / lr, exact, lr)[1]
-    assert "Redo" in quiz_verdict(7.0, exact, lr)[1]
+    s = PASSES["course"]
+    c, exact = chains_of(s), s.delta_out
+    assert quiz_verdict("delta_out", 0.083, s, c) == (True, "")  # the course's rounding
+    assert quiz_verdict("delta_out", exact * 1.019, s, c)[0]
+    assert not quiz_verdict("delta_out", exact * 1.03, s, c)[0]
+    none = worked_example((0.0, 0.3))  # x1 = 0: no blame reaches w11
+    assert none.dw11 == 0 and quiz_verdict("dw11", 1e-5, none, chains_of(none))[0]
+    assert "sign" in quiz_verdict("delta_out", -exact, s, c)[1]
+    # An update has a learning rate in it (a δ has none: see the test below).
+    assert "learning rate" in quiz_verdict("dv1", s.dv1 / s.lr, s, c)[1]
+    assert "Redo" in quiz_verdict("delta_out", 7.0, s, c)[1]
+
+
+# --- the article's printed numbers ---------------------------------------------------------
+@pytest.mark.parametrize("name", ARTICLE_PRINTED)
+def test_each_printed_number_is_cores_rounded_the_articles_way(name):
+    exact = getattr(PASSES["course"], name)
+    printed = ARTICLE_PRINTED[name]
+    assert f"{exact:.{decimals_of(name)}f}" == printed, (name, exact, printed)
+
+
+def test_the_article_is_quoted_only_for_its_own_numbers():
+    course, odd = PASSES["course"], PASSES["odd"]
+    assert is_course(course) and not is_course(odd)
+    assert article_value("delta1", course) == "0.012" and article_value("delta1", odd) is None
+    # Where the article's rounding reads differently from the exact value the page prints.
+    differ = {name for name in ARTICLE_PRINTED if article_rounded(name, course)}
+    assert differ == {"E", "delta_out", "dv1", "delta1", "delta2", "dw11"}
+    assert not any(article_rounded(name, odd) for name in ARTICLE_PRINTED)
+
+
+@pytest.mark.parametrize("quantity", [q for q in QUIZ if q in ARTICLE_PRINTED])
+def test_the_quiz_accepts_the_articles_own_numbers(quantity):
+    s = PASSES["course"]
+    right, note = quiz_verdict(quantity, float(ARTICLE_PRINTED[quantity]), s, chains_of(s))
+    assert right, (quantity, note)
+
+
+def test_the_article_precision_does_not_excuse_a_wrong_sign_or_a_tiny_value():
+    s = PASSES["course"]
+    assert not quiz_verdict("delta1", -0.012, s, chains_of(s))[0]
+    small = worked_example((0.05, 0.3))  # Δw₁₁ about 0.0003: 0.000 at three decimals
+    assert 2e-4 < small.dw11 < 5e-4
+    assert not quiz_verdict("dw11", -small.dw11, small, chains_of(small))[0]
+    assert not quiz_verdict("dw11", 0.0, small, chains_of(small))[0]
+
+
+# Every delta and update well above the quiz's absolute tolerance, all of them distinct,
+# with both signs (the "odd" pass saturates the hidden neurons: its deltas are tiny).
+BIG = worked_example((-1.0, 2.0), ((0.7, -0.4), (0.3, 0.6)), (-1.2, 2.5), 0.0, 0.8)
+
+
+@pytest.mark.parametrize("s", [PASSES["course"], BIG], ids=["course", "big"])
+@pytest.mark.parametrize("quantity", ["delta_out", "delta1", "delta2"])
+def test_a_delta_is_never_told_about_the_learning_rate_it_does_not_have(quantity, s):
+    assert abs(getattr(s, quantity)) > 10 * QUIZ_ABS_TOL
+    exact = getattr(s, quantity)
+    for wrong in (exact / s.lr, 2 * exact):  # the student tester's 2 x delta (eta = 0.5)
+        right, hint = quiz_verdict(quantity, wrong, s, chains_of(s))
+        assert not right and "multiply by η" not in hint, (quantity, wrong, hint)
+    assert "has none" in quiz_verdict(quantity, s.lr * exact, s, chains_of(s))[1]
+
+
+# Each slip written out here from the article's formulas, on the BIG pass, and a word the
+# hint must contain.
+B = BIG
+SLIPS = [
+    ("y_hat", B.b, "sum before squashing"),
+    ("y_hat", 1.3, "between 0 and 1"),
+    ("delta_out", B.y - B.y_hat, "miss (y − ŷ) alone"),
+    ("delta_out", -B.delta_out, "sign of the miss"),
+    ("delta1", B.delta_out * B.v1, "left out the slope"),
+    ("delta1", B.delta2, "hidden neuron 2's blame"),
+    ("delta2", -B.delta2, "times the sign of v₂ (positive)"),
+    ("dv1", B.delta_out * B.h1, "without the learning rate"),
+    ("dv1", B.lr * B.delta_out * B.h2, "uses h₂"),
+    ("dv2", -B.dv2, "has the sign of δ_out (negative)"),
+    ("dw11", B.delta1 * B.x1, "without the learning rate"),
+    ("dw11", B.lr * B.delta1 * B.x2, "first index is the input"),
+    ("dw11", B.lr * B.delta2 * B.x1, "second index is the hidden neuron"),
+    ("dw21", B.lr * B.delta_out * B.x2, "uses δ_out"),
+    ("dw22", -B.dw22, "sign is δ₂'s"),
+]
+
+
+@pytest.mark.parametrize(("quantity", "wrong", "words"), SLIPS)
+def test_each_quantity_names_its_own_likely_slip(quantity, wrong, words):
+    right, hint = quiz_verdict(quantity, wrong, BIG, chains_of(BIG))
+    assert not right and words in hint, (quantity, wrong, hint)
+
+
+def test_every_number_has_a_name_a_student_reads():
+    assert set(NAMES) == set(PASSES["course"].as_dict())
+    assert all("_" not in plain or plain == "δ_out" for _, plain in NAMES.values())

@@ -211,8 +211,11 @@ def test_query_parameters_reproduce_the_view_and_the_share_link_round_trips():
     assert len(table) == 8 and table["E"].iloc[-1] == f"{train(7, *_args(values)).final.E:.6g}"
 
     link = share_link(at)
-    assert dict(parse_qsl(urlsplit(link).query)) == query
+    # The link named the quantity the older way (its code name); the share link carries
+    # the label a student reads, and reopens the same view.
+    assert dict(parse_qsl(urlsplit(link).query)) == {**query, "quiz": "Δw₁₂"}
     again = open_page("worked_example.py", dict(parse_qsl(urlsplit(link).query)))
+    assert again.selectbox(key="quiz").value == "dw12"
     assert latex(again) == latex(at)
     assert [m.value for m in again.metric] == [m.value for m in at.metric]
 

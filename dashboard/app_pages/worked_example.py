@@ -32,14 +32,17 @@ from dashboard import ui
 from dashboard.content.worked_example import (
     LAST_STEP,
     QUIZ,
-    QUIZ_ABS_TOL,
-    QUIZ_REL_TOL,
     STEP_LABEL,
     UPDATE_RULES,
     Stage,
-    quiz_verdict,
     stage_at,
     step_of,
+)
+from dashboard.content.worked_feedback import quiz_verdict
+from dashboard.content.worked_numbers import (
+    ARTICLE_DECIMALS,
+    QUIZ_REL_TOL,
+    article_value,
 )
 from dashboard.plots.format import fmt, latex_factor, latex_number
 from dashboard.plots.network import BACKWARD, error_curve_figure, network_figure
@@ -259,16 +262,16 @@ def show_update_rules(s: WorkedStep, weight: str) -> None:
     )
 
 
-def show_quiz(step: WorkedStep, quantity: str) -> None:
+def show_quiz(step: WorkedStep, chains: dict[str, ChainRule], quantity: str) -> None:
     """Ask for one quantity; judge the answer and point to the stage that computes it."""
     question = QUIZ[quantity]
     where = step_of(question.stage)
     exact = getattr(step, quantity)
     st.markdown(
         f"Compute ${question.symbol}$ for the numbers at the top of the page. It counts as "
-        f"right when it is within {QUIZ_REL_TOL:.0%} of the exact value (or within "
-        f"{QUIZ_ABS_TOL:g}, whichever is larger), so rounding to three digits along "
-        "the way is fine."
+        f"right when it matches the exact value to {ARTICLE_DECIMALS} decimals, the way "
+        f"the article rounds, or is within {QUIZ_REL_TOL:.0%} of it: rounding along the way "
+        "is fine."
     )
     answer = st.number_input(
         f"Your value for {question.label}",
@@ -280,9 +283,14 @@ def show_quiz(step: WorkedStep, quantity: str) -> None:
         width=FIELD_WIDTH + 80,
     )
     if answer is not None:
-        right, hint = quiz_verdict(answer, exact, step.lr)
+        right, hint = quiz_verdict(quantity, answer, step, chains)
         if right:
-            st.success(f"Right: {question.label} = {fmt(exact, 6)}.", icon=":material/check:")
+            printed = article_value(quantity, step)
+            rounded = f" The article rounded this to {printed}." if printed else ""
+            st.success(
+                f"Right: {question.label} = {fmt(exact, 6)}.{rounded} {hint}".rstrip(),
+                icon=":material/check:",
+            )
         else:
             st.error(f"Not yet. {hint} It is computed in step {where}.", icon=":material/close:")
             st.button(
@@ -411,8 +419,8 @@ with quiz_box:
         "quiz",
         list(QUIZ),
         "delta_out",
-        help="delta = δ, d = Δ: dw12 is Δw₁₂. Work it out on paper from the numbers above, "
-        "then type your answer.",
+        labels={q: question.label for q, question in QUIZ.items()},
+        help="Work it out on paper from the numbers above, then type your answer.",
     )
 with train_box:
     st.header("Training on this one example")
@@ -453,7 +461,7 @@ with chain_box:
 with rules_box:
     show_update_rules(step, weight)
 with quiz_box:
-    show_quiz(step, quantity)
+    show_quiz(step, lesson.chains, quantity)
 with apply_box:
     training_buttons(step, run, n_steps)
 if run is not None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from core.worked_example import WEIGHT_NAMES, ChainRule, WorkedStep
+from dashboard.content.worked_numbers import D_OUT, NAMES
 from dashboard.plots.format import latex_factor, latex_number
 from dashboard.plots.network import BACKWARD, FORWARD
 
@@ -20,8 +21,6 @@ from dashboard.plots.network import BACKWARD, FORWARD
 # plots.network_figure, which is what the stages of each part show.
 OVERVIEW = "overview"
 PARTS = (OVERVIEW, FORWARD, BACKWARD)
-
-D_OUT = r"\delta_{\text{out}}"
 
 f, n = latex_factor, latex_number  # short, so that a formula's code reads like the formula
 
@@ -378,32 +377,19 @@ class Question:
     stage: str
 
 
-# Keyed by the WorkedStep field that holds the answer (also the URL's quiz=... value).
+# Keyed by the WorkedStep field that holds the answer (the URL's older quiz=... value; the
+# select box shows, and a new link carries, its label).
 QUIZ: dict[str, Question] = {
-    "delta_out": Question(D_OUT, "δ_out", "delta_out"),
-    "dv1": Question(r"\Delta v_1", "Δv₁", "dv"),
-    "dv2": Question(r"\Delta v_2", "Δv₂", "dv"),
-    "delta1": Question(r"\delta_1", "δ₁", "delta1"),
-    "delta2": Question(r"\delta_2", "δ₂", "delta2"),
-    "dw11": Question(r"\Delta w_{11}", "Δw₁₁", "dw_into_h1"),
-    "dw21": Question(r"\Delta w_{21}", "Δw₂₁", "dw_into_h1"),
-    "dw12": Question(r"\Delta w_{12}", "Δw₁₂", "dw_into_h2"),
-    "dw22": Question(r"\Delta w_{22}", "Δw₂₂", "dw_into_h2"),
+    name: Question(NAMES[name][0], NAMES[name][1], stage_id)
+    for name, stage_id in (
+        ("delta_out", "delta_out"),
+        ("dv1", "dv"),
+        ("dv2", "dv"),
+        ("delta1", "delta1"),
+        ("delta2", "delta2"),
+        ("dw11", "dw_into_h1"),
+        ("dw21", "dw_into_h1"),
+        ("dw12", "dw_into_h2"),
+        ("dw22", "dw_into_h2"),
+    )
 }
-QUIZ_REL_TOL = 0.02
-QUIZ_ABS_TOL = 1e-4
-
-
-def quiz_verdict(answer: float, exact: float, lr: float) -> tuple[bool, str]:
-    """(right?, what to check) for a typed answer; tolerance QUIZ_REL_TOL or QUIZ_ABS_TOL."""
-
-    def close(a: float, b: float) -> bool:
-        return abs(a - b) <= max(QUIZ_REL_TOL * abs(b), QUIZ_ABS_TOL)
-
-    if close(answer, exact):
-        return True, ""
-    if close(answer, -exact):
-        return False, "The size is right but the sign is not: δ carries the sign of (y − ŷ)."
-    if close(answer, exact / lr):
-        return False, "That is the value without the learning rate: multiply by η."
-    return False, "Redo that step with the numbers shown above it."
