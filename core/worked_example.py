@@ -32,14 +32,15 @@ MAX_LR = 1e3
 MAX_STEPS = 10_000
 
 WEIGHT_NAMES: tuple[str, ...] = ("w11", "w12", "w21", "w22", "v1", "v2")
+_SUB = {1: "₁", 2: "₂"}  # indices as a student reads them in a factor's meaning
 
 
 def _sig(z: float) -> float:
-    return float(sigmoid(np.float64(z)))
+    return sigmoid(float(z))  # a float in, a float out: the fast path for one number
 
 
 def _dsig(z: float) -> float:
-    return float(sigmoid_derivative(np.float64(z), np.float64(0.0)))
+    return sigmoid_derivative(float(z), 0.0)
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,11 @@ def worked_example(
 ) -> WorkedStep:
     """The forward pass, the error and the backward pass, defaulting to the course's numbers."""
     p, lr = _check_inputs(x, w, v, y, lr)
+    return _pass(p, lr)
+
+
+def _pass(p: dict[str, float], lr: float) -> WorkedStep:
+    """worked_example on numbers already checked (p: x1, x2, the six weights and y)."""
     a1 = p["w11"] * p["x1"] + p["w21"] * p["x2"]
     a2 = p["w12"] * p["x1"] + p["w22"] * p["x2"]
     h1, h2 = _sig(a1), _sig(a2)
@@ -226,7 +232,7 @@ def chain_rule(step: WorkedStep, name: str) -> ChainRule:
     head = (
         ChainFactor(
             r"\frac{\partial E}{\partial \hat y} = -(y - \hat y)",
-            "how the error changes with the output",
+            "how the error changes with the output ŷ",
             -(step.y - step.y_hat),
         ),
         ChainFactor(
@@ -240,7 +246,7 @@ def chain_rule(step: WorkedStep, name: str) -> ChainRule:
         tail = (
             ChainFactor(
                 rf"\frac{{\partial b}}{{\partial v_{j}}} = h_{j}",
-                f"hidden unit {j}'s output feeds b through v{j}",
+                f"hidden neuron {j}'s output h{_SUB[j]} reaches b through v{_SUB[j]}",
                 step.h1 if j == 1 else step.h2,
             ),
         )
@@ -250,17 +256,17 @@ def chain_rule(step: WorkedStep, name: str) -> ChainRule:
         tail = (
             ChainFactor(
                 rf"\frac{{\partial b}}{{\partial h_{j}}} = v_{j}",
-                f"weight from hidden {j} to the output",
+                f"the weight from hidden neuron {j} to the output",
                 step.v1 if j == 1 else step.v2,
             ),
             ChainFactor(
                 rf"\frac{{\partial h_{j}}}{{\partial a_{j}}} = \sigma'(a_{j})",
-                f"slope of hidden sigmoid {j}",
+                f"slope of hidden neuron {j}'s sigmoid",
                 _dsig(a_j),
             ),
             ChainFactor(
                 rf"\frac{{\partial a_{j}}}{{\partial w_{{{i}{j}}}}} = x_{i}",
-                f"input {i} feeds a_{j} through w{i}{j}",
+                f"input {i} reaches a{_SUB[j]} through w{_SUB[i]}{_SUB[j]}",
                 step.x1 if i == 1 else step.x2,
             ),
         )
@@ -304,11 +310,31 @@ def train(
     step = worked_example(x, w, v, y, lr)
     steps = []
     errors = [step.E]
+    # The inputs, target and learning rate were checked once; each round checks only the
+    # weights it changed (a run may carry them past core's limits). Thousands of rounds
+    # of worked_example's whole check took half the run's time.
     for _ in range(int(n_steps)):
         steps.append(step)
-        step = worked_example(step.x, step.updated_w, step.updated_v, step.y, step.lr)
+        p = {"x1": step.x1, "x2": step.x2, "y": step.y}
+        for name in WEIGHT_NAMES:
+            p[name] = _check_number(name, getattr(step, name) + getattr(step, "d" + name))
+        step = _pass(p, step.lr)
         errors.append(step.E)
     return TrainingRun(steps=tuple(steps), errors=tuple(errors), final=step)
+
+
+TRAJECTORY_COLUMNS: tuple[str, ...] = ("E", "y_hat", *WEIGHT_NAMES)
+
+
+def trajectory(run: TrainingRun) -> np.ndarray:
+    """The run as one float64 array of shape (n_steps + 1, 8): row k holds, after k
+    updates, E, y_hat and the six weights (TRAJECTORY_COLUMNS). Row 0 is the starting
+    pass, the last row the final one. Compact: it pickles in microseconds where the run's
+    n_steps WorkedSteps take milliseconds (a cached page stores it)."""
+    passes = (*run.steps, run.final)
+    return np.array(
+        [[getattr(s, name) for name in TRAJECTORY_COLUMNS] for s in passes], dtype=np.float64
+    ).reshape(len(passes), len(TRAJECTORY_COLUMNS))
 
 
 def as_network(
