@@ -20,6 +20,7 @@ from dashboard.content.worked_example import (
     STAGE_IDS,
     STAGES,
     UPDATE_RULES,
+    Shown,
     sigmoid_slope,
     stage,
     stage_at,
@@ -150,6 +151,53 @@ def test_every_stage_ends_on_cores_numbers(stage_id, which):
     for name in COMPUTES[stage_id]:
         value = latex_number(getattr(step, name))
         assert f"&= {value} \\end{{aligned}}" in text, (stage_id, name, value, text)
+
+
+def test_each_stage_reveals_what_it_computes():
+    assert {s.id: s.computes for s in STAGES} == COMPUTES
+
+
+@pytest.mark.parametrize("stage_id", [i for i in STAGE_IDS if COMPUTES[i]])
+def test_a_hidden_number_reads_as_a_question_mark(stage_id):
+    step = PASSES["course"]
+    names = COMPUTES[stage_id]
+    text = "\n".join(stage(stage_id).formulas(Shown(step, frozenset(names)), chains_of(step)))
+    assert text.endswith("&= ? \\end{aligned}"), text
+    for name in names:
+        assert f"&= {latex_number(getattr(step, name))} \\end" not in text, (stage_id, name)
+
+
+def test_the_slope_a_prediction_asks_for_can_be_hidden_too():
+    step = PASSES["course"]
+    shown = Shown(step, frozenset({"delta_out", "slope_b"}))
+    text = "\n".join(stage("delta_out").formulas(shown, chains_of(step)))
+    assert f"- {latex_number(step.y_hat)}) \\cdot ? \\\\ &= ?" in text, text
+    assert "\\hat y\\,(1 - \\hat y)" in text  # the recipe stays
+
+
+def test_sigma_prime_waits_for_the_step_that_uses_it():
+    start = rendered("start", PASSES["course"]) + stage("start").text
+    assert "\\sigma'" not in start and "σ′" not in start
+    assert "σ′(b)" in stage("delta_out").text and "slope" in stage("delta_out").text
+
+
+# A pass where blame grows on its way back and the input-side updates are the larger:
+# a large input, a sum near 0 (slope 0.25) and an output weight of 6.
+GROWS = worked_example((8.0, 0.0), ((0.0, 0.0), (0.0, 0.0)), (6.0, 6.0), 1.0, 0.5)
+
+
+def test_number_dependent_sentences_follow_cores_numbers():
+    course = PASSES["course"]
+    assert abs(GROWS.delta1) > abs(GROWS.delta_out) and abs(course.delta1) < abs(course.delta_out)
+    [shrinks] = stage("delta2").remarks(course)
+    assert "Both hidden deltas are smaller" in shrinks
+    [grows] = stage("delta2").remarks(GROWS)
+    assert "is larger than δ_out" in grows and "v₁ = 6" in grows
+    assert abs(GROWS.dw11) > abs(GROWS.dv1)
+    [near] = stage("dw_into_h2").remarks(course)
+    assert "every update near the input is smaller" in near
+    [not_all] = stage("dw_into_h2").remarks(GROWS)
+    assert "not every update near the input is smaller" in not_all
 
 
 def test_negative_factors_are_bracketed_in_products():

@@ -1,13 +1,16 @@
-"""The worked example's numbers as a student reads them: their names, the values the
-article prints for them, and when a typed answer counts as the same number.
+"""The worked example's numbers as a student reads them: their names, which ones the
+student has been shown yet (Shown), the values the article prints for them, and when a
+typed answer counts as the same number.
 
 No Streamlit and no page logic: the step-through, the quiz and the predictions use these.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.worked_example import COURSE_LR, COURSE_V, COURSE_W, COURSE_X, COURSE_Y, WorkedStep
-from dashboard.plots.format import fmt
+from dashboard.plots.format import fmt, latex_factor, latex_number
 
 D_OUT = r"\delta_{\text{out}}"
 
@@ -47,6 +50,68 @@ NAMES: dict[str, tuple[str, str]] = {
 def label(name: str) -> str:
     """A WorkedStep field as a student reads it in text: "delta_out" -> "δ_out"."""
     return NAMES[name][1]
+
+
+# --- numbers not shown yet -------------------------------------------------------------
+class Unknown:
+    """A number the student has not been shown yet; formulas write it as a question mark."""
+
+    def __repr__(self) -> str:
+        return "?"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A pass as the student may see it: the numbers named in `hidden` read as UNKNOWN.
+
+    The stage formulas take a Shown or a WorkedStep alike (same attributes and methods).
+    Hidden names are WorkedStep fields, "slope_b", "slope_a1", "slope_a2" (the sigmoid
+    slopes a stage works out), "new_w11", ... (a weight with its update added) and
+    "grad_w11", ... (the slope of the error with respect to a weight).
+    """
+
+    step: WorkedStep
+    hidden: frozenset[str] = frozenset()
+
+    def __getattr__(self, name: str) -> float | Unknown:
+        if name.startswith("_") or name in ("step", "hidden"):
+            raise AttributeError(name)
+        return UNKNOWN if name in self.hidden else getattr(self.step, name)
+
+    def weight(self, name: str) -> float:
+        return self.step.weight(name)
+
+    def update(self, name: str) -> float | Unknown:
+        return UNKNOWN if "d" + name in self.hidden else self.step.update(name)
+
+    def gradient(self, name: str) -> float | Unknown:
+        """∂E/∂weight = -Δweight / η: hidden with the update, or as "grad_<weight>"."""
+        if {"d" + name, "grad_" + name} & self.hidden:
+            return UNKNOWN
+        return self.step.gradient(name)
+
+    def updated(self, name: str) -> float | Unknown:
+        if {"d" + name, "new_" + name} & self.hidden:
+            return UNKNOWN
+        return self.step.updated(name)
+
+
+def f(value: float | Unknown, digits: int = 3) -> str:
+    """A number inside a product (negative ones in parentheses), or ? if not shown yet."""
+    return "?" if value is UNKNOWN else latex_factor(value, digits)
+
+
+def plain(value: float | Unknown, digits: int = 3) -> str:
+    """A number in running text (fmt), or ? if not shown yet."""
+    return "?" if value is UNKNOWN else fmt(value, digits)
+
+
+def n(value: float | Unknown, digits: int = 3) -> str:
+    """A number as a formula's result, or ? if not shown yet."""
+    return "?" if value is UNKNOWN else latex_number(value, digits)
 
 
 # --- the article's own numbers ----------------------------------------------------------
