@@ -43,7 +43,7 @@ def _dsig(z: float) -> float:
     return sigmoid_derivative(float(z), 0.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkedStep:
     """One forward and backward pass of the 2-2-1 network, every intermediate named."""
 
@@ -311,14 +311,18 @@ def train(
     steps = []
     errors = [step.E]
     # The inputs, target and learning rate were checked once; each round checks only the
-    # weights it changed (a run may carry them past core's limits). Thousands of rounds
-    # of worked_example's whole check took half the run's time.
+    # weights it changed (a run may carry them past core's limits), and names one only
+    # when it fails. Thousands of rounds of worked_example's whole check took half the
+    # run's time.
     for _ in range(int(n_steps)):
         steps.append(step)
-        p = {"x1": step.x1, "x2": step.x2, "y": step.y}
-        for name in WEIGHT_NAMES:
-            p[name] = _check_number(name, getattr(step, name) + getattr(step, "d" + name))
-        step = _pass(p, step.lr)
+        s = step
+        new = (s.w11 + s.dw11, s.w12 + s.dw12, s.w21 + s.dw21, s.w22 + s.dw22)
+        new += (s.v1 + s.dv1, s.v2 + s.dv2)  # in WEIGHT_NAMES order
+        if not all(abs(value) <= MAX_ABS_VALUE for value in new):  # also false for nan
+            for name, value in zip(WEIGHT_NAMES, new, strict=True):
+                _check_number(name, value)
+        step = _pass(dict(zip(WEIGHT_NAMES, new, strict=True), x1=s.x1, x2=s.x2, y=s.y), s.lr)
         errors.append(step.E)
     return TrainingRun(steps=tuple(steps), errors=tuple(errors), final=step)
 

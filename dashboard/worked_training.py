@@ -18,7 +18,7 @@ from core.worked_example import TRAJECTORY_COLUMNS, WEIGHT_NAMES, WorkedStep
 from dashboard import ui
 from dashboard.content.worked_numbers import Shown, label, plain
 from dashboard.plots.format import fmt
-from dashboard.plots.network import error_curve_figure
+from dashboard.plots.network import MAX_POINTS, error_curve_figure
 
 ENDS = 4  # rows shown at each end of a run (all rows, up to 2 * ENDS + 1)
 STEP_COLUMN = "updates applied"
@@ -119,6 +119,11 @@ def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
     st.plotly_chart(
         error_curve_figure(errors.tolist(), y_hats.tolist(), target), width="stretch", key="errors"
     )
+    if len(table) > MAX_POINTS:
+        st.caption(
+            "So many updates are drawn by the lowest and highest value of each short "
+            "stretch of them, so that no jump is lost; the download below has every one."
+        )
     cut = len(table) > 2 * ENDS + 1
     st.markdown(
         "**The weights after each update**"
@@ -139,13 +144,15 @@ def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
 def rows_shown(table: pd.DataFrame, shown: Shown) -> pd.DataFrame:
     """The first and last ENDS rows as text (all of them if there are few), with a row of
     "…" between; the starting E and ŷ are ? while the step-through has not shown them."""
-    text = table.astype(object)
-    for column in table.columns[1:]:
-        text[column] = [f"{v:.6g}" for v in table[column]]
+    cut = len(table) > 2 * ENDS + 1
+    rows = pd.concat([table.head(ENDS), table.tail(ENDS)]) if cut else table
+    text = rows.astype(object)
+    for column in rows.columns[1:]:
+        text[column] = [f"{v:.6g}" for v in rows[column]]
     for name in ("E", "y_hat"):
         if name in shown.hidden:
             text.loc[0, COLUMNS[name]] = "?"
-    if len(text) <= 2 * ENDS + 1:
+    if not cut:
         return text
     gap = pd.DataFrame([["…"] * len(text.columns)], columns=text.columns)
     return pd.concat([text.head(ENDS), gap, text.tail(ENDS)], ignore_index=True)

@@ -13,9 +13,11 @@ from dashboard.plots.network import (
     EDGES,
     FORWARD,
     HIGHLIGHT_COLOR,
+    MAX_POINTS,
     NODE_POSITIONS,
     error_curve_figure,
     network_figure,
+    thin,
     timeline_figure,
 )
 
@@ -151,3 +153,14 @@ def test_trajectory_shows_error_and_prediction_over_the_same_updates():
     assert fig.layout.xaxis2.title.text.startswith("Updates applied")
     steep = error_curve_figure([0.065, 0.01, 1e-4], y_hats, target=1.0)
     assert steep.layout.yaxis.type == "log" and steep.layout.yaxis2.type != "log"
+
+
+def test_a_long_run_is_drawn_by_its_extremes_so_that_no_jump_is_lost():
+    assert thin([3.0, 1.0, 2.0]) == ([0, 1, 2], [3.0, 1.0, 2.0])  # short: every point
+    zigzag = [1.0 if k % 2 else 0.0 for k in range(5001)]  # a period every k-th point aliases
+    steps, values = thin(zigzag)
+    assert len(steps) <= MAX_POINTS + 2 and steps[0] == 0 and steps[-1] == 5000
+    assert steps == sorted(set(steps)) and all(values[i] == zigzag[s] for i, s in enumerate(steps))
+    assert values.count(1.0) >= MAX_POINTS // 2 - 1 and values.count(0.0) >= MAX_POINTS // 2 - 1
+    fig = error_curve_figure(zigzag, zigzag, target=1.0)
+    assert len(fig.data[0].x) == len(steps) and list(fig.data[2].x) == [0, 5000]
