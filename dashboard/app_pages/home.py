@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from core.worked_example import WorkedStep, worked_example
-from dashboard import ui
-from dashboard.content.worked_example import step_of
+from dashboard import landing, ui
+from dashboard.content.worked_example import CHAIN_RULE_ANCHOR, step_of
 from dashboard.navigation import page
 from dashboard.plots.format import fmt
 from dashboard.plots.network import FORWARD, network_figure, timeline_figure
@@ -46,7 +46,12 @@ STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
         "A weight's share is a product of local slopes, one per link between the weight and "
         "the error. A finite-difference check confirms the product.",
         "worked_example.py",
-        {"weight": "w11"},
+        # The last step shows every number; the page scrolls to its chain-rule section.
+        {
+            "weight": "w11",
+            "step": str(step_of("new_weights")),
+            **landing.link_params(CHAIN_RULE_ANCHOR),
+        },
         "Take one weight apart",
     ),
     (

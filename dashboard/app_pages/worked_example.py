@@ -30,11 +30,16 @@ from core.worked_example import (
     trajectory,
     worked_example,
 )
-from dashboard import ui, worked_lesson, worked_training
+from dashboard import landing, ui, worked_lesson, worked_training
 from dashboard.content.worked_example import (
+    ANCHORS,
+    CHAIN_RULE_ANCHOR,
     LAST_STEP,
     QUIZ,
+    QUIZ_ANCHOR,
     STEP_LABEL,
+    STEPS_ANCHOR,
+    TRAINING_ANCHOR,
     UPDATE_RULES,
     Stage,
     stage_at,
@@ -132,8 +137,9 @@ _TOAST = "_worked_example_toast"
 
 
 def _jump(index: int) -> None:
-    """From the quiz, far below: open that step in the step-through and say where it is."""
+    """From the quiz, far below: open that step in the step-through, go there, say so."""
     ui.set_values({"step": index})
+    landing.request(STEPS_ANCHOR)
     st.session_state[_TOAST] = f"Step {index} is now open under “Step by step”, near the top."
 
 
@@ -385,7 +391,7 @@ train_box = st.container()
 with numbers_box:
     number_fields(controls)
 with walk_box:
-    st.header("Step by step")
+    st.header("Step by step", anchor=STEPS_ANCHOR)
     step_index = controls.slider(
         STEP_LABEL,
         "step",
@@ -398,7 +404,7 @@ with walk_box:
     step_navigation(step_index, stage)
     picture, words = st.columns([3, 2])
 with chain_box:
-    st.header("The chain rule for one weight")
+    st.header("The chain rule for one weight", anchor=CHAIN_RULE_ANCHOR)
     weight = controls.choice(
         "Weight",
         "weight",
@@ -408,7 +414,7 @@ with chain_box:
         help="Which weight to follow back to the error.",
     )
 with quiz_box:
-    st.header("Try it yourself")
+    st.header("Try it yourself", anchor=QUIZ_ANCHOR)
     quantity = controls.choice(
         "Quantity to compute",
         "quiz",
@@ -418,7 +424,7 @@ with quiz_box:
         help="Work it out on paper from the numbers above, then type your answer.",
     )
 with train_box:
-    st.header("Training on this one example")
+    st.header("Training on this one example", anchor=TRAINING_ANCHOR)
     n_steps = controls.integer(
         "Updates to run",
         "n",
@@ -471,3 +477,4 @@ with st.expander("Every number of the current pass, unrounded"):
     show_unrounded(step, hidden)
 
 controls.share_box()
+landing.land(ANCHORS)

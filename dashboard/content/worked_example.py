@@ -429,6 +429,13 @@ def steps_span(ids: tuple[str, ...]) -> str:
     return str(steps[0]) if len(steps) == 1 else f"{steps[0]}–{steps[-1]}"
 
 
+# The page's sections by anchor (their headers' ids): links and buttons land on them.
+STEPS_ANCHOR = "step-by-step"
+CHAIN_RULE_ANCHOR = "chain-rule"
+QUIZ_ANCHOR = "try-it-yourself"
+TRAINING_ANCHOR = "training"
+ANCHORS = (STEPS_ANCHOR, CHAIN_RULE_ANCHOR, QUIZ_ANCHOR, TRAINING_ANCHOR)
+
 STEP_LABEL = (
     f"Step ({steps_span(OVERVIEW_IDS)} = overview, {steps_span(FORWARD_IDS)} forward, "
     f"{steps_span(BACKWARD_IDS)} backward)"
