@@ -10,8 +10,12 @@ focus to it (Tab continues from there). Charts above the section may still be dr
 and push it down, so the script keeps the header in place for a few seconds, and stops
 as soon as the student scrolls, taps or presses a key.
 
-The script is a constant; the anchor it names is one of the page's own, never text from
-a link (a `section` value that is not one of them is dropped).
+A button that removes itself (a prediction answered) would leave the keyboard focus
+nowhere, and the next Tab would start from the bottom of the section; focus() hands the
+focus to a widget of the page instead, without scrolling.
+
+The scripts are constants; the anchor or key they name is one of the page's own, never
+text from a link (a `section` value that is not one of them is dropped).
 """
 
 from __future__ import annotations
@@ -54,6 +58,24 @@ _SCRIPT = """<script>
 </script>"""
 
 
+_FOCUS_SCRIPT = """<script>
+(() => {
+  const box = document.querySelector('[data-testid="stMain"] .st-key-%(key)s');
+  const target = box && box.querySelector("button, input, textarea, [tabindex]");
+  if (target && !target.disabled) target.focus({preventScroll: true});
+})();
+</script>"""
+_FOCUS = "_landing_focus"
+
+
+def focus(key: str) -> None:
+    """From a button's callback: after the rerun, give the keyboard focus to the widget
+    with this key (without scrolling)."""
+    if not _ANCHOR.match(key.replace("_", "-")):
+        raise ValueError(f"not a widget key: {key!r}")
+    st.session_state[_FOCUS] = key
+
+
 def request(anchor: str) -> None:
     """From a button's callback: land on this section after the rerun."""
     if not _ANCHOR.match(anchor):
@@ -69,8 +91,12 @@ def link_params(anchor: str) -> dict[str, str]:
 
 
 def land(anchors: Collection[str]) -> str | None:
-    """Call once per run (after the sections are laid out): scroll to the section asked
-    for by a button or a link, if it is one of anchors. Returns the anchor, or None."""
+    """Call once per run (after the sections are laid out): hand the focus on as asked
+    (focus), and scroll to the section asked for by a button or a link, if it is one of
+    anchors. Returns the anchor, or None."""
+    key = st.session_state.pop(_FOCUS, None)
+    if key is not None:
+        st.html(_FOCUS_SCRIPT % {"key": key}, unsafe_allow_javascript=True)
     anchor = st.session_state.pop(_REQUESTED, None)
     linked = st.query_params.get(SECTION_KEY)
     if linked is not None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 import streamlit as st
 
 from core.worked_example import ChainRule, WorkedStep
+from dashboard import landing
 from dashboard.content.worked_example import QUIZ, STAGES, Stage, step_of
 from dashboard.content.worked_feedback import quiz_verdict
 from dashboard.content.worked_numbers import (
@@ -26,6 +27,7 @@ from dashboard.content.worked_predictions import PREDICTIONS, SKIPPED, Predictio
 from dashboard.plots.format import fmt, latex_number
 
 _ANSWERS = "_worked_predictions"  # (prediction id, the numbers) -> the student's answer
+NEXT_KEY = "step_next"  # the step-through's Next button
 GUESS_WIDTH = 218  # pixels: a number field beside nothing else, narrow enough for a phone
 
 Numbers = tuple[float, ...]
@@ -39,6 +41,8 @@ def answer(prediction: Prediction, numbers: Numbers) -> object | None:
 
 def _record(prediction_id: str, numbers: Numbers, value: object) -> None:
     st.session_state.setdefault(_ANSWERS, {})[(prediction_id, numbers)] = value
+    # The question's buttons go away with it: the keyboard goes on from Next.
+    landing.focus(NEXT_KEY)
 
 
 def _record_typed(prediction_id: str, numbers: Numbers, key: str) -> None:

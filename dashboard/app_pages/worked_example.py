@@ -37,6 +37,8 @@ from dashboard.content.worked_example import (
     LAST_STEP,
     QUIZ,
     QUIZ_ANCHOR,
+    RULES_ANCHOR,
+    SECTIONS,
     STEP_LABEL,
     STEPS_ANCHOR,
     TRAINING_ANCHOR,
@@ -174,7 +176,8 @@ def number_fields(controls: ui.Controls) -> None:
 def step_navigation(step_index: int, stage: Stage) -> None:
     """The stage's heading, and Back and Next (keyed, so that a button keeps the keyboard
     focus while the page redraws around it: Enter, Enter, ... walks the steps)."""
-    st.subheader(f"Step {step_index} of {LAST_STEP}. {stage.title}")
+    # No anchor link on this heading: the keyboard goes slider, Back, Next, prediction.
+    st.subheader(f"Step {step_index} of {LAST_STEP}. {stage.title}", anchor=False)
     with st.container(horizontal=True, gap="small"):
         st.button(
             "Back",
@@ -186,7 +189,7 @@ def step_navigation(step_index: int, stage: Stage) -> None:
         )
         st.button(
             "Next",
-            key="step_next",
+            key=worked_lesson.NEXT_KEY,
             on_click=_go_to_step,
             args=(min(step_index + 1, LAST_STEP),),
             disabled=step_index == LAST_STEP,
@@ -327,7 +330,7 @@ def _why_tiny(factor: ChainFactor) -> str:
 
 def show_update_rules(shown: Shown, weight: str) -> None:
     """The course's w <- w + eta delta x beside gradient descent's w <- w - eta dE/dw."""
-    st.header("Two ways to write the same update")
+    st.header(SECTIONS[RULES_ANCHOR], anchor=RULES_ANCHOR)
     rule = UPDATE_RULES[weight]
     name, s = rule.symbol, shown
     st.markdown(
@@ -378,6 +381,9 @@ ui.page_header(
     "The course's network with two inputs, two hidden neurons and one output. Change any "
     "number below and everything on the page follows; the formulas show your numbers.",
 )
+st.markdown(
+    "On this page: " + " · ".join(f"[{title}](#{anchor})" for anchor, title in SECTIONS.items())
+)
 controls = ui.Controls()
 if _TOAST in st.session_state:
     st.toast(st.session_state.pop(_TOAST), icon=":material/check_circle:")
@@ -391,7 +397,7 @@ train_box = st.container()
 with numbers_box:
     number_fields(controls)
 with walk_box:
-    st.header("Step by step", anchor=STEPS_ANCHOR)
+    st.header(SECTIONS[STEPS_ANCHOR], anchor=STEPS_ANCHOR)
     step_index = controls.slider(
         STEP_LABEL,
         "step",
@@ -404,7 +410,7 @@ with walk_box:
     step_navigation(step_index, stage)
     picture, words = st.columns([3, 2])
 with chain_box:
-    st.header("The chain rule for one weight", anchor=CHAIN_RULE_ANCHOR)
+    st.header(SECTIONS[CHAIN_RULE_ANCHOR], anchor=CHAIN_RULE_ANCHOR)
     weight = controls.choice(
         "Weight",
         "weight",
@@ -414,7 +420,7 @@ with chain_box:
         help="Which weight to follow back to the error.",
     )
 with quiz_box:
-    st.header("Try it yourself", anchor=QUIZ_ANCHOR)
+    st.header(SECTIONS[QUIZ_ANCHOR], anchor=QUIZ_ANCHOR)
     quantity = controls.choice(
         "Quantity to compute",
         "quiz",
@@ -424,7 +430,7 @@ with quiz_box:
         help="Work it out on paper from the numbers above, then type your answer.",
     )
 with train_box:
-    st.header("Training on this one example", anchor=TRAINING_ANCHOR)
+    st.header(SECTIONS[TRAINING_ANCHOR], anchor=TRAINING_ANCHOR)
     n_steps = controls.integer(
         "Updates to run",
         "n",

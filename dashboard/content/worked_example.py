@@ -429,12 +429,21 @@ def steps_span(ids: tuple[str, ...]) -> str:
     return str(steps[0]) if len(steps) == 1 else f"{steps[0]}–{steps[-1]}"
 
 
-# The page's sections by anchor (their headers' ids): links and buttons land on them.
+# The page's sections by anchor (their headers' ids, never renamed: links land on them),
+# in page order, with their headings.
 STEPS_ANCHOR = "step-by-step"
 CHAIN_RULE_ANCHOR = "chain-rule"
+RULES_ANCHOR = "two-ways"
 QUIZ_ANCHOR = "try-it-yourself"
 TRAINING_ANCHOR = "training"
-ANCHORS = (STEPS_ANCHOR, CHAIN_RULE_ANCHOR, QUIZ_ANCHOR, TRAINING_ANCHOR)
+SECTIONS: dict[str, str] = {
+    STEPS_ANCHOR: "Step by step",
+    CHAIN_RULE_ANCHOR: "The chain rule for one weight",
+    RULES_ANCHOR: "Two ways to write the same update",
+    QUIZ_ANCHOR: "Try it yourself",
+    TRAINING_ANCHOR: "Training on this one example",
+}
+ANCHORS = tuple(SECTIONS)
 
 STEP_LABEL = (
     f"Step ({steps_span(OVERVIEW_IDS)} = overview, {steps_span(FORWARD_IDS)} forward, "
