@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 import streamlit as st
 
 from core.worked_example import ChainRule, WorkedStep
-from dashboard import landing
+from dashboard import landing, ui
 from dashboard.content.worked_example import QUIZ, STAGES, Stage, step_of
 from dashboard.content.worked_feedback import quiz_verdict
 from dashboard.content.worked_numbers import (
@@ -93,7 +93,7 @@ def hidden(
     return (
         (EVERY_NUMBER - reached(step_index))
         | waiting(STAGES[step_index], numbers)
-        | quiz_hides(quantity, step, chains, numbers)
+        | quiz_hides(quantity, step, chains, numbers, step_index)
     )
 
 
@@ -181,11 +181,21 @@ def _reveal_key(quantity: str) -> str:
 
 
 def quiz_hides(
-    quantity: str, step: WorkedStep, chains: Mapping[str, ChainRule], numbers: Numbers
+    quantity: str,
+    step: WorkedStep,
+    chains: Mapping[str, ChainRule],
+    numbers: Numbers,
+    step_index: int,
 ) -> frozenset[str]:
-    """What the quiz's question keeps hidden on the whole page until it is answered right,
-    revealed, or seen in a prediction: the number itself and, for an update, the weight
-    after it and the weight's slope ∂E/∂w (either gives the update away in one step)."""
+    """What the quiz keeps hidden at the step that computes its quantity, until it is
+    answered right, revealed, or seen in a prediction: the number and what gives it away
+    in one step (for an update, the weight after it and its slope ∂E/∂w).
+
+    Only there: before that step the walk hides the number anyway, and after it the
+    number is an input of what the steps show (δ_out of every later delta), so hiding
+    it would leave those formulas unreadable. The quiz offers a way back instead."""
+    if step_index != step_of(QUIZ[quantity].stage):
+        return frozenset()
     typed = st.session_state.get(_answer_key(quantity))
     if (
         st.session_state.get(_reveal_key(quantity))
@@ -196,30 +206,54 @@ def quiz_hides(
     return _with_giveaways((quantity,)) - {_SLOPE_OF.get(quantity)}
 
 
+def _where_it_shows(quantity: str, step_index: int, numbers: Numbers) -> None:
+    """Where the step-through stands against the quiz's number, and a way to work it
+    out unseen when the walk has gone past it."""
+    question = QUIZ[quantity]
+    where = step_of(question.stage)
+    if predicted(quantity, numbers):
+        st.caption(
+            f"You have seen {question.label} in step {where} already: change a number at "
+            "the top for a fresh try."
+        )
+    elif step_index < where:
+        st.caption(f"The step-through above reaches {question.label} at step {where}.")
+    elif step_index == where:
+        st.caption(
+            f"The step-through is at step {where}, where {question.label} stays ? until "
+            "you answer here."
+        )
+    else:
+        st.caption(f"The step-through above shows {question.label} from step {where} on.")
+        st.button(
+            f"Hide it: back to step {where - 1}",
+            key="quiz_hide",
+            on_click=ui.set_values,
+            args=({"step": where - 1},),
+            icon=":material/visibility_off:",
+            help="Moves the step-through back to the step before the one that computes it.",
+        )
+
+
 def show_quiz(
     step: WorkedStep,
     chains: Mapping[str, ChainRule],
     quantity: str,
     numbers: Numbers,
+    step_index: int,
     on_jump: Callable[[int], None],
 ) -> None:
     """Ask for one quantity; judge the answer and point to the stage that computes it."""
     question = QUIZ[quantity]
     where = step_of(question.stage)
     exact = getattr(step, quantity)
-    hiding = quiz_hides(quantity, step, chains, numbers)
-    until = f" Until you answer, {question.label} shows as ? everywhere on the page."
     st.markdown(
         f"Compute ${question.symbol}$ for the numbers at the top of the page. It counts as "
         f"right when it matches the exact value to {ARTICLE_DECIMALS} decimals, the way "
         f"the article rounds, or is within {QUIZ_REL_TOL:.0%} of it: rounding along the way "
-        "is fine." + (until if hiding else "")
+        "is fine."
     )
-    if predicted(quantity, numbers):
-        st.caption(
-            f"You have seen {question.label} in step {where} already: change a number at "
-            "the top for a fresh try."
-        )
+    _where_it_shows(quantity, step_index, numbers)
     answer_given = st.number_input(
         f"Your value for {question.label}",
         value=None,

@@ -121,8 +121,8 @@ def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
     )
     if len(table) > MAX_POINTS:
         st.caption(
-            "So many updates are drawn by the lowest and highest value of each short "
-            "stretch of them, so that no jump is lost; the download below has every one."
+            "With this many updates the chart draws the lowest and highest value of each "
+            "short stretch of them, so that no jump is lost; the download has every one."
         )
     cut = len(table) > 2 * ENDS + 1
     st.markdown(

@@ -32,6 +32,7 @@ from dashboard.content.worked_numbers import (
     ARTICLE_PRINTED,
     NAMES,
     QUIZ_ABS_TOL,
+    UNKNOWN_TEX,
     article_rounded,
     article_value,
     decimals_of,
@@ -162,7 +163,7 @@ def test_a_hidden_number_reads_as_a_question_mark(stage_id):
     step = PASSES["course"]
     names = COMPUTES[stage_id]
     text = "\n".join(stage(stage_id).formulas(Shown(step, frozenset(names)), chains_of(step)))
-    assert text.endswith("&= ? \\end{aligned}"), text
+    assert text.endswith(f"&= {UNKNOWN_TEX} \\end{{aligned}}"), text
     for name in names:
         assert f"&= {latex_number(getattr(step, name))} \\end" not in text, (stage_id, name)
 
@@ -171,7 +172,8 @@ def test_the_slope_a_prediction_asks_for_can_be_hidden_too():
     step = PASSES["course"]
     shown = Shown(step, frozenset({"delta_out", "slope_b"}))
     text = "\n".join(stage("delta_out").formulas(shown, chains_of(step)))
-    assert f"- {latex_number(step.y_hat)}) \\cdot ? \\\\ &= ?" in text, text
+    hole = UNKNOWN_TEX
+    assert f"- {latex_number(step.y_hat)}) \\cdot {hole} \\\\ &= {hole}" in text, text
     assert "\\hat y\\,(1 - \\hat y)" in text  # the recipe stays
 
 

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.worked_example import WEIGHT_NAMES, chain_rule, train, worked_example
 from dashboard.content.worked_example import LAST_STEP, STAGES, step_of
-from dashboard.content.worked_numbers import ARTICLE_PRINTED, label
+from dashboard.content.worked_numbers import ARTICLE_PRINTED, UNKNOWN_TEX, label
 from dashboard.plots.format import fmt, fmt_signed, latex_number
 from tests.share import ui_share_link, ui_tables
 
@@ -94,7 +94,7 @@ def test_step_one_shows_a1_and_nothing_computed_after_it():
     for value in (COURSE.h1, COURSE.y_hat, COURSE.E, COURSE.delta_out):
         assert fmt(value) not in text, value
     # The chain-rule section follows the walk, and offers the way to every number.
-    assert r"-(y - \hat y) = ?" in "\n".join(e.value for e in at.latex)
+    assert rf"-(y - \hat y) = {UNKNOWN_TEX}" in "\n".join(e.value for e in at.latex)
     assert not at.metric and any(b.key == "chain_all" for b in at.button)
 
 
@@ -193,24 +193,37 @@ def test_predictions_live_in_the_session_not_in_the_link():
 
 
 # --- the quiz ---------------------------------------------------------------------------
-def test_the_quizs_quantity_is_hidden_everywhere_until_answered():
-    at = open_page({"quiz": "delta1", "step": str(LAST_STEP), "weight": "w11"})
+def test_the_quizs_quantity_waits_for_the_answer_at_its_own_step():
+    at = open_page({"quiz": "delta1", "step": str(step_of("delta1")), "weight": "w11"})
     assert "δ<sub>1</sub> = ?" in labels(at)
     text = page_text(at)
     assert f"δ₁ = {fmt(COURSE.delta1)}" not in text and latex_number(COURSE.delta1) not in text
+    assert "stays ? while “Try it yourself” below asks for it" in text
     at.number_input(key="answer_delta1").set_value(0.012).run()
     assert "The article rounded this to 0.012" in at.success[0].value
     assert f"δ<sub>1</sub> = {fmt(COURSE.delta1)}" in labels(at)
 
 
+def test_past_its_step_the_quizs_number_is_an_input_and_shows_with_a_way_back():
+    # Step 11 uses delta_out (the quiz's default): hiding it would leave its formula
+    # unreadable, so the quiz offers to move the walk back instead.
+    at = open_page({"step": str(step_of("delta2"))})
+    assert f"δ<sub>out</sub> = {fmt(COURSE.delta_out)}" in labels(at)
+    [back] = [b for b in at.button if b.key == "quiz_hide"]
+    back.click().run()
+    assert at.slider(key="step").value == step_of("delta_out") - 1
+    assert fmt(COURSE.delta_out) not in page_text(at)
+
+
 def test_an_update_asked_by_the_quiz_hides_the_new_weight_and_its_slope_too():
-    at = open_page({"quiz": "dw11", "step": str(LAST_STEP), "weight": "w11"})
+    at = open_page({"quiz": "dw12", "step": str(step_of("dw_into_h2")), "weight": "w12"})
     text = "\n".join(e.value for e in at.latex)
-    assert latex_number(COURSE.updated("w11"), 6) not in text
-    assert not at.metric  # the chain rule's product is -dw11 / eta
-    at.toggle(key="reveal_dw11").set_value(True).run()
+    assert latex_number(COURSE.dw12) not in text
+    assert latex_number(COURSE.updated("w12"), 6) not in text
+    assert not at.metric  # the chain rule's product is -dw12 / eta
+    at.toggle(key="reveal_dw12").set_value(True).run()
     metric = {m.label: m.value for m in at.metric}
-    assert metric["Chain rule (product)"] == fmt(chain_rule(COURSE, "w11").product, 6)
+    assert metric["Chain rule (product)"] == fmt(chain_rule(COURSE, "w12").product, 6)
 
 
 def test_the_quiz_shows_labels_not_code_names():

@@ -205,7 +205,7 @@ def diagram_caption(stage: Stage) -> str:
             if stage.view == BACKWARD
             else "The numbers at the nodes are the neurons' sums and outputs."
         )
-        + " A ? is a number the steps have not reached yet."
+        + " A ? is a number still to come, or one to predict first."
     )
 
 
@@ -359,7 +359,12 @@ def show_update_rules(shown: Shown, weight: str) -> None:
         "*minus* the slope of the error, ∂E/∂ŷ = −(y − ŷ). So η·δ·(input) is exactly "
         "−η·∂E/∂w: the course folds the minus sign into δ and adds, gradient descent "
         "keeps it outside and subtracts. Pick another weight in the chain-rule section "
-        f"to compare; both land on {plain(s.updated(weight), 6)} for {label(weight)}."
+        "to compare; "
+        + (
+            f"both land on the same new {label(weight)}, still a ? here."
+            if s.updated(weight) is UNKNOWN
+            else f"both land on {plain(s.updated(weight), 6)} for {label(weight)}."
+        )
     )
 
 
@@ -471,7 +476,7 @@ with chain_box:
 with rules_box:
     show_update_rules(shown, weight)
 with quiz_box:
-    worked_lesson.show_quiz(step, lesson.chains, quantity, numbers, _jump)
+    worked_lesson.show_quiz(step, lesson.chains, quantity, numbers, step_index, _jump)
 with apply_box:
     worked_training.buttons(step, lesson.table, _apply, VALUE_RANGE)
 with train_box:

@@ -99,9 +99,14 @@ class Shown:
         return self.step.updated(name)
 
 
+# A number not shown yet, in LaTeX: an ordinary symbol, spaced like a digit (a bare "?" is
+# punctuation to TeX: "=?·?" ran together).
+UNKNOWN_TEX = r"\mathord{?}"
+
+
 def f(value: float | Unknown, digits: int = 3) -> str:
     """A number inside a product (negative ones in parentheses), or ? if not shown yet."""
-    return "?" if value is UNKNOWN else latex_factor(value, digits)
+    return UNKNOWN_TEX if value is UNKNOWN else latex_factor(value, digits)
 
 
 def plain(value: float | Unknown, digits: int = 3) -> str:
@@ -111,7 +116,7 @@ def plain(value: float | Unknown, digits: int = 3) -> str:
 
 def n(value: float | Unknown, digits: int = 3) -> str:
     """A number as a formula's result, or ? if not shown yet."""
-    return "?" if value is UNKNOWN else latex_number(value, digits)
+    return UNKNOWN_TEX if value is UNKNOWN else latex_number(value, digits)
 
 
 # --- the article's own numbers ----------------------------------------------------------

@@ -23,11 +23,13 @@ from dashboard.plots.style import (
     BADGE_TEXT,
     CHART_HEIGHT,
     FONT_SIZE,
+    LEGEND_MARGIN_BOTTOM,
     MEASURED_COLOR,
     OKABE_ITO,
     SMALL_FONT_SIZE,
     THEORY_COLOR,
     base_layout,
+    legend_below,
     spans_decades,
 )
 
@@ -413,6 +415,7 @@ def error_curve_figure(
         col=1,
     )
     base_layout(fig, "Error and prediction after each update", TRAJECTORY_HEIGHT)
+    legend_below(fig, LEGEND_MARGIN_BOTTOM)  # above the plot it ran into the title
     fig.update_xaxes(rangemode="tozero")
     fig.update_xaxes(title_text=x_title, row=2, col=1)
     fig.update_yaxes(title_text=y_title, row=1, col=1, **y_axis)
