@@ -19,6 +19,7 @@ from dashboard import ui
 from dashboard.content.worked_numbers import Shown, label, plain
 from dashboard.plots.format import fmt
 from dashboard.plots.network import MAX_POINTS, error_curve_figure
+from dashboard.plots.style import spans_decades
 
 ENDS = 4  # rows shown at each end of a run (all rows, up to 2 * ENDS + 1)
 STEP_COLUMN = "updates applied"
@@ -119,6 +120,11 @@ def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
     st.plotly_chart(
         error_curve_figure(errors.tolist(), y_hats.tolist(), target), width="stretch", key="errors"
     )
+    if spans_decades(errors.tolist()):
+        st.caption(
+            "The error axis uses a log scale: each power of ten on it is ten times the one "
+            "below, so that the large early errors and the tiny late ones both stay readable."
+        )
     if len(table) > MAX_POINTS:
         st.caption(
             "With this many updates the chart draws the lowest and highest value of each "

@@ -264,6 +264,8 @@ def test_a_long_run_shows_its_ends_a_chart_of_every_update_and_a_download():
     assert chart["data"][1]["y"][-1] == run.final.y_hat
     [download] = at.get("download_button")
     assert "2001 rows" in download.proto.label
+    assert chart["layout"]["yaxis"]["type"] == "log"  # and the page says what that means
+    assert any("log scale" in c.value for c in at.caption)
 
 
 def test_the_starting_error_waits_for_its_step_in_the_training_table_too():
