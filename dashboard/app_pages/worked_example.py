@@ -142,7 +142,9 @@ def _jump(index: int) -> None:
     """From the quiz, far below: open that step in the step-through, go there, say so."""
     ui.set_values({"step": index})
     landing.request(STEPS_ANCHOR)
-    st.session_state[_TOAST] = f"Step {index} is now open under “Step by step”, near the top."
+    st.session_state[_TOAST] = (
+        f"Step {index} is now open: work it out there, then back to “Try it yourself”."
+    )
 
 
 def _apply(weights: dict[str, float], message: str) -> None:

@@ -15,7 +15,7 @@ from dashboard.content.worked_example import sigmoid_slope
 from dashboard.content.worked_numbers import decimals_of, label, matches, within_tolerance
 from dashboard.plots.format import fmt
 
-REDO = "Redo that step with the numbers shown above it."
+REDO = "Redo it from the formula of that step."
 NO_ETA = "That has the learning rate η in it, but {name} has none: η enters only the updates Δ."
 SIGMOID_RANGE = "A sigmoid's output always lies strictly between 0 and 1"
 
