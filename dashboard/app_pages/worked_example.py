@@ -1,9 +1,11 @@
 """Worked example: the course's 2-2-1 network, every number on screen, with your own inputs.
 
 URL keys: x1 x2 y lr w11 w12 w21 w22 v1 v2 (the numbers), step (step-through),
-weight (chain rule), quiz (try it yourself), n (training steps).
+weight (chain rule), quiz (try it yourself), n (training steps); section (a link's
+landing, dropped once used: dashboard/landing.py).
 The step-through's stages, the update rules and the quiz are content, keyed by id, in
-dashboard/content/worked_example.py; this page lays them out.
+dashboard/content/; what is revealed when, the predictions and the quiz's widgets are in
+dashboard/worked_lesson.py, the training section in dashboard/worked_training.py.
 """
 
 from __future__ import annotations
