@@ -17,7 +17,10 @@ Streamlit runs it, with streamlit.testing.v1.AppTest from dashboard/app.py:
   of a view waits for; modules already imported, as in a running server);
 - cached: the same view again (every later visitor, and every rerun that changes
   nothing the core call depends on, e.g. switching the plotted quantity);
-- beside them, the parts of a cold run: the core call alone and the figure builders.
+- beside them, the parts of a cold run: the core call alone and the figure builders;
+- the worked example with "Updates to run" at its minimum and at its maximum, taken in
+  turn in one run: their ratio must stay under 1.5 (page time does not grow with the
+  number of updates; the table of every update it once drew took 15 s in a browser).
 
 Each timing is the best of --repeat runs, with the median beside it (the machine may be
 shared; the best run is the least disturbed). AppTest's own overhead (a script thread,
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -79,6 +83,68 @@ def page_runs(file: str, query: dict[str, str], repeat: int) -> dict[str, tuple[
     return out
 
 
+def side_by_side(
+    file: str, queries: dict[str, dict[str, str]], repeat: int
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Cold and cached runs of several views of one page, taken in turn (view a, view b,
+    view a, ...) so that the machine's load falls on all of them alike: by view name,
+    {"cold": (best, median), "cached": (best, median)}."""
+    apps = {}
+    for name, query in queries.items():
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        at.switch_page(f"app_pages/{file}")
+        at.query_params = dict(query)
+        at.run()
+        if at.exception:
+            raise RuntimeError(f"{file}?{query}: {at.exception[0].value}")
+        apps[name] = at
+    times: dict[str, dict[str, list[float]]] = {n: {"cold": [], "cached": []} for n in apps}
+    for _ in range(repeat):
+        for name, at in apps.items():
+            st.cache_data.clear()
+            start = time.perf_counter()
+            at.run()
+            times[name]["cold"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            at.run()
+            times[name]["cached"].append(time.perf_counter() - start)
+    return {
+        name: {kind: (min(ts), statistics.median(ts)) for kind, ts in kinds.items()}
+        for name, kinds in times.items()
+    }
+
+
+def updates_range() -> tuple[int, int]:
+    """The worked example's "Updates to run" limits, as the page states them in its help."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/worked_example.py")
+    at.run()
+    match = re.search(r"whole number from (\d+) to (\d+)", at.number_input(key="n").help or "")
+    if not match:
+        raise RuntimeError("the worked example no longer states its range of updates")
+    return int(match[1]), int(match[2])
+
+
+def worked_example_rows(repeat: int) -> None:
+    """The worked example at the fewest and the most updates it allows (issue: 2,000 used
+    to draw a 2,001-row table): page time must not grow with the number of updates."""
+    low, high = updates_range()
+    views = {f"{low} update(s)": {"n": str(low)}, f"{high} updates": {"n": str(high)}}
+    repeat = max(repeat, 3)
+    runs = side_by_side("worked_example.py", views, repeat)
+    print(f"\nWorked example, fewest and most updates, in turn (best and median of {repeat})")
+    print(f"   {'view':<58} {'best':>8} {'median':>8} {'goal':>7}")
+    fewest, most = views
+    for kind in ("cold", "cached"):
+        for name in views:
+            row(f"{name}: {kind}", *runs[name][kind])
+        ratio = runs[most][kind][0] / runs[fewest][kind][0]
+        name = f"ratio of the best runs, most / fewest: {kind}"
+        print(f"   {name:<58} {ratio:>8.2f} {'':>8} {'<1.5':>7}")
+
+
 def row(name: str, best: float, median: float, goal: str = "") -> None:
     print(f"   {name:<58} {best:>8.3f} {median:>8.3f} {goal:>7}")
 
@@ -121,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         for kind in ("cold", "cached"):
             goal = f"<{GOALS[kind]:g}" if default else ""
             row(f"{name}: {kind}", *runs[kind], goal)
+
+    worked_example_rows(repeat)
 
     print(
         "\nParts of a cold run of the lab"

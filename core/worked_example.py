@@ -33,17 +33,18 @@ MAX_LR = 1e3
 MAX_STEPS = 10_000
 
 WEIGHT_NAMES: tuple[str, ...] = ("w11", "w12", "w21", "w22", "v1", "v2")
+_SUB = {1: "₁", 2: "₂"}  # indices as a student reads them in a factor's meaning
 
 
 def _sig(z: float) -> float:
-    return float(sigmoid(np.float64(z)))
+    return sigmoid(float(z))  # a float in, a float out: the fast path for one number
 
 
 def _dsig(z: float) -> float:
-    return float(sigmoid_derivative(np.float64(z), np.float64(0.0)))
+    return sigmoid_derivative(float(z), 0.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkedStep:
     """One forward and backward pass of the 2-2-1 network, every intermediate named."""
 
@@ -161,6 +162,11 @@ def worked_example(
 ) -> WorkedStep:
     """The forward pass, the error and the backward pass, defaulting to the course's numbers."""
     p, lr = _check_inputs(x, w, v, y, lr)
+    return _pass(p, lr)
+
+
+def _pass(p: dict[str, float], lr: float) -> WorkedStep:
+    """worked_example on numbers already checked (p: x1, x2, the six weights and y)."""
     a1 = p["w11"] * p["x1"] + p["w21"] * p["x2"]
     a2 = p["w12"] * p["x1"] + p["w22"] * p["x2"]
     h1, h2 = _sig(a1), _sig(a2)
@@ -227,7 +233,7 @@ def chain_rule(step: WorkedStep, name: str) -> ChainRule:
     head = (
         ChainFactor(
             r"\frac{\partial E}{\partial \hat y} = -(y - \hat y)",
-            "how the error changes with the output",
+            "how the error changes with the output ŷ",
             -(step.y - step.y_hat),
         ),
         ChainFactor(
@@ -241,7 +247,7 @@ def chain_rule(step: WorkedStep, name: str) -> ChainRule:
         tail = (
             ChainFactor(
                 rf"\frac{{\partial b}}{{\partial v_{j}}} = h_{j}",
-                f"hidden unit {j}'s output feeds b through v{j}",
+                f"hidden neuron {j}'s output h{_SUB[j]} reaches b through v{_SUB[j]}",
                 step.h1 if j == 1 else step.h2,
             ),
         )
@@ -251,17 +257,17 @@ def chain_rule(step: WorkedStep, name: str) -> ChainRule:
         tail = (
             ChainFactor(
                 rf"\frac{{\partial b}}{{\partial h_{j}}} = v_{j}",
-                f"weight from hidden {j} to the output",
+                f"the weight from hidden neuron {j} to the output",
                 step.v1 if j == 1 else step.v2,
             ),
             ChainFactor(
                 rf"\frac{{\partial h_{j}}}{{\partial a_{j}}} = \sigma'(a_{j})",
-                f"slope of hidden sigmoid {j}",
+                f"slope of hidden neuron {j}'s sigmoid",
                 _dsig(a_j),
             ),
             ChainFactor(
                 rf"\frac{{\partial a_{j}}}{{\partial w_{{{i}{j}}}}} = x_{i}",
-                f"input {i} feeds a_{j} through w{i}{j}",
+                f"input {i} reaches a{_SUB[j]} through w{_SUB[i]}{_SUB[j]}",
                 step.x1 if i == 1 else step.x2,
             ),
         )
@@ -305,11 +311,35 @@ def train(
     step = worked_example(x, w, v, y, lr)
     steps = []
     errors = [step.E]
+    # The inputs, target and learning rate were checked once; each round checks only the
+    # weights it changed (a run may carry them past core's limits), and names one only
+    # when it fails. Thousands of rounds of worked_example's whole check took half the
+    # run's time.
     for _ in range(int(n_steps)):
         steps.append(step)
-        step = worked_example(step.x, step.updated_w, step.updated_v, step.y, step.lr)
+        s = step
+        new = (s.w11 + s.dw11, s.w12 + s.dw12, s.w21 + s.dw21, s.w22 + s.dw22)
+        new += (s.v1 + s.dv1, s.v2 + s.dv2)  # in WEIGHT_NAMES order
+        if not all(abs(value) <= MAX_ABS_VALUE for value in new):  # also false for nan
+            for name, value in zip(WEIGHT_NAMES, new, strict=True):
+                _check_number(name, value)
+        step = _pass(dict(zip(WEIGHT_NAMES, new, strict=True), x1=s.x1, x2=s.x2, y=s.y), s.lr)
         errors.append(step.E)
     return TrainingRun(steps=tuple(steps), errors=tuple(errors), final=step)
+
+
+TRAJECTORY_COLUMNS: tuple[str, ...] = ("E", "y_hat", *WEIGHT_NAMES)
+
+
+def trajectory(run: TrainingRun) -> np.ndarray:
+    """The run as one float64 array of shape (n_steps + 1, 8): row k holds, after k
+    updates, E, y_hat and the six weights (TRAJECTORY_COLUMNS). Row 0 is the starting
+    pass, the last row the final one. Compact: it pickles in microseconds where the run's
+    n_steps WorkedSteps take milliseconds (a cached page stores it)."""
+    passes = (*run.steps, run.final)
+    return np.array(
+        [[getattr(s, name) for name in TRAJECTORY_COLUMNS] for s in passes], dtype=np.float64
+    ).reshape(len(passes), len(TRAJECTORY_COLUMNS))
 
 
 def as_network(

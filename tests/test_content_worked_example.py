@@ -20,12 +20,23 @@ from dashboard.content.worked_example import (
     STAGE_IDS,
     STAGES,
     UPDATE_RULES,
-    quiz_verdict,
+    Shown,
     sigmoid_slope,
     stage,
     stage_at,
     step_of,
     steps_span,
+)
+from dashboard.content.worked_feedback import quiz_verdict
+from dashboard.content.worked_numbers import (
+    ARTICLE_PRINTED,
+    NAMES,
+    QUIZ_ABS_TOL,
+    UNKNOWN_TEX,
+    article_rounded,
+    article_value,
+    decimals_of,
+    is_course,
 )
 from dashboard.plots.format import latex_number
 from dashboard.plots.network import EDGES, NODE_POSITIONS
@@ -143,6 +154,54 @@ def test_every_stage_ends_on_cores_numbers(stage_id, which):
         assert f"&= {value} \\end{{aligned}}" in text, (stage_id, name, value, text)
 
 
+def test_each_stage_reveals_what_it_computes():
+    assert {s.id: s.computes for s in STAGES} == COMPUTES
+
+
+@pytest.mark.parametrize("stage_id", [i for i in STAGE_IDS if COMPUTES[i]])
+def test_a_hidden_number_reads_as_a_question_mark(stage_id):
+    step = PASSES["course"]
+    names = COMPUTES[stage_id]
+    text = "\n".join(stage(stage_id).formulas(Shown(step, frozenset(names)), chains_of(step)))
+    assert text.endswith(f"&= {UNKNOWN_TEX} \\end{{aligned}}"), text
+    for name in names:
+        assert f"&= {latex_number(getattr(step, name))} \\end" not in text, (stage_id, name)
+
+
+def test_the_slope_a_prediction_asks_for_can_be_hidden_too():
+    step = PASSES["course"]
+    shown = Shown(step, frozenset({"delta_out", "slope_b"}))
+    text = "\n".join(stage("delta_out").formulas(shown, chains_of(step)))
+    hole = UNKNOWN_TEX
+    assert f"- {latex_number(step.y_hat)}) \\cdot {hole} \\\\ &= {hole}" in text, text
+    assert "\\hat y\\,(1 - \\hat y)" in text  # the recipe stays
+
+
+def test_sigma_prime_waits_for_the_step_that_uses_it():
+    start = rendered("start", PASSES["course"]) + stage("start").text
+    assert "\\sigma'" not in start and "σ′" not in start
+    assert "σ′(b)" in stage("delta_out").text and "slope" in stage("delta_out").text
+
+
+# A pass where blame grows on its way back and the input-side updates are the larger:
+# a large input, a sum near 0 (slope 0.25) and an output weight of 6.
+GROWS = worked_example((8.0, 0.0), ((0.0, 0.0), (0.0, 0.0)), (6.0, 6.0), 1.0, 0.5)
+
+
+def test_number_dependent_sentences_follow_cores_numbers():
+    course = PASSES["course"]
+    assert abs(GROWS.delta1) > abs(GROWS.delta_out) and abs(course.delta1) < abs(course.delta_out)
+    [shrinks] = stage("delta2").remarks(course)
+    assert "Both hidden deltas are smaller" in shrinks
+    [grows] = stage("delta2").remarks(GROWS)
+    assert "is larger than δ_out" in grows and "v₁ = 6" in grows
+    assert abs(GROWS.dw11) > abs(GROWS.dv1)
+    [near] = stage("dw_into_h2").remarks(course)
+    assert "every update near the input is smaller" in near
+    [not_all] = stage("dw_into_h2").remarks(GROWS)
+    assert "not every update near the input is smaller" in not_all
+
+
 def test_negative_factors_are_bracketed_in_products():
     assert r"&= (-0.7) \cdot (-1.5) + 3 \cdot 2 \\" in rendered("a1", PASSES["odd"])
     assert r"&= 0.4 \cdot 0.5 + 0.2 \cdot 0.3 \\" in rendered("a1", PASSES["course"])
@@ -189,11 +248,97 @@ def test_each_question_points_to_the_stage_that_computes_it(quantity):
 
 
 def test_quiz_verdict_names_the_likely_slip():
-    exact, lr = 0.0827, 0.5
-    assert quiz_verdict(0.083, exact, lr) == (True, "")  # the course's rounding
-    assert quiz_verdict(exact * 1.019, exact, lr)[0]
-    assert not quiz_verdict(exact * 1.03, exact, lr)[0]
-    assert quiz_verdict(1e-5, 0.0, lr)[0]  # the absolute tolerance near zero
-    assert "sign" in quiz_verdict(-exact, exact, lr)[1]
-    assert "learning rate" in quiz_verdict(exact / lr, exact, lr)[1]
-    assert "Redo" in quiz_verdict(7.0, exact, lr)[1]
+    s = PASSES["course"]
+    c, exact = chains_of(s), s.delta_out
+    assert quiz_verdict("delta_out", 0.083, s, c) == (True, "")  # the course's rounding
+    assert quiz_verdict("delta_out", exact * 1.019, s, c)[0]
+    assert not quiz_verdict("delta_out", exact * 1.03, s, c)[0]
+    none = worked_example((0.0, 0.3))  # x1 = 0: no blame reaches w11
+    assert none.dw11 == 0 and quiz_verdict("dw11", 1e-5, none, chains_of(none))[0]
+    assert "sign" in quiz_verdict("delta_out", -exact, s, c)[1]
+    # An update has a learning rate in it (a δ has none: see the test below).
+    assert "learning rate" in quiz_verdict("dv1", s.dv1 / s.lr, s, c)[1]
+    assert "Redo" in quiz_verdict("delta_out", 7.0, s, c)[1]
+
+
+# --- the article's printed numbers ---------------------------------------------------------
+@pytest.mark.parametrize("name", ARTICLE_PRINTED)
+def test_each_printed_number_is_cores_rounded_the_articles_way(name):
+    exact = getattr(PASSES["course"], name)
+    printed = ARTICLE_PRINTED[name]
+    assert f"{exact:.{decimals_of(name)}f}" == printed, (name, exact, printed)
+
+
+def test_the_article_is_quoted_only_for_its_own_numbers():
+    course, odd = PASSES["course"], PASSES["odd"]
+    assert is_course(course) and not is_course(odd)
+    assert article_value("delta1", course) == "0.012" and article_value("delta1", odd) is None
+    # Where the article's rounding reads differently from the exact value the page prints.
+    differ = {name for name in ARTICLE_PRINTED if article_rounded(name, course)}
+    assert differ == {"E", "delta_out", "dv1", "delta1", "delta2", "dw11"}
+    assert not any(article_rounded(name, odd) for name in ARTICLE_PRINTED)
+
+
+@pytest.mark.parametrize("quantity", [q for q in QUIZ if q in ARTICLE_PRINTED])
+def test_the_quiz_accepts_the_articles_own_numbers(quantity):
+    s = PASSES["course"]
+    right, note = quiz_verdict(quantity, float(ARTICLE_PRINTED[quantity]), s, chains_of(s))
+    assert right, (quantity, note)
+
+
+def test_the_article_precision_does_not_excuse_a_wrong_sign_or_a_tiny_value():
+    s = PASSES["course"]
+    assert not quiz_verdict("delta1", -0.012, s, chains_of(s))[0]
+    small = worked_example((0.05, 0.3))  # Δw₁₁ about 0.0003: 0.000 at three decimals
+    assert 2e-4 < small.dw11 < 5e-4
+    assert not quiz_verdict("dw11", -small.dw11, small, chains_of(small))[0]
+    assert not quiz_verdict("dw11", 0.0, small, chains_of(small))[0]
+
+
+# Every delta and update well above the quiz's absolute tolerance, all of them distinct,
+# with both signs (the "odd" pass saturates the hidden neurons: its deltas are tiny).
+BIG = worked_example((-1.0, 2.0), ((0.7, -0.4), (0.3, 0.6)), (-1.2, 2.5), 0.0, 0.8)
+
+
+@pytest.mark.parametrize("s", [PASSES["course"], BIG], ids=["course", "big"])
+@pytest.mark.parametrize("quantity", ["delta_out", "delta1", "delta2"])
+def test_a_delta_is_never_told_about_the_learning_rate_it_does_not_have(quantity, s):
+    assert abs(getattr(s, quantity)) > 10 * QUIZ_ABS_TOL
+    exact = getattr(s, quantity)
+    for wrong in (exact / s.lr, 2 * exact):  # the student tester's 2 x delta (eta = 0.5)
+        right, hint = quiz_verdict(quantity, wrong, s, chains_of(s))
+        assert not right and "multiply by η" not in hint, (quantity, wrong, hint)
+    assert "has none" in quiz_verdict(quantity, s.lr * exact, s, chains_of(s))[1]
+
+
+# Each slip written out here from the article's formulas, on the BIG pass, and a word the
+# hint must contain.
+B = BIG
+SLIPS = [
+    ("y_hat", B.b, "sum before squashing"),
+    ("y_hat", 1.3, "between 0 and 1"),
+    ("delta_out", B.y - B.y_hat, "miss (y − ŷ) alone"),
+    ("delta_out", -B.delta_out, "sign of the miss"),
+    ("delta1", B.delta_out * B.v1, "left out the slope"),
+    ("delta1", B.delta2, "hidden neuron 2's blame"),
+    ("delta2", -B.delta2, "times the sign of v₂ (positive)"),
+    ("dv1", B.delta_out * B.h1, "without the learning rate"),
+    ("dv1", B.lr * B.delta_out * B.h2, "uses h₂"),
+    ("dv2", -B.dv2, "has the sign of δ_out (negative)"),
+    ("dw11", B.delta1 * B.x1, "without the learning rate"),
+    ("dw11", B.lr * B.delta1 * B.x2, "first index is the input"),
+    ("dw11", B.lr * B.delta2 * B.x1, "second index is the hidden neuron"),
+    ("dw21", B.lr * B.delta_out * B.x2, "uses δ_out"),
+    ("dw22", -B.dw22, "sign is δ₂'s"),
+]
+
+
+@pytest.mark.parametrize(("quantity", "wrong", "words"), SLIPS)
+def test_each_quantity_names_its_own_likely_slip(quantity, wrong, words):
+    right, hint = quiz_verdict(quantity, wrong, BIG, chains_of(BIG))
+    assert not right and words in hint, (quantity, wrong, hint)
+
+
+def test_every_number_has_a_name_a_student_reads():
+    assert set(NAMES) == set(PASSES["course"].as_dict())
+    assert all("_" not in plain or plain == "δ_out" for _, plain in NAMES.values())

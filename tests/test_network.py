@@ -24,6 +24,17 @@ def test_sigmoid_is_finite_and_silent_for_huge_inputs():
     assert d[3] == 0.25
 
 
+def test_sigmoid_of_one_float_is_the_arrays_number():
+    z = np.array([-1e300, -800.0, -40.0, -0.7, 0.0, 5e-324, 0.4, 40.0, 800.0, 1e300])
+    act = get_activation("sigmoid")
+    out, d = sigmoid(z), act.derivative(z, sigmoid(z))
+    for k, value in enumerate(z.tolist()):
+        one = sigmoid(value)
+        assert type(one) is float and one == out[k], (value, one, out[k])
+        slope = act.derivative(value, one)
+        assert type(slope) is float and slope == d[k], (value, slope, d[k])
+
+
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_activation_derivatives_match_finite_differences(name):
     act = get_activation(name)

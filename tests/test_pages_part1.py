@@ -93,6 +93,14 @@ def step_of(values: dict[str, float]):
     return worked_example(*_args(values))
 
 
+def show_the_number(at: AppTest) -> AppTest:
+    """At a step that asks for a prediction first, press "Just show me the number"."""
+    for button in at.button:
+        if button.key and button.key.startswith("skip_"):
+            return button.click().run()
+    return at
+
+
 # --- every page at its defaults -------------------------------------------------------
 @pytest.mark.parametrize(
     ("file", "title"),
@@ -139,6 +147,7 @@ def test_worked_example_shows_the_course_numbers_step_by_step():
     }  # fmt: skip
     for name, stage, printed, decimals in COURSE_PRINTED:
         at.slider(key="step").set_value(stage).run()
+        show_the_number(at)  # a step with a prediction shows its number after it
         value = getattr(COURSE, name)
         shown = latex_number(value)
         assert f"&= {shown}" in latex(at), f"step {stage} should show {name} = {shown}"
@@ -149,7 +158,8 @@ def test_worked_example_shows_the_course_numbers_step_by_step():
 
 
 def test_forward_diagram_carries_the_course_prediction():
-    at = open_page("worked_example.py")
+    # Numbers appear one step at a time: b and y_hat are on the diagram from step 7 on.
+    at = open_page("worked_example.py", {"step": "7"})
     texts = [a["text"] for a in charts(at)[0]["layout"]["annotations"]]
     assert "b = 0.569<br>ŷ = 0.638" in texts  # the course's printed b and y_hat
     assert f"w<sub>21</sub> = {fmt(COURSE.w21)}" in texts
@@ -158,6 +168,7 @@ def test_forward_diagram_carries_the_course_prediction():
 def test_changing_a_weight_changes_y_hat_exactly_as_core_computes():
     at = open_page("worked_example.py", {"step": "6"})
     at.number_input(key="w11").set_value(1.25).run()
+    show_the_number(at)  # step 6 asks for a prediction of y_hat first
     values = numbers(at)
     assert values["w11"] == 1.25
     expected = step_of(values)
@@ -165,12 +176,13 @@ def test_changing_a_weight_changes_y_hat_exactly_as_core_computes():
     assert r"\hat y &= \sigma(b)" in latex(at)
     assert f"&= {latex_number(expected.y_hat)}" in latex(at)
     unrounded = ui_tables(at)[-1].set_index("quantity")["value"]
-    assert unrounded["y_hat"] == f"{expected.y_hat:.15g}"
-    assert unrounded["w11"] == "1.25"
+    assert unrounded["ŷ"] == f"{expected.y_hat:.15g}"
+    assert unrounded["w₁₁"] == "1.25"
 
 
 def test_chain_rule_metrics_come_from_core():
-    at = open_page("worked_example.py", {"weight": "w21"})
+    # The chain rule's numbers follow the walk: at its last step every one is shown.
+    at = open_page("worked_example.py", {"weight": "w21", "step": "14"})
     chain = chain_rule(COURSE, "w21")
     metric = {m.label: m.value for m in at.metric}
     assert metric["Chain rule (product)"] == fmt(chain.product, 6)
@@ -184,7 +196,9 @@ def test_chain_rule_metrics_come_from_core():
 
 
 def test_a_saturated_path_is_explained_not_passed_off_as_agreement():
-    at = open_page("worked_example.py", dict.fromkeys(("x1", "x2", *WEIGHT_NAMES), "10"))
+    at = open_page(
+        "worked_example.py", {**dict.fromkeys(("x1", "x2", *WEIGHT_NAMES), "10"), "step": "14"}
+    )
     assert not at.exception
     step = step_of(numbers(at))
     assert abs(chain_rule(step, "w11").product) < 1e-10
@@ -199,6 +213,7 @@ def test_query_parameters_reproduce_the_view_and_the_share_link_round_trips():
     }  # fmt: skip
     at = open_page("worked_example.py", query)
     assert not at.exception and not at.warning, warnings(at)
+    show_the_number(at)  # step 9 asks whether v1 grows first
     values = numbers(at)
     assert values["w11"] == 1.25 and values["v2"] == -0.7 and values["lr"] == 0.8
     assert at.slider(key="step").value == 9
@@ -212,8 +227,11 @@ def test_query_parameters_reproduce_the_view_and_the_share_link_round_trips():
     assert len(table) == 8 and table["E"].iloc[-1] == f"{train(7, *_args(values)).final.E:.6g}"
 
     link = share_link(at)
-    assert dict(parse_qsl(urlsplit(link).query)) == query
-    again = open_page("worked_example.py", dict(parse_qsl(urlsplit(link).query)))
+    # The link named the quantity and the weight the older way (their code names); the
+    # share link carries the labels a student reads, and reopens the same view.
+    assert dict(parse_qsl(urlsplit(link).query)) == {**query, "quiz": "Δw₁₂", "weight": "v₂"}
+    again = show_the_number(open_page("worked_example.py", dict(parse_qsl(urlsplit(link).query))))
+    assert again.selectbox(key="quiz").value == "dw12"
     assert latex(again) == latex(at)
     assert [m.value for m in again.metric] == [m.value for m in at.metric]
 
@@ -234,9 +252,9 @@ def test_nonsense_query_values_never_raise_nor_render_as_html(value):
     assert 0 < values["lr"] <= 10 and 0 <= values["y"] <= 1
     assert 0 <= at.slider(key="step").value <= 14
     assert 1 <= at.number_input(key="n").value <= 2000
-    # The page still computes: the diagram shows core's prediction for what it uses.
-    texts = [a["text"] for a in charts(at)[0]["layout"]["annotations"]]
-    assert any(f"ŷ = {fmt(step_of(values).y_hat)}" in t for t in texts)
+    # The page still computes: the training chart shows core's errors for what it uses
+    # (at step 0 the diagram shows no computed number yet).
+    assert charts(at)[1]["data"][0]["y"] == list(train(20, *_args(values)).errors)
     html = [m.value for m in at.main if isinstance(m, Markdown) and m.proto.allow_html]
     assert html == []
     if "<" in value:
@@ -283,6 +301,7 @@ def test_typed_invalid_numbers_are_refused_with_the_allowed_range():
     # The page keeps working: a valid value is taken, and the message goes away.
     at.number_input(key="w11").set_value(0.9).run()
     assert at.number_input(key="w11").value == 0.9 and not at.warning
+    at.slider(key="step").set_value(7).run()  # the diagram shows y_hat from step 7 on
     assert f"ŷ = {fmt(step_of(numbers(at)).y_hat)}" in json.dumps(charts(at)[0], ensure_ascii=False)
 
 
@@ -332,12 +351,13 @@ def test_quiz_spots_a_missing_learning_rate():
 
 
 def test_training_applies_updates_exactly_as_core():
-    at = open_page("worked_example.py", {"n": "5"})
+    # At the last step the table's first row shows the starting E and y_hat too.
+    at = open_page("worked_example.py", {"n": "5", "step": "14"})
     table = ui_tables(at)[0]
     run = train(5)
     assert len(table) == 6
     assert list(table["E"]) == [f"{e:.6g}" for e in run.errors]
-    assert table["w11"].iloc[-1] == f"{run.final.w11:.6g}"
+    assert table["w₁₁"].iloc[-1] == f"{run.final.w11:.6g}"
     errors = charts(at)[1]
     assert errors["data"][0]["y"] == list(run.errors)
     [one] = [b for b in at.button if b.label.startswith("Apply one update")]

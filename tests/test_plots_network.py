@@ -13,9 +13,11 @@ from dashboard.plots.network import (
     EDGES,
     FORWARD,
     HIGHLIGHT_COLOR,
+    MAX_POINTS,
     NODE_POSITIONS,
     error_curve_figure,
     network_figure,
+    thin,
     timeline_figure,
 )
 
@@ -104,3 +106,61 @@ def test_timeline_marks_every_event_and_labels_the_year_axis():
     # Two events in the same year sit on opposite sides of the axis.
     same_year = [t.y[0] for t in markers if t.x[0] == 2015]
     assert len(same_year) == 2 and same_year[0] * same_year[1] < 0
+
+
+def _numbers_in(fig) -> str:
+    """Everything the figure can show a student: labels and hover texts."""
+    return fig.to_json()
+
+
+def test_unrevealed_numbers_read_as_question_marks_everywhere_in_the_figure():
+    fig = network_figure(COURSE, FORWARD, revealed={"a1"})
+    texts = _annotations(fig)
+    assert f"a<sub>1</sub> = {fmt(COURSE.a1)}<br>h<sub>1</sub> = ?" in texts
+    assert "b = ?<br>ŷ = ?" in texts
+    assert any("error E = ?" in t for t in texts)
+    shown = _numbers_in(fig)
+    assert "a<sub>2</sub> = ?<br>h<sub>2</sub> = ?" in texts
+    for name in ("h1", "h2", "b", "y_hat", "E"):  # a2 = 0.3 is also w12's and x2's value
+        assert fmt(getattr(COURSE, name)) not in shown, name
+    # What is given is never hidden: inputs, weights, target.
+    assert f"w<sub>21</sub> = {fmt(COURSE.w21)}" in texts
+    assert any(f"target y = {fmt(COURSE.y)}" in t for t in texts)
+
+
+def test_a_hidden_update_keeps_the_thinnest_wire_and_no_number():
+    fig = network_figure(COURSE, BACKWARD, revealed={"y_hat", "delta_out", "dv1"})
+    width = {t.name: t.line.width for t in fig.data[:-1]}
+    assert width["v1"] == max(width.values())
+    assert {width[w] for w in WEIGHT_NAMES if w != "v1"} == {min(width.values())}
+    texts = _annotations(fig)
+    assert f"Δv<sub>1</sub> = {fmt_signed(COURSE.dv1)}" in texts
+    assert "Δv<sub>2</sub> = ?" in texts and "δ<sub>1</sub> = ?" in texts
+    assert f"δ<sub>out</sub> = {fmt(COURSE.delta_out)}" in texts
+    assert fmt_signed(COURSE.dw11) not in _numbers_in(fig)
+    # y - y_hat gives y_hat away: hidden with it.
+    assert "y − ŷ = ?" in _annotations(network_figure(COURSE, BACKWARD, revealed=()))
+
+
+def test_trajectory_shows_error_and_prediction_over_the_same_updates():
+    errors, y_hats = [0.065, 0.06, 0.05], [0.64, 0.65, 0.68]
+    fig = error_curve_figure(errors, y_hats, target=1.0)
+    assert [t.name for t in fig.data] == ["error E", "prediction ŷ", "target y"]
+    assert list(fig.data[0].y) == errors and list(fig.data[1].y) == y_hats
+    assert list(fig.data[2].y) == [1.0, 1.0]
+    assert fig.layout.yaxis.title.text == "Error E"
+    assert fig.layout.yaxis2.title.text == "Prediction ŷ"
+    assert fig.layout.xaxis2.title.text.startswith("Updates applied")
+    steep = error_curve_figure([0.065, 0.01, 1e-4], y_hats, target=1.0)
+    assert steep.layout.yaxis.type == "log" and steep.layout.yaxis2.type != "log"
+
+
+def test_a_long_run_is_drawn_by_its_extremes_so_that_no_jump_is_lost():
+    assert thin([3.0, 1.0, 2.0]) == ([0, 1, 2], [3.0, 1.0, 2.0])  # short: every point
+    zigzag = [1.0 if k % 2 else 0.0 for k in range(5001)]  # a period every k-th point aliases
+    steps, values = thin(zigzag)
+    assert len(steps) <= MAX_POINTS + 2 and steps[0] == 0 and steps[-1] == 5000
+    assert steps == sorted(set(steps)) and all(values[i] == zigzag[s] for i, s in enumerate(steps))
+    assert values.count(1.0) >= MAX_POINTS // 2 - 1 and values.count(0.0) >= MAX_POINTS // 2 - 1
+    fig = error_curve_figure(zigzag, zigzag, target=1.0)
+    assert len(fig.data[0].x) == len(steps) and list(fig.data[2].x) == [0, 5000]

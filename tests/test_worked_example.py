@@ -14,10 +14,12 @@ from core.worked_example import (
     COURSE_W,
     COURSE_X,
     COURSE_Y,
+    TRAJECTORY_COLUMNS,
     WEIGHT_NAMES,
     as_network,
     chain_rule,
     train,
+    trajectory,
     worked_example,
 )
 
@@ -144,6 +146,19 @@ def test_training_reduces_the_error_and_records_each_step():
     assert all(b < a for a, b in zip(run.errors, run.errors[1:], strict=False))
     one = worked_example()
     assert run.errors[1] == worked_example(one.x, one.updated_w, one.updated_v, one.y, one.lr).E
+
+
+def test_trajectory_holds_error_prediction_and_weights_after_each_update():
+    run = train(7)
+    table = trajectory(run)
+    assert table.shape == (8, len(TRAJECTORY_COLUMNS)) and table.dtype == np.float64
+    column = {name: table[:, k] for k, name in enumerate(TRAJECTORY_COLUMNS)}
+    assert list(column["E"]) == list(run.errors)
+    passes = (*run.steps, run.final)
+    assert list(column["y_hat"]) == [s.y_hat for s in passes]
+    for w in WEIGHT_NAMES:
+        assert list(column[w]) == [s.weight(w) for s in passes], w
+    assert trajectory(train(0)).shape == (1, len(TRAJECTORY_COLUMNS))
 
 
 @pytest.mark.parametrize(

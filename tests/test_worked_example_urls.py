@@ -8,11 +8,20 @@ stage it opens, and checks the page, Home's links and the quiz against it.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.content.worked_example import LAST_STEP, QUIZ, stage, stage_at, step_of
+from dashboard.content.worked_example import (
+    CHAIN_RULE_ANCHOR,
+    LAST_STEP,
+    QUIZ,
+    STEPS_ANCHOR,
+    stage,
+    stage_at,
+    step_of,
+)
 from tests.share import open_app_page
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -92,3 +101,40 @@ def test_a_wrong_quiz_answer_points_to_the_stage_that_computes_it(quantity):
     show.click().run()
     assert at.slider(key="step").value == n
     assert at.subheader[0].value == f"Step {n} of {LAST_STEP}. {stage(QUIZ_STAGE[quantity]).title}"
+
+
+# --- landing on the section a link or a button names --------------------------------------
+def landing_scripts(at: AppTest) -> list[str]:
+    return [e.proto.body for e in at.get("html")]
+
+
+def test_show_me_step_also_takes_the_student_to_the_step_through():
+    at = open_page("worked_example.py", {"quiz": "delta1"})
+    assert landing_scripts(at) == []
+    at.number_input(key="answer_delta1").set_value(-12345.0).run()
+    [show] = [b for b in at.button if b.label.startswith("Show me step")]
+    show.click().run()
+    [script] = landing_scripts(at)
+    assert f'const id = "{STEPS_ANCHOR}";' in script
+    assert STEPS_ANCHOR in [h.proto.anchor for h in at.header]
+    at.run()
+    assert landing_scripts(at) == []  # once: a later rerun leaves the student where they are
+
+
+def test_take_one_weight_apart_opens_the_last_step_and_lands_on_the_chain_rule():
+    home = open_page("home.py")
+    [link] = [x for x in home.get("page_link") if x.proto.label == "Take one weight apart"]
+    query = dict(parse_qsl(link.proto.query_string))
+    assert query == {"weight": "w11", "step": str(LAST_STEP), "section": CHAIN_RULE_ANCHOR}
+    at = open_page("worked_example.py", query)
+    [script] = landing_scripts(at)
+    assert f'const id = "{CHAIN_RULE_ANCHOR}";' in script
+    assert CHAIN_RULE_ANCHOR in [h.proto.anchor for h in at.header]
+    assert "section" not in at.query_params  # used once: a reload starts at the top
+    assert at.metric  # the last step shows every number of the chain rule
+
+
+@pytest.mark.parametrize("value", ["<script>alert(1)</script>", "nowhere", "", "chain_rule"])
+def test_a_section_the_page_does_not_have_is_ignored(value):
+    at = open_page("worked_example.py", {"section": value})
+    assert not at.exception and landing_scripts(at) == []

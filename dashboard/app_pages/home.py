@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from core.worked_example import WorkedStep, worked_example
-from dashboard import ui
+from dashboard import landing, ui
 from dashboard.content.lesson import LAST_STOP, MINUTES
-from dashboard.content.worked_example import step_of
+from dashboard.content.worked_example import CHAIN_RULE_ANCHOR, step_of
 from dashboard.navigation import page
 from dashboard.plots.format import fmt
 from dashboard.plots.network import FORWARD, network_figure, timeline_figure
@@ -49,7 +49,12 @@ STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
         "error (in bigger networks, a sum of such products, one per path). Nudging the "
         "weight and watching the error confirms the product.",
         "worked_example.py",
-        {"weight": "w11"},
+        # The last step shows every number; the page scrolls to its chain-rule section.
+        {
+            "weight": "w11",
+            "step": str(step_of("new_weights")),
+            **landing.link_params(CHAIN_RULE_ANCHOR),
+        },
         "Take one weight apart",
     ),
     (

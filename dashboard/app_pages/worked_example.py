@@ -1,15 +1,18 @@
 """Worked example: the course's 2-2-1 network, every number on screen, with your own inputs.
 
 URL keys: x1 x2 y lr w11 w12 w21 w22 v1 v2 (the numbers), step (step-through),
-weight (chain rule), quiz (try it yourself), n (training steps).
+weight (chain rule), quiz (try it yourself), n (training steps); section (a link's
+landing, dropped once used: dashboard/landing.py).
 The step-through's stages, the update rules and the quiz are content, keyed by id, in
-dashboard/content/worked_example.py; this page lays them out.
+dashboard/content/; what is revealed when, the predictions and the quiz's widgets are in
+dashboard/worked_lesson.py, the training section in dashboard/worked_training.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -22,28 +25,42 @@ from core.worked_example import (
     COURSE_X,
     COURSE_Y,
     WEIGHT_NAMES,
+    ChainFactor,
     ChainRule,
-    TrainingRun,
     WorkedStep,
     chain_rule,
     train,
+    trajectory,
     worked_example,
 )
-from dashboard import ui
+from dashboard import landing, ui, worked_lesson, worked_training
 from dashboard.content.worked_example import (
+    ANCHORS,
+    CHAIN_RULE_ANCHOR,
     LAST_STEP,
     QUIZ,
-    QUIZ_ABS_TOL,
-    QUIZ_REL_TOL,
+    QUIZ_ANCHOR,
+    RULES_ANCHOR,
+    SECTIONS,
     STEP_LABEL,
+    STEPS_ANCHOR,
+    TRAINING_ANCHOR,
     UPDATE_RULES,
     Stage,
-    quiz_verdict,
     stage_at,
     step_of,
 )
-from dashboard.plots.format import fmt, latex_factor, latex_number
-from dashboard.plots.network import BACKWARD, error_curve_figure, network_figure
+from dashboard.content.worked_numbers import (
+    UNKNOWN,
+    Shown,
+    article_rounded,
+    f,
+    label,
+    n,
+    plain,
+)
+from dashboard.plots.format import fmt
+from dashboard.plots.network import BACKWARD, network_figure
 
 # --- what the controls allow ----------------------------------------------------------
 # Far narrower than core's limits: beyond +-10 the sigmoids are flat and nothing is
@@ -83,34 +100,37 @@ LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Lesson:
-    """Everything this page shows, from one core call."""
+    """Everything this page shows, from one core call. table: the training run, one row
+    per update (worked_training.frame), or None with run_error saying why."""
 
     step: WorkedStep
     chains: dict[str, ChainRule]
-    run: TrainingRun | None
+    table: pd.DataFrame | None
     run_error: str | None
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _from_core(
     numbers: tuple[float, ...], n_steps: int
-) -> tuple[WorkedStep, dict[str, ChainRule], TrainingRun | None, str | None]:
+) -> tuple[WorkedStep, dict[str, ChainRule], np.ndarray | None, str | None]:
     """The one core call: the pass, every weight's chain rule, n_steps of training.
 
-    Returns core's own (picklable) types; a class defined in a page script is not.
+    Returns core's own (picklable) types, and the run as one compact array: the cache
+    unpickles what it returns on every rerun, and 2,000 WorkedSteps took 12 ms.
     """
     x1, x2, y, lr, w11, w12, w21, w22, v1, v2 = numbers
     args = ((x1, x2), ((w11, w12), (w21, w22)), (v1, v2), y, lr)
     step = worked_example(*args)
     chains = {name: chain_rule(step, name) for name in WEIGHT_NAMES}
     try:
-        return step, chains, train(n_steps, *args), None
+        return step, chains, trajectory(train(n_steps, *args)), None
     except Refused as exc:  # weights ran past core's limits during training
         return step, chains, None, str(exc)
 
 
 def compute(numbers: tuple[float, ...], n_steps: int) -> Lesson:
-    return Lesson(*_from_core(numbers, n_steps))
+    step, chains, rows, error = _from_core(numbers, n_steps)
+    return Lesson(step, chains, None if rows is None else worked_training.frame(rows), error)
 
 
 # --- what the buttons do --------------------------------------------------------------
@@ -122,9 +142,12 @@ _TOAST = "_worked_example_toast"
 
 
 def _jump(index: int) -> None:
-    """From the quiz, far below: open that step in the step-through and say where it is."""
+    """From the quiz, far below: open that step in the step-through, go there, say so."""
     ui.set_values({"step": index})
-    st.session_state[_TOAST] = f"Step {index} is now open under “Step by step”, near the top."
+    landing.request(STEPS_ANCHOR)
+    st.session_state[_TOAST] = (
+        f"Step {index} is now open: work it out there, then back to “Try it yourself”."
+    )
 
 
 def _apply(weights: dict[str, float], message: str) -> None:
@@ -156,11 +179,14 @@ def number_fields(controls: ui.Controls) -> None:
 
 
 def step_navigation(step_index: int, stage: Stage) -> None:
-    """The stage's heading, and Back and Next."""
-    st.subheader(f"Step {step_index} of {LAST_STEP}. {stage.title}")
+    """The stage's heading, and Back and Next (keyed, so that a button keeps the keyboard
+    focus while the page redraws around it: Enter, Enter, ... walks the steps)."""
+    # No anchor link on this heading: the keyboard goes slider, Back, Next, prediction.
+    st.subheader(f"Step {step_index} of {LAST_STEP}. {stage.title}", anchor=False)
     with st.container(horizontal=True, gap="small"):
         st.button(
             "Back",
+            key="step_back",
             on_click=_go_to_step,
             args=(max(step_index - 1, 0),),
             disabled=step_index == 0,
@@ -168,6 +194,7 @@ def step_navigation(step_index: int, stage: Stage) -> None:
         )
         st.button(
             "Next",
+            key=worked_lesson.NEXT_KEY,
             on_click=_go_to_step,
             args=(min(step_index + 1, LAST_STEP),),
             disabled=step_index == LAST_STEP,
@@ -176,36 +203,99 @@ def step_navigation(step_index: int, stage: Stage) -> None:
 
 
 def diagram_caption(stage: Stage) -> str:
-    return ("Orange marks what this step uses. " if stage.highlight else "") + (
-        "Each wire's width is proportional to the size of its update."
-        if stage.view == BACKWARD
-        else "The numbers at the nodes are the neurons' sums and outputs."
+    return (
+        ("Orange marks what this step uses. " if stage.highlight else "")
+        + (
+            "Each wire's width is proportional to the size of its update."
+            if stage.view == BACKWARD
+            else "The numbers at the nodes are the neurons' sums and outputs."
+        )
+        + " A ? is a number still to come, or one to predict first."
     )
 
 
-def show_stage(stage: Stage, lesson: Lesson) -> None:
-    for formula in stage.formulas(lesson.step, lesson.chains):
+def show_stage(stage: Stage, shown: Shown, chains: dict[str, ChainRule], quiz: str) -> None:
+    """The stage's formulas and text; once its numbers are shown, the article's rounding
+    of them and the sentences about them."""
+    for formula in stage.formulas(shown, chains):
         st.latex(formula)
     st.markdown(stage.text)
+    step, hidden = shown.step, shown.hidden
+    if any(name in hidden for name in stage.computes):
+        if quiz in stage.computes and quiz in hidden:
+            st.caption(
+                f"{label(quiz)} stays ? while “Try it yourself” below asks for it: answer "
+                "it there, or turn on “Reveal the exact value”."
+            )
+        return
+    for name in stage.computes:
+        if printed := article_rounded(name, step):
+            exact = fmt(getattr(step, name))
+            st.caption(f"The article prints {label(name)} ≈ {printed}; exactly, it is {exact}.")
+    for remark in stage.remarks(step):
+        st.markdown(remark)
 
 
-def show_chain_rule(chain: ChainRule) -> None:
+def _factor_hidden(factor: ChainFactor, hidden: frozenset[str]) -> bool:
+    """Is this chain-rule factor a number the student has not been shown? The error's
+    slope −(y − ŷ) gives ŷ away; the sigmoid slopes and the hidden outputs are numbers of
+    the walk. The weights v and the inputs x are given."""
+    symbol = factor.symbol
+    if symbol.startswith(r"\frac{\partial E}{\partial \hat y}"):
+        return "y_hat" in hidden
+    names = {r"\sigma'(b)": "slope_b", r"\sigma'(a_1)": "slope_a1", r"\sigma'(a_2)": "slope_a2"}
+    names |= {"h_1": "h1", "h_2": "h2"}
+    return any(symbol.endswith("= " + ours) and name in hidden for ours, name in names.items())
+
+
+def show_chain_rule(chain: ChainRule, hidden: frozenset[str], step_index: int) -> None:
     """One weight's gradient as the product of its local factors, beside a finite difference."""
-    weight, name = chain.weight, UPDATE_RULES[chain.weight].symbol
+    weight, name = label(chain.weight), UPDATE_RULES[chain.weight].symbol
     st.markdown(
-        f"How much does the error change when **{weight}** changes a little? Follow the "
-        "weight's path to the error and multiply the local slope of every link on the way."
+        f"How much does the error change when **{weight}** changes a little? That rate is "
+        f"written ∂E/∂{weight}, read “the slope of E with respect to {weight}”; the curly "
+        "∂ says that every other weight is held still. The chain rule finds it: follow the "
+        "weight's path to the error and multiply the local slope of every link on the way "
+        "(the article's local gradients)."
     )
-    for factor in chain.factors:
-        st.latex(rf"{factor.symbol} = {latex_number(factor.value)}")
+    values = [UNKNOWN if _factor_hidden(x, hidden) else x.value for x in chain.factors]
+    for factor, value in zip(chain.factors, values, strict=True):
+        st.latex(rf"{factor.symbol} = {n(value)}")
         st.caption(factor.meaning)
-    factor_texts = [latex_factor(f.value) for f in chain.factors]
+    secret = "grad_" + chain.weight in hidden or any(v is UNKNOWN for v in values)
+    factor_texts = [f(v) for v in values]
     # Three factors a line, so the product fits a phone's width.
     lines = [r" \cdot ".join(factor_texts[i : i + 3]) for i in range(0, len(factor_texts), 3)]
     product = r" \\ &\quad \cdot ".join(lines)
     st.latex(
         rf"\begin{{aligned}} \frac{{\partial E}}{{\partial {name}}} &= {product} \\ "
-        rf"&= {latex_number(chain.product)} \end{{aligned}}"
+        rf"&= {n(UNKNOWN if secret else chain.product)} \end{{aligned}}"
+    )
+    if secret:
+        st.caption(
+            "A ? is a number the step-through above has not reached yet, or one that a "
+            "prediction or “Try it yourself” is asking you for right now."
+        )
+        if step_index < LAST_STEP:
+            st.button(
+                "Go to the last step: every number shown",
+                key="chain_all",
+                on_click=_go_to_step,
+                args=(LAST_STEP,),
+                icon=":material/last_page:",
+                help="Moves the step-through above to its last step, which shows every number.",
+            )
+        return
+    chain_check(chain)
+
+
+def chain_check(chain: ChainRule) -> None:
+    """The product beside a finite difference, and what their agreement means."""
+    st.markdown(
+        "A check that needs no calculus: nudge the weight up and down by 0.00001, rerun the "
+        "forward pass, and divide the change in E by the change in the weight. That estimate "
+        "is called a *finite difference*. The *relative error* says how far apart the two "
+        "answers are, as a fraction of their size: 1e-9 means they agree to about nine digits."
     )
     a, b, c = st.columns(3)
     a.metric("Chain rule (product)", fmt(chain.product, 6))
@@ -221,147 +311,77 @@ def show_chain_rule(chain: ChainRule) -> None:
         help="|product − finite difference| / (|product| + |finite difference|).",
     )
     if max(abs(chain.product), abs(chain.finite_difference)) < RESOLUTION:
+        smallest = min(chain.factors, key=lambda x: abs(x.value))
         st.info(
             f"Both numbers are below {RESOLUTION:g}, the smallest slope a finite difference "
             "can see with its nudge of 0.00001, so their relative error says nothing here. "
-            "Almost no blame reaches this weight: an input on its path is zero, or a sigmoid "
-            "on its path is saturated (flat), which multiplies the chain by nearly 0.",
+            f"Almost no blame reaches this weight: its smallest factor is "
+            f"${smallest.symbol} = {n(smallest.value)}$. {_why_tiny(smallest)}",
             icon=":material/info:",
         )
 
 
-def show_update_rules(s: WorkedStep, weight: str) -> None:
+def _why_tiny(factor: ChainFactor) -> str:
+    """Why a chain-rule factor can be almost zero, in words."""
+    if "\\sigma'" in factor.symbol:
+        return (
+            "That sigmoid is *saturated*: its sum is so far from 0 that its output is stuck "
+            "near 0 or 1, where the curve is flat, so its slope is almost 0."
+        )
+    if factor.symbol.startswith(r"\frac{\partial E}{\partial \hat y}"):
+        return "The prediction is (almost) exactly the target: there is hardly any miss."
+    return "A number on the weight's path is (almost) zero."
+
+
+def show_update_rules(shown: Shown, weight: str) -> None:
     """The course's w <- w + eta delta x beside gradient descent's w <- w - eta dE/dw."""
-    st.header("Two ways to write the same update")
+    st.header(SECTIONS[RULES_ANCHOR], anchor=RULES_ANCHOR)
     rule = UPDATE_RULES[weight]
-    name = rule.symbol
+    name, s = rule.symbol, shown
+    st.markdown(
+        "Textbooks usually write the update as *gradient descent*: take the slope of the "
+        "error with respect to the weight, ∂E/∂w (as in the chain rule above), and step the "
+        "other way, downhill, by η times it."
+    )
     course_col, descent_col = st.columns(2)
     with course_col.container(border=True):
         st.markdown("**The course:** add the update")
         st.latex(rf"{name} \leftarrow {name} + \eta\,{rule.delta}\,{rule.source}")
         st.latex(
-            rf"= {latex_factor(s.weight(weight))} + {latex_factor(s.lr)} \cdot "
-            rf"{latex_factor(rule.delta_value(s))} \cdot {latex_factor(rule.source_value(s))} "
-            rf"= {latex_number(s.updated(weight), 6)}"
+            rf"= {f(s.weight(weight))} + {f(s.lr)} \cdot "
+            rf"{f(rule.delta_value(s))} \cdot {f(rule.source_value(s))} "
+            rf"= {n(s.updated(weight), 6)}"
         )
     with descent_col.container(border=True):
         st.markdown("**Gradient descent:** step against the slope")
         st.latex(rf"{name} \leftarrow {name} - \eta\,\frac{{\partial E}}{{\partial {name}}}")
         st.latex(
-            rf"= {latex_factor(s.weight(weight))} - {latex_factor(s.lr)} \cdot "
-            rf"{latex_factor(s.gradient(weight))} = {latex_number(s.updated(weight), 6)}"
+            rf"= {f(s.weight(weight))} - {f(s.lr)} \cdot "
+            rf"{f(s.gradient(weight))} = {n(s.updated(weight), 6)}"
         )
     st.markdown(
         "They are the same rule written twice. δ starts from (y − ŷ), and (y − ŷ) is "
         "*minus* the slope of the error, ∂E/∂ŷ = −(y − ŷ). So η·δ·(input) is exactly "
         "−η·∂E/∂w: the course folds the minus sign into δ and adds, gradient descent "
-        f"keeps it outside and subtracts. Pick another weight in the chain-rule section "
-        f"to compare; both land on {fmt(s.updated(weight), 6)} for {weight}."
-    )
-
-
-def show_quiz(step: WorkedStep, quantity: str) -> None:
-    """Ask for one quantity; judge the answer and point to the stage that computes it."""
-    question = QUIZ[quantity]
-    where = step_of(question.stage)
-    exact = getattr(step, quantity)
-    st.markdown(
-        f"Compute ${question.symbol}$ for the numbers at the top of the page. It counts as "
-        f"right when it is within {QUIZ_REL_TOL:.0%} of the exact value (or within "
-        f"{QUIZ_ABS_TOL:g}, whichever is larger), so rounding to three digits along "
-        "the way is fine."
-    )
-    answer = st.number_input(
-        f"Your value for {question.label}",
-        value=None,
-        format="%g",
-        step=0.001,
-        key=f"answer_{quantity}",
-        placeholder="e.g. 0.05",
-        width=FIELD_WIDTH + 80,
-    )
-    if answer is not None:
-        right, hint = quiz_verdict(answer, exact, step.lr)
-        if right:
-            st.success(f"Right: {question.label} = {fmt(exact, 6)}.", icon=":material/check:")
-        else:
-            st.error(f"Not yet. {hint} It is computed in step {where}.", icon=":material/close:")
-            st.button(
-                f"Show me step {where}",
-                on_click=_jump,
-                args=(where,),
-                icon=":material/arrow_upward:",
-                help="Moves the step-through at the top of the page to that step.",
-            )
-    if st.toggle("Reveal the exact value", key=f"reveal_{quantity}"):
-        st.latex(rf"{question.symbol} = {latex_number(exact, 6)}")
-
-
-def training_buttons(step: WorkedStep, run: TrainingRun | None, n_steps: int) -> None:
-    """Put one update, or all n_steps of them, into the fields at the top."""
-    st.markdown(
-        "Each update makes the network a little less wrong on this one example. Apply one "
-        "update to the numbers at the top, or see where many updates lead."
-    )
-    one_col, all_col = st.columns(2)
-    one_col.button(
-        "Apply one update to the numbers above",
-        on_click=_apply,
-        args=(
-            {w: step.updated(w) for w in WEIGHT_NAMES},
-            "Applied one update to the weights at the top"
-            + (
-                f": the error went from {fmt(run.errors[0])} to {fmt(run.errors[1])}."
-                if run
-                else "."
-            ),
-        ),
-        icon=":material/play_arrow:",
-        width="stretch",
-        disabled=any(step.updated(w) not in VALUE_RANGE for w in WEIGHT_NAMES),
-        help="Disabled when a weight would leave the range -10 to 10.",
-    )
-    if run is not None:
-        final = run.final
-        all_col.button(
-            f"Apply all {n_steps} updates to the numbers above",
-            on_click=_apply,
-            args=(
-                {w: final.weight(w) for w in WEIGHT_NAMES},
-                f"Applied {n_steps} updates to the weights at the top: the error went from "
-                f"{fmt(run.errors[0])} to {fmt(run.errors[-1])}.",
-            ),
-            icon=":material/fast_forward:",
-            width="stretch",
-            disabled=any(final.weight(w) not in VALUE_RANGE for w in WEIGHT_NAMES),
-            help="Disabled when a weight would leave the range -10 to 10.",
+        "keeps it outside and subtracts. Pick another weight in the chain-rule section "
+        "to compare; "
+        + (
+            f"both land on the same new {label(weight)}, still a ? here."
+            if s.updated(weight) is UNKNOWN
+            else f"both land on {plain(s.updated(weight), 6)} for {label(weight)}."
         )
-
-
-def training_summary(step: WorkedStep, run: TrainingRun, n_steps: int) -> None:
-    """Where n_steps updates led, and the weights after each one."""
-    st.markdown(
-        f"After {n_steps} updates the error went from {fmt(run.errors[0])} to "
-        f"{fmt(run.errors[-1])} and the prediction from {fmt(step.y_hat)} to "
-        f"{fmt(run.final.y_hat)} (target {fmt(step.y)})."
-    )
-    rows = [*run.steps, run.final]
-    table = pd.DataFrame(
-        [{"updates applied": k, "E": r.E, "ŷ": r.y_hat} | r.as_dict() for k, r in enumerate(rows)]
-    )[["updates applied", "E", "ŷ", *WEIGHT_NAMES]]
-    st.markdown("**The weights after each update**")
-    ui.table(
-        table,
-        {c: st.column_config.NumberColumn(format="%.6g") for c in table},
-        height=360 if len(table) > 9 else None,
     )
 
 
-def show_unrounded(step: WorkedStep) -> None:
+def show_unrounded(step: WorkedStep, hidden: frozenset[str]) -> None:
     numbers = step.as_dict()
     ui.table(
-        pd.DataFrame({"quantity": list(numbers), "value": list(numbers.values())}),
-        {"value": st.column_config.NumberColumn(format="%.15g")},
+        pd.DataFrame(
+            {
+                "quantity": [label(k) for k in numbers],
+                "value": ["?" if k in hidden else f"{v:.15g}" for k, v in numbers.items()],
+            }
+        )
     )
 
 
@@ -370,6 +390,9 @@ ui.page_header(
     "Worked example: one network, every number",
     "The course's network with two inputs, two hidden neurons and one output. Change any "
     "number below and everything on the page follows; the formulas show your numbers.",
+)
+st.markdown(
+    "On this page: " + " · ".join(f"[{title}](#{anchor})" for anchor, title in SECTIONS.items())
 )
 controls = ui.Controls()
 if _TOAST in st.session_state:
@@ -384,7 +407,7 @@ train_box = st.container()
 with numbers_box:
     number_fields(controls)
 with walk_box:
-    st.header("Step by step")
+    st.header(SECTIONS[STEPS_ANCHOR], anchor=STEPS_ANCHOR)
     step_index = controls.slider(
         STEP_LABEL,
         "step",
@@ -397,26 +420,27 @@ with walk_box:
     step_navigation(step_index, stage)
     picture, words = st.columns([3, 2])
 with chain_box:
-    st.header("The chain rule for one weight")
+    st.header(SECTIONS[CHAIN_RULE_ANCHOR], anchor=CHAIN_RULE_ANCHOR)
     weight = controls.choice(
         "Weight",
         "weight",
         WEIGHT_NAMES,
         "w11",
-        help="Which weight's gradient ∂E/∂w to break into its local factors.",
+        labels={w: label(w) for w in WEIGHT_NAMES},
+        help="Which weight to follow back to the error.",
     )
 with quiz_box:
-    st.header("Try it yourself")
+    st.header(SECTIONS[QUIZ_ANCHOR], anchor=QUIZ_ANCHOR)
     quantity = controls.choice(
         "Quantity to compute",
         "quiz",
         list(QUIZ),
         "delta_out",
-        help="delta = δ, d = Δ: dw12 is Δw₁₂. Work it out on paper from the numbers above, "
-        "then type your answer.",
+        labels={q: question.label for q, question in QUIZ.items()},
+        help="Work it out on paper from the numbers above, then type your answer.",
     )
 with train_box:
-    st.header("Training on this one example")
+    st.header(SECTIONS[TRAINING_ANCHOR], anchor=TRAINING_ANCHOR)
     n_steps = controls.integer(
         "Updates to run",
         "n",
@@ -426,41 +450,47 @@ with train_box:
         width=FIELD_WIDTH + 40,
     )
     apply_box = st.container()  # the Apply buttons, above the curve
-    curve_box = st.container()
 
 # --- the one core call ------------------------------------------------------------------
 values = controls.values
-lesson = compute(tuple(values[k] for k in COURSE), n_steps)
-step, run = lesson.step, lesson.run
+numbers = tuple(values[k] for k in COURSE)
+lesson = compute(numbers, n_steps)
+step = lesson.step
+# One number at a time, on the whole page: what the walk has not reached, what the
+# current step's prediction waits for and what the quiz asks for read "?".
+hidden = worked_lesson.hidden(step_index, quantity, step, lesson.chains, numbers)
+shown = Shown(step, hidden)
 
 # --- figures ----------------------------------------------------------------------------
 picture.plotly_chart(
-    network_figure(step, stage.view, stage.highlight),
+    network_figure(step, stage.view, stage.highlight, worked_lesson.EVERY_NUMBER - hidden),
     width="stretch",
     config={"displayModeBar": False},
     key="diagram",
 )
 picture.caption(diagram_caption(stage))
-if run is None:
-    curve_box.error(f"Training stopped: {lesson.run_error}", icon=":material/error:")
-else:
-    curve_box.plotly_chart(error_curve_figure(run.errors), width="stretch", key="errors")
 
 # --- text -------------------------------------------------------------------------------
 with words:
-    show_stage(stage, lesson)
+    show_stage(stage, shown, lesson.chains, quantity)
+    # The prediction's own answer is what its feedback reveals.
+    asked = Shown(step, hidden - worked_lesson.waiting(stage, numbers))
+    worked_lesson.ask(stage, asked, lesson.chains, numbers)
 with chain_box:
-    show_chain_rule(lesson.chains[weight])
+    show_chain_rule(lesson.chains[weight], hidden, step_index)
 with rules_box:
-    show_update_rules(step, weight)
+    show_update_rules(shown, weight)
 with quiz_box:
-    show_quiz(step, quantity)
+    worked_lesson.show_quiz(step, lesson.chains, quantity, numbers, step_index, _jump)
 with apply_box:
-    training_buttons(step, run, n_steps)
-if run is not None:
-    with train_box:
-        training_summary(step, run, n_steps)
+    worked_training.buttons(step, lesson.table, _apply, VALUE_RANGE)
+with train_box:
+    if lesson.table is None:
+        st.error(f"Training stopped: {lesson.run_error}", icon=":material/error:")
+    else:
+        worked_training.summary(lesson.table, shown, step.y)
 with st.expander("Every number of the current pass, unrounded"):
-    show_unrounded(step)
+    show_unrounded(step, hidden)
 
 controls.share_box()
+landing.land(ANCHORS)

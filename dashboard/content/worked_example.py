@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from core.worked_example import WEIGHT_NAMES, ChainRule, WorkedStep
-from dashboard.plots.format import latex_factor, latex_number
+from dashboard.content.worked_numbers import D_OUT, NAMES, UNKNOWN, Shown, Unknown, f, label, n
+from dashboard.plots.format import fmt
 from dashboard.plots.network import BACKWARD, FORWARD
 
 # A stage belongs to one part of the walk. FORWARD and BACKWARD are also the views of
@@ -21,12 +22,16 @@ from dashboard.plots.network import BACKWARD, FORWARD
 OVERVIEW = "overview"
 PARTS = (OVERVIEW, FORWARD, BACKWARD)
 
-D_OUT = r"\delta_{\text{out}}"
 
-f, n = latex_factor, latex_number  # short, so that a formula's code reads like the formula
+# A stage's LaTeX for one pass (a WorkedStep, or a Shown with some numbers hidden); the
+# chain rules give the sigmoid slopes (sigmoid_slope).
+Formulas = Callable[[WorkedStep | Shown, Mapping[str, ChainRule]], tuple[str, ...]]
+# Sentences that hold only for some numbers, chosen by comparing core's numbers.
+Remarks = Callable[[WorkedStep], tuple[str, ...]]
 
-# A stage's LaTeX for one pass; the chain rules give the sigmoid slopes (sigmoid_slope).
-Formulas = Callable[[WorkedStep, Mapping[str, ChainRule]], tuple[str, ...]]
+
+def _no_remarks(s: WorkedStep) -> tuple[str, ...]:
+    return ()
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ class Stage:
 
     highlight: the diagram's nodes and edges the stage uses (plots.network_figure's names).
     formulas: its LaTeX, one derivation per entry, with the numbers of the pass.
+    text: what the stage explains, true for any numbers.
+    computes: the WorkedStep fields it computes: the numbers it reveals.
+    remarks: sentences about this pass's numbers (shown once its numbers are).
     """
 
     id: str
@@ -43,6 +51,8 @@ class Stage:
     highlight: frozenset[str]
     formulas: Formulas
     text: str
+    computes: tuple[str, ...] = ()
+    remarks: Remarks = _no_remarks
 
     @property
     def view(self) -> str:
@@ -63,10 +73,10 @@ class UpdateRule:
     source: str
     source_of: str
 
-    def delta_value(self, step: WorkedStep) -> float:
+    def delta_value(self, step: WorkedStep | Shown) -> float:
         return getattr(step, self.delta_of)
 
-    def source_value(self, step: WorkedStep) -> float:
+    def source_value(self, step: WorkedStep | Shown) -> float:
         return getattr(step, self.source_of)
 
 
@@ -101,16 +111,22 @@ def sigmoid_slope(chains: Mapping[str, ChainRule], at: str) -> float:
     raise LookupError(f"no chain rule has a factor {name}")
 
 
+def _slope(s: WorkedStep | Shown, chains: Mapping[str, ChainRule], at: str) -> float | Unknown:
+    """sigmoid_slope, or UNKNOWN while the student is still to work it out."""
+    hidden = "slope_" + at.replace("_", "") in getattr(s, "hidden", ())
+    return UNKNOWN if hidden else sigmoid_slope(chains, at)
+
+
 def _sum(*terms: tuple[float, float]) -> str:
     """weight · input + ..., with the pass's numbers."""
     return " + ".join(rf"{f(weight)} \cdot {f(signal)}" for weight, signal in terms)
 
 
-def _squash(lhs: str, of: str, value: float, result: float) -> str:
+def _squash(lhs: str, of: str, value: float, result: float | Unknown) -> str:
     return derive(lhs, rf"\sigma({of})", rf"\frac{{1}}{{1 + e^{{-{f(value)}}}}}", n(result))
 
 
-def update_formula(s: WorkedStep, weight: str) -> str:
+def update_formula(s: WorkedStep | Shown, weight: str) -> str:
     """Δweight = η · delta · source, with the pass's numbers."""
     rule = UPDATE_RULES[weight]
     return derive(
@@ -121,7 +137,7 @@ def update_formula(s: WorkedStep, weight: str) -> str:
     )
 
 
-def new_weights_formula(s: WorkedStep) -> str:
+def new_weights_formula(s: WorkedStep | Shown) -> str:
     """Every weight with its update added: the weights of the next round."""
     rows = (
         rf"{UPDATE_RULES[w].symbol} &\leftarrow {f(s.weight(w))} + {f(s.update(w))} "
@@ -131,6 +147,56 @@ def new_weights_formula(s: WorkedStep) -> str:
     return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
 
 
+def _hidden_delta(s: WorkedStep | Shown, c: Mapping[str, ChainRule], j: int) -> str:
+    v, h, a = f"v_{j}", f"h_{j}", f"a_{j}"
+    return derive(
+        rf"\delta_{j}",
+        rf"{D_OUT}\,{v}\,\sigma'({a})",
+        rf"{D_OUT}\,{v}\,{h} (1 - {h})",
+        rf"{f(s.delta_out)} \cdot {f(getattr(s, f'v{j}'))} \cdot {f(_slope(s, c, a))}",
+        n(getattr(s, f"delta{j}")),
+    )
+
+
+def _blame_shrinks(s: WorkedStep) -> tuple[str, ...]:
+    """Whether each hidden delta came out smaller than delta_out (it does unless a weight
+    v makes up for the slope, which is never above 0.25)."""
+    grown = [j for j in (1, 2) if abs(getattr(s, f"delta{j}")) > abs(s.delta_out)]
+    if not grown:
+        return (
+            f"Both hidden deltas are smaller than δ_out = {fmt(s.delta_out)}: a sigmoid's "
+            "slope is never above 0.25, so unless a weight v is larger than 4 in size, the "
+            "blame shrinks on its way back through a layer.",
+        )
+    j = grown[0]
+    v = label(f"v{j}")
+    return (
+        f"Here δ{'₁₂'[j - 1]} is larger than δ_out = {fmt(s.delta_out)} in size: the weight "
+        f"{v} = {fmt(getattr(s, f'v{j}'))} is large enough to make up for the slope, which "
+        "is never above 0.25.",
+    )
+
+
+def _near_input_vs_output(s: WorkedStep) -> tuple[str, ...]:
+    """How the updates into the hidden layer compare with those out of it, for this pass."""
+    size = {w: abs(s.update(w)) for w in WEIGHT_NAMES}
+    largest_in = max(WEIGHT_NAMES[:4], key=size.__getitem__)
+    smallest_out = min(WEIGHT_NAMES[4:], key=size.__getitem__)
+    pair = (
+        f"|Δ{label(largest_in)}| = {fmt(size[largest_in])}, |Δ{label(smallest_out)}| = "
+        f"{fmt(size[smallest_out])}"
+    )
+    if size[largest_in] < size[smallest_out]:
+        return (
+            "Compare the widths of the wires: every update near the input is smaller than "
+            f"every update near the output (the largest against the smallest: {pair}).",
+        )
+    return (
+        "Compare the widths of the wires: with these numbers, not every update near the "
+        f"input is smaller than those near the output ({pair}).",
+    )
+
+
 # The step-through, in the order the slider walks it (see the module docstring).
 STAGES: tuple[Stage, ...] = (
     Stage(
@@ -138,14 +204,14 @@ STAGES: tuple[Stage, ...] = (
         "The network and its numbers",
         OVERVIEW,
         frozenset(),
-        lambda s, c: (
-            r"\sigma(z) = \frac{1}{1 + e^{-z}}",
-            r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z))",
-        ),
+        lambda s, c: (r"\sigma(z) = \frac{1}{1 + e^{-z}}",),
         "Two inputs feed two hidden neurons, and both hidden neurons feed one output "
         "neuron. Each neuron adds up what arrives, every signal scaled by the weight on "
-        "its wire, and squashes the sum with the sigmoid σ. Press Next (or move the "
-        "slider) to fill in the numbers one at a time.",
+        "its wire, and squashes the sum with the sigmoid σ, which turns any number into "
+        "one between 0 and 1. The diagram shows what is given: the inputs x, the weights "
+        "w and v, and the target y. Every other number is a ? for now. Press Next (or "
+        "move the slider) to fill them in one at a time; at some steps you predict the "
+        "number first.",
     ),
     Stage(
         "a1",
@@ -162,6 +228,7 @@ STAGES: tuple[Stage, ...] = (
         ),
         "Each input travels along its own wire; the weight on the wire says how much of "
         "it arrives. Hidden neuron 1 receives w₁₁ from input 1 and w₂₁ from input 2.",
+        computes=("a1",),
     ),
     Stage(
         "h1",
@@ -170,6 +237,7 @@ STAGES: tuple[Stage, ...] = (
         frozenset({"h1"}),
         lambda s, c: (_squash("h_1", "a_1", s.a1, s.h1),),
         "The sigmoid turns any sum into a number between 0 and 1: that is the neuron's output h₁.",
+        computes=("h1",),
     ),
     Stage(
         "a2",
@@ -185,6 +253,7 @@ STAGES: tuple[Stage, ...] = (
             ),
         ),
         "Same recipe, other wires: w₁₂ brings input 1 and w₂₂ brings input 2.",
+        computes=("a2",),
     ),
     Stage(
         "h2",
@@ -193,6 +262,7 @@ STAGES: tuple[Stage, ...] = (
         frozenset({"h2"}),
         lambda s, c: (_squash("h_2", "a_2", s.a2, s.h2),),
         "Hidden neuron 2's output h₂, again between 0 and 1.",
+        computes=("h2",),
     ),
     Stage(
         "b",
@@ -202,6 +272,7 @@ STAGES: tuple[Stage, ...] = (
         lambda s, c: (derive("b", r"v_1 h_1 + v_2 h_2", _sum((s.v1, s.h1), (s.v2, s.h2)), n(s.b)),),
         "The output neuron treats the hidden outputs exactly as the hidden neurons "
         "treated the inputs.",
+        computes=("b",),
     ),
     Stage(
         "y_hat",
@@ -209,7 +280,9 @@ STAGES: tuple[Stage, ...] = (
         FORWARD,
         frozenset({"out"}),
         lambda s, c: (_squash(r"\hat y", "b", s.b, s.y_hat),),
-        "This is the network's answer, ŷ.",
+        "The output neuron squashes its sum too: this is the network's answer, ŷ, to "
+        "compare with the target y.",
+        computes=("y_hat",),
     ),
     Stage(
         "E",
@@ -225,8 +298,9 @@ STAGES: tuple[Stage, ...] = (
             ),
         ),
         "The error is half the squared miss between the target y and the prediction. "
-        "Squaring makes every miss count as positive; the half only tidies up the "
-        "derivative.",
+        "Squaring makes every miss count as positive; the half only makes the formulas "
+        "of the backward pass simpler.",
+        computes=("E",),
     ),
     Stage(
         "delta_out",
@@ -238,13 +312,17 @@ STAGES: tuple[Stage, ...] = (
                 D_OUT,
                 r"(y - \hat y)\,\sigma'(b)",
                 r"(y - \hat y)\,\hat y\,(1 - \hat y)",
-                rf"({f(s.y)} - {f(s.y_hat)}) \cdot {f(sigmoid_slope(c, 'b'))}",
+                rf"({f(s.y)} - {f(s.y_hat)}) \cdot {f(_slope(s, c, 'b'))}",
                 n(s.delta_out),
             ),
         ),
-        "Now run the network backwards. The output neuron's share of the blame is the "
-        "miss (y − ŷ) times how strongly its sum b moves ŷ, the slope σ'(b). Its sign "
-        "says which way the output should move.",
+        "Now run the network backwards. The article's recipe for the output's error "
+        "signal δ_out is *how wrong × how adjustable*. How wrong: the miss (y − ŷ). How "
+        "adjustable: how sensitive the output neuron is to a change of its sum b, that "
+        "is the slope of the sigmoid at b. The slope is written σ′(b) (“sigma prime”, "
+        "the sigmoid's derivative); for the sigmoid it works out as ŷ(1 − ŷ), and it is "
+        "never more than 0.25. The sign of δ_out says which way ŷ should move.",
+        computes=("delta_out",),
     ),
     Stage(
         "dv",
@@ -252,44 +330,32 @@ STAGES: tuple[Stage, ...] = (
         BACKWARD,
         frozenset({"out", "v1", "v2", "h1", "h2"}),
         lambda s, c: (update_formula(s, "v1"), update_formula(s, "v2")),
-        "A weight is blamed in proportion to the signal that travelled along it: the "
-        "output's blame times the hidden output on that wire, scaled by the learning "
-        "rate η.",
+        "A weight's update is the blame of the neuron it feeds (here δ_out) times the "
+        "signal that travelled along it (the hidden output h), scaled by the learning "
+        "rate η. The two output weights share δ_out, so the larger hidden output gets the "
+        "larger update. The course then adds each update to its weight.",
+        computes=("dv1", "dv2"),
     ),
     Stage(
         "delta1",
         "Backward: blame for hidden neuron 1",
         BACKWARD,
         frozenset({"out", "v1", "h1"}),
-        lambda s, c: (
-            derive(
-                r"\delta_1",
-                rf"{D_OUT}\,v_1\,\sigma'(a_1)",
-                rf"{D_OUT}\,v_1\,h_1 (1 - h_1)",
-                rf"{f(s.delta_out)} \cdot {f(s.v1)} \cdot {f(sigmoid_slope(c, 'a_1'))}",
-                n(s.delta1),
-            ),
-        ),
-        "The blame flows back along the wire v₁ that carried hidden neuron 1's output, "
-        "and is scaled once more by that neuron's own slope σ'(a₁).",
+        lambda s, c: (_hidden_delta(s, c, 1),),
+        "A hidden neuron has no target of its own. Its blame is the output's blame, sent "
+        "back along the wire v₁ that carried its output, and scaled by its own slope "
+        "σ′(a₁) = h₁(1 − h₁): the article's proportional blame.",
+        computes=("delta1",),
     ),
     Stage(
         "delta2",
         "Backward: blame for hidden neuron 2",
         BACKWARD,
         frozenset({"out", "v2", "h2"}),
-        lambda s, c: (
-            derive(
-                r"\delta_2",
-                rf"{D_OUT}\,v_2\,\sigma'(a_2)",
-                rf"{D_OUT}\,v_2\,h_2 (1 - h_2)",
-                rf"{f(s.delta_out)} \cdot {f(s.v2)} \cdot {f(sigmoid_slope(c, 'a_2'))}",
-                n(s.delta2),
-            ),
-        ),
-        "Compare with δ₁: the neuron wired to the output by the larger weight takes the "
-        "larger share, unless its slope is much flatter. A sigmoid's slope is never more "
-        "than 0.25, so every hidden layer shrinks the blame it passes on.",
+        lambda s, c: (_hidden_delta(s, c, 2),),
+        "Same recipe for hidden neuron 2: back along v₂, scaled by its slope σ′(a₂).",
+        computes=("delta2",),
+        remarks=_blame_shrinks,
     ),
     Stage(
         "dw_into_h1",
@@ -297,8 +363,9 @@ STAGES: tuple[Stage, ...] = (
         BACKWARD,
         frozenset({"h1", "w11", "w21", "x1", "x2"}),
         lambda s, c: (update_formula(s, "w11"), update_formula(s, "w21")),
-        "Same rule one layer further back: the blame of the neuron a wire feeds, times "
-        "the input that travelled along it, times η.",
+        "Same rule one layer further back: the blame of the neuron a wire feeds (δ₁), "
+        "times the input that travelled along it, times η.",
+        computes=("dw11", "dw21"),
     ),
     Stage(
         "dw_into_h2",
@@ -306,8 +373,9 @@ STAGES: tuple[Stage, ...] = (
         BACKWARD,
         frozenset({"h2", "w12", "w22", "x1", "x2"}),
         lambda s, c: (update_formula(s, "w12"), update_formula(s, "w22")),
-        "Compare the widths of the wires in the picture: the updates near the input "
-        "are smaller than those near the output.",
+        "And for the wires into hidden neuron 2, which take its blame δ₂.",
+        computes=("dw12", "dw22"),
+        remarks=_near_input_vs_output,
     ),
     Stage(
         "new_weights",
@@ -361,6 +429,22 @@ def steps_span(ids: tuple[str, ...]) -> str:
     return str(steps[0]) if len(steps) == 1 else f"{steps[0]}–{steps[-1]}"
 
 
+# The page's sections by anchor (their headers' ids, never renamed: links land on them),
+# in page order, with their headings.
+STEPS_ANCHOR = "step-by-step"
+CHAIN_RULE_ANCHOR = "chain-rule"
+RULES_ANCHOR = "two-ways"
+QUIZ_ANCHOR = "try-it-yourself"
+TRAINING_ANCHOR = "training"
+SECTIONS: dict[str, str] = {
+    STEPS_ANCHOR: "Step by step",
+    CHAIN_RULE_ANCHOR: "The chain rule for one weight",
+    RULES_ANCHOR: "Two ways to write the same update",
+    QUIZ_ANCHOR: "Try it yourself",
+    TRAINING_ANCHOR: "Training on this one example",
+}
+ANCHORS = tuple(SECTIONS)
+
 STEP_LABEL = (
     f"Step ({steps_span(OVERVIEW_IDS)} = overview, {steps_span(FORWARD_IDS)} forward, "
     f"{steps_span(BACKWARD_IDS)} backward)"
@@ -378,32 +462,19 @@ class Question:
     stage: str
 
 
-# Keyed by the WorkedStep field that holds the answer (also the URL's quiz=... value).
+# Keyed by the WorkedStep field that holds the answer (the URL's older quiz=... value; the
+# select box shows, and a new link carries, its label).
 QUIZ: dict[str, Question] = {
-    "delta_out": Question(D_OUT, "δ_out", "delta_out"),
-    "dv1": Question(r"\Delta v_1", "Δv₁", "dv"),
-    "dv2": Question(r"\Delta v_2", "Δv₂", "dv"),
-    "delta1": Question(r"\delta_1", "δ₁", "delta1"),
-    "delta2": Question(r"\delta_2", "δ₂", "delta2"),
-    "dw11": Question(r"\Delta w_{11}", "Δw₁₁", "dw_into_h1"),
-    "dw21": Question(r"\Delta w_{21}", "Δw₂₁", "dw_into_h1"),
-    "dw12": Question(r"\Delta w_{12}", "Δw₁₂", "dw_into_h2"),
-    "dw22": Question(r"\Delta w_{22}", "Δw₂₂", "dw_into_h2"),
+    name: Question(NAMES[name][0], NAMES[name][1], stage_id)
+    for name, stage_id in (
+        ("delta_out", "delta_out"),
+        ("dv1", "dv"),
+        ("dv2", "dv"),
+        ("delta1", "delta1"),
+        ("delta2", "delta2"),
+        ("dw11", "dw_into_h1"),
+        ("dw21", "dw_into_h1"),
+        ("dw12", "dw_into_h2"),
+        ("dw22", "dw_into_h2"),
+    )
 }
-QUIZ_REL_TOL = 0.02
-QUIZ_ABS_TOL = 1e-4
-
-
-def quiz_verdict(answer: float, exact: float, lr: float) -> tuple[bool, str]:
-    """(right?, what to check) for a typed answer; tolerance QUIZ_REL_TOL or QUIZ_ABS_TOL."""
-
-    def close(a: float, b: float) -> bool:
-        return abs(a - b) <= max(QUIZ_REL_TOL * abs(b), QUIZ_ABS_TOL)
-
-    if close(answer, exact):
-        return True, ""
-    if close(answer, -exact):
-        return False, "The size is right but the sign is not: δ carries the sign of (y − ŷ)."
-    if close(answer, exact / lr):
-        return False, "That is the value without the learning rate: multiply by η."
-    return False, "Redo that step with the numbers shown above it."

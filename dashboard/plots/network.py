@@ -5,11 +5,15 @@ while training on the course's one example. No streamlit here.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from core.worked_example import WorkedStep
 from dashboard.plots.format import fmt, fmt_signed
@@ -19,10 +23,13 @@ from dashboard.plots.style import (
     BADGE_TEXT,
     CHART_HEIGHT,
     FONT_SIZE,
+    LEGEND_MARGIN_BOTTOM,
     MEASURED_COLOR,
     OKABE_ITO,
     SMALL_FONT_SIZE,
+    THEORY_COLOR,
     base_layout,
+    legend_below,
     spans_decades,
 )
 
@@ -141,36 +148,62 @@ def timeline_figure(events: pd.DataFrame) -> go.Figure:
 
 
 # --- the course's 2-2-1 network -------------------------------------------------------
-def _node_text(step: WorkedStep, view: str) -> dict[str, tuple[str, str]]:
+UNKNOWN = "?"  # a number the student has not been shown yet
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """A pass's numbers as the diagram writes them: "?" for those not revealed (None:
+    every number is)."""
+
+    step: WorkedStep
+    revealed: frozenset[str] | None
+
+    def shown(self, name: str) -> bool:
+        return self.revealed is None or name in self.revealed
+
+    def text(self, name: str, signed: bool = False) -> str:
+        if not self.shown(name):
+            return UNKNOWN
+        value = getattr(self.step, name)
+        return fmt_signed(value) if signed else fmt(value)
+
+
+def _node_text(numbers: _Numbers, view: str) -> dict[str, tuple[str, str]]:
     """Per node: (text above it, text below it)."""
-    if view == FORWARD:
-        return {
-            "x1": (f"x<sub>1</sub> = {fmt(step.x1)}", ""),
-            "x2": ("", f"x<sub>2</sub> = {fmt(step.x2)}"),
-            "h1": (f"a<sub>1</sub> = {fmt(step.a1)}<br>h<sub>1</sub> = {fmt(step.h1)}", ""),
-            "h2": ("", f"a<sub>2</sub> = {fmt(step.a2)}<br>h<sub>2</sub> = {fmt(step.h2)}"),
-            "out": (
-                f"b = {fmt(step.b)}<br>ŷ = {fmt(step.y_hat)}",
-                f"target y = {fmt(step.y)}<br>error E = {fmt(step.E)}",
-            ),
-        }
-    return {
+    step, t = numbers.step, numbers.text
+    inputs = {
         "x1": (f"x<sub>1</sub> = {fmt(step.x1)}", ""),
         "x2": ("", f"x<sub>2</sub> = {fmt(step.x2)}"),
-        "h1": (f"δ<sub>1</sub> = {fmt(step.delta1)}", ""),
-        "h2": ("", f"δ<sub>2</sub> = {fmt(step.delta2)}"),
-        "out": (f"δ<sub>out</sub> = {fmt(step.delta_out)}", f"y − ŷ = {fmt(step.y - step.y_hat)}"),
+    }
+    if view == FORWARD:
+        return inputs | {
+            "h1": (f"a<sub>1</sub> = {t('a1')}<br>h<sub>1</sub> = {t('h1')}", ""),
+            "h2": ("", f"a<sub>2</sub> = {t('a2')}<br>h<sub>2</sub> = {t('h2')}"),
+            "out": (
+                f"b = {t('b')}<br>ŷ = {t('y_hat')}",
+                f"target y = {fmt(step.y)}<br>error E = {t('E')}",
+            ),
+        }
+    miss = fmt(step.y - step.y_hat) if numbers.shown("y_hat") else UNKNOWN
+    return inputs | {
+        "h1": (f"δ<sub>1</sub> = {t('delta1')}", ""),
+        "h2": ("", f"δ<sub>2</sub> = {t('delta2')}"),
+        "out": (f"δ<sub>out</sub> = {t('delta_out')}", f"y − ŷ = {miss}"),
     }
 
 
-def _edge_text(step: WorkedStep, view: str, edge: str) -> str:
+def _edge_text(numbers: _Numbers, view: str, edge: str) -> str:
     if view == FORWARD:
-        return f"{EDGE_NAMES[edge]} = {fmt(step.weight(edge))}"
-    return f"Δ{EDGE_NAMES[edge]} = {fmt_signed(step.update(edge))}"
+        return f"{EDGE_NAMES[edge]} = {fmt(numbers.step.weight(edge))}"
+    return f"Δ{EDGE_NAMES[edge]} = {numbers.text('d' + edge, signed=True)}"
 
 
 def network_figure(
-    step: WorkedStep, view: str = FORWARD, highlight: Collection[str] = ()
+    step: WorkedStep,
+    view: str = FORWARD,
+    highlight: Collection[str] = (),
+    revealed: Collection[str] | None = None,
 ) -> go.Figure:
     """The 2-2-1 network with its numbers.
 
@@ -179,6 +212,10 @@ def network_figure(
     width proportional to |update| (the widest edge has the largest update).
     highlight: node names (x1, x2, h1, h2, out) and edge names (w11, w12, w21, w22, v1,
     v2) to draw in the highlight color; everything else is dimmed.
+    revealed: the WorkedStep fields whose numbers are shown (a1, ..., y_hat, E,
+    delta_out, ..., dv1, ..., dw22); the others read "?", and a hidden update's wire
+    keeps the thinnest width, so that no width gives it away. None shows every number.
+    What is given (the inputs, the weights, the target) is always shown.
     Traces: one line per edge (6, in EDGES order), then one trace for the nodes.
     """
     if view not in (FORWARD, BACKWARD):
@@ -186,10 +223,11 @@ def network_figure(
     unknown = set(highlight) - set(NODE_POSITIONS) - set(EDGES)
     if unknown:
         raise ValueError(f"unknown names to highlight: {sorted(unknown)}")
+    numbers = _Numbers(step, None if revealed is None else frozenset(revealed))
     highlight = set(highlight)
     fig = go.Figure()
-    _draw_edges(fig, step, view, highlight)
-    _draw_nodes(fig, step, view, highlight)
+    _draw_edges(fig, numbers, view, highlight)
+    _draw_nodes(fig, numbers, view, highlight)
     title = (
         "Forward pass: values and weights"
         if view == FORWARD
@@ -214,10 +252,10 @@ def _badge(on: bool, dim: bool) -> dict:
     }
 
 
-def _draw_edges(fig: go.Figure, step: WorkedStep, view: str, highlight: set[str]) -> None:
+def _draw_edges(fig: go.Figure, numbers: _Numbers, view: str, highlight: set[str]) -> None:
     """One line per edge, in EDGES order, each with its number on a badge."""
     dim = bool(highlight)
-    sizes = {e: abs(step.update(e)) for e in EDGES}
+    sizes = {e: abs(numbers.step.update(e)) if numbers.shown("d" + e) else 0.0 for e in EDGES}
     largest = max(sizes.values())
     for edge, (start, end, (label_x, label_y)) in EDGES.items():
         (x0, y0), (x1, y1) = NODE_POSITIONS[start], NODE_POSITIONS[end]
@@ -229,7 +267,7 @@ def _draw_edges(fig: go.Figure, step: WorkedStep, view: str, highlight: set[str]
             width, color = 2.5, EDGE_COLOR
         if on:
             width, color = max(width, 4.0), HIGHLIGHT_COLOR
-        label = _edge_text(step, view, edge)
+        label = _edge_text(numbers, view, edge)
         fig.add_trace(
             go.Scatter(
                 x=[x0, x1],
@@ -253,7 +291,7 @@ def _draw_edges(fig: go.Figure, step: WorkedStep, view: str, highlight: set[str]
         )
 
 
-def _draw_nodes(fig: go.Figure, step: WorkedStep, view: str, highlight: set[str]) -> None:
+def _draw_nodes(fig: go.Figure, numbers: _Numbers, view: str, highlight: set[str]) -> None:
     """One trace for the nodes, then each node's numbers on badges above and below it."""
     names = list(NODE_POSITIONS)
     fig.add_trace(
@@ -277,7 +315,7 @@ def _draw_nodes(fig: go.Figure, step: WorkedStep, view: str, highlight: set[str]
             showlegend=False,
         )
     )
-    for n, (above, below) in _node_text(step, view).items():
+    for n, (above, below) in _node_text(numbers, view).items():
         x, y = NODE_POSITIONS[n]
         for text, dy, anchor in ((above, 0.2, "bottom"), (below, -0.2, "top")):
             if text:
@@ -293,29 +331,98 @@ def _draw_nodes(fig: go.Figure, step: WorkedStep, view: str, highlight: set[str]
 
 
 # --- training on the one example --------------------------------------------------------
-def error_curve_figure(errors: Sequence[float]) -> go.Figure:
+TRAJECTORY_HEIGHT = 460
+PREDICTION_COLOR = OKABE_ITO["vermillion"]
+MAX_POINTS = 400  # per curve; a longer run is drawn by its lowest and highest points
+
+
+def thin(values: Sequence[float]) -> tuple[list[int], list[float]]:
+    """(update numbers, values) to draw: every point of a series of up to MAX_POINTS;
+    beyond that, the first and the last, and the lowest and highest point of each of
+    MAX_POINTS // 2 equal stretches, in order. An error that jumps up and down from one
+    update to the next keeps its envelope, which drawing every k-th point would alias
+    away; the figure's cost stays the same for 2,000 updates as for 400."""
+    values = [float(v) for v in values]
+    if len(values) <= MAX_POINTS:
+        return list(range(len(values))), values
+    series = np.asarray(values)
+    edges = np.linspace(0, len(series), MAX_POINTS // 2 + 1).astype(int)
+    keep = {0, len(series) - 1}
+    for lo, hi in itertools.pairwise(edges):
+        keep |= {lo + int(np.argmin(series[lo:hi])), lo + int(np.argmax(series[lo:hi]))}
+    steps = sorted(keep)
+    return steps, [values[k] for k in steps]
+
+
+def error_curve_figure(
+    errors: Sequence[float], y_hats: Sequence[float] | None = None, target: float | None = None
+) -> go.Figure:
     """E after each update (errors[0] = before any update). Log y axis when the errors
-    span more than a decade."""
+    span more than a decade. With y_hats (the prediction after each update, same length)
+    and the target: a second panel below, ŷ with the target as a dashed line, over the
+    same updates. Traces: E first, then ŷ and the target. Long runs are drawn by their
+    lowest and highest points (see thin)."""
     errors = [float(e) for e in errors]
-    fig = go.Figure(
-        go.Scatter(
-            x=list(range(len(errors))),
-            y=errors,
-            mode="lines+markers" if len(errors) <= 60 else "lines",
-            line={"color": MEASURED_COLOR, "width": 2.5},
-            marker={"size": 6},
-            name="error E",
-            hovertemplate="after %{x} updates: E = %{y:.4g}<extra></extra>",
-            cliponaxis=False,
-        )
+    steps = [0, len(errors) - 1]  # the target line's ends
+    mode = "lines+markers" if len(errors) <= 60 else "lines"
+    error_steps, error_values = thin(errors)
+    error_trace = go.Scatter(
+        x=error_steps,
+        y=error_values,
+        mode=mode,
+        line={"color": MEASURED_COLOR, "width": 2.5},
+        marker={"size": 6},
+        name="error E",
+        hovertemplate="after %{x} updates: E = %{y:.4g}<extra></extra>",
+        cliponaxis=False,
     )
     log = spans_decades(errors)
-    base_layout(fig, "Error after each update", CHART_HEIGHT)
-    fig.update_xaxes(title_text="Updates applied (0 = the starting weights)", rangemode="tozero")
-    fig.update_yaxes(
-        title_text="Error E" + (" (log scale)" if log else ""),
-        type="log" if log else "linear",
-        exponentformat="power",
-        rangemode="normal" if log else "tozero",
+    x_title = "Updates applied (0 = the starting weights)"
+    y_title = "Error E" + (" (log scale)" if log else "")
+    y_axis = {
+        "type": "log" if log else "linear",
+        "exponentformat": "power",
+        "rangemode": "normal" if log else "tozero",
+    }
+    if y_hats is None:
+        fig = go.Figure(error_trace)
+        base_layout(fig, "Error after each update", CHART_HEIGHT)
+        fig.update_xaxes(title_text=x_title, rangemode="tozero")
+        fig.update_yaxes(title_text=y_title, **y_axis)
+        return fig
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1)
+    fig.add_trace(error_trace, row=1, col=1)
+    y_hat_steps, y_hat_values = thin(y_hats)
+    fig.add_trace(
+        go.Scatter(
+            x=y_hat_steps,
+            y=y_hat_values,
+            mode=mode,
+            line={"color": PREDICTION_COLOR, "width": 2.5},
+            marker={"size": 6},
+            name="prediction ŷ",
+            hovertemplate="after %{x} updates: ŷ = %{y:.4g}<extra></extra>",
+            cliponaxis=False,
+        ),
+        row=2,
+        col=1,
     )
+    fig.add_trace(
+        go.Scatter(
+            x=[steps[0], steps[-1]],
+            y=[target, target],
+            mode="lines",
+            line={"color": THEORY_COLOR, "width": 2, "dash": "dash"},
+            name="target y",
+            hoverinfo="skip",
+        ),
+        row=2,
+        col=1,
+    )
+    base_layout(fig, "Error and prediction after each update", TRAJECTORY_HEIGHT)
+    legend_below(fig, LEGEND_MARGIN_BOTTOM)  # above the plot it ran into the title
+    fig.update_xaxes(rangemode="tozero")
+    fig.update_xaxes(title_text=x_title, row=2, col=1)
+    fig.update_yaxes(title_text=y_title, row=1, col=1, **y_axis)
+    fig.update_yaxes(title_text="Prediction ŷ", row=2, col=1)
     return fig

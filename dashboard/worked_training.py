@@ -1,0 +1,164 @@
+"""The worked example's training section: many rounds of forward pass, backward pass and
+update on the one example, and buttons that put the trained weights into the page's fields.
+
+Whatever the number of updates, the page shows the same few things: the first and last
+few rows, a chart of E and ŷ over the updates, and a download of every row (made when
+it is clicked). A table of every update made a 2,000-update page take 15 s to draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.worked_example import TRAJECTORY_COLUMNS, WEIGHT_NAMES, WorkedStep
+from dashboard import ui
+from dashboard.content.worked_numbers import Shown, label, plain
+from dashboard.plots.format import fmt
+from dashboard.plots.network import MAX_POINTS, error_curve_figure
+from dashboard.plots.style import spans_decades
+
+ENDS = 4  # rows shown at each end of a run (all rows, up to 2 * ENDS + 1)
+STEP_COLUMN = "updates applied"
+COLUMNS = {name: label(name) for name in TRAJECTORY_COLUMNS}  # "y_hat" -> "ŷ", ...
+
+
+def frame(rows: np.ndarray) -> pd.DataFrame:
+    """core.worked_example.trajectory's array with a student's column names."""
+    table = pd.DataFrame(rows, columns=[COLUMNS[c] for c in TRAJECTORY_COLUMNS])
+    table.insert(0, STEP_COLUMN, range(len(table)))
+    return table
+
+
+def final_weights(table: pd.DataFrame) -> dict[str, float]:
+    last = table.iloc[-1]
+    return {w: float(last[COLUMNS[w]]) for w in WEIGHT_NAMES}
+
+
+def how_it_went(errors: pd.Series) -> str:
+    """What the updates did to the error on these numbers (not always what one expects)."""
+    steps = np.diff(errors.to_numpy())
+    if len(steps) and np.all(steps < 0):
+        return "Here every update makes the network a little less wrong on this one example."
+    if len(steps) and errors.iloc[-1] < errors.iloc[0]:
+        return (
+            "Here the error ends lower, but not every update lowered it: for these numbers "
+            "the learning rate is large enough for some steps to overshoot."
+        )
+    return (
+        "Here the updates do not lower the error: for these numbers the learning rate is "
+        "so large that the steps overshoot."
+    )
+
+
+def buttons(
+    step: WorkedStep,
+    table: pd.DataFrame | None,
+    apply: Callable[[dict, str], None],
+    allowed: ui.Allowed,
+) -> None:
+    """Put one update, or all of the run's, into the fields at the top (apply does it);
+    a button is disabled when a weight would leave what the fields allow."""
+    errors = None if table is None else table[COLUMNS["E"]]
+    st.markdown(
+        (how_it_went(errors) + " " if errors is not None else "")
+        + "Apply one update to the numbers at the top, or see where many updates lead."
+    )
+    one_col, all_col = st.columns(2)
+    went = "" if errors is None else f": the error went from {fmt(errors.iloc[0])} to "
+    went += "" if errors is None else f"{fmt(errors.iloc[1])}"
+    one_col.button(
+        "Apply one update to the numbers above",
+        on_click=apply,
+        args=(
+            {w: step.updated(w) for w in WEIGHT_NAMES},
+            f"Applied one update to the weights at the top{went}.",
+        ),
+        icon=":material/play_arrow:",
+        width="stretch",
+        disabled=any(step.updated(w) not in allowed for w in WEIGHT_NAMES),
+        help="Disabled when a weight would leave the range -10 to 10.",
+    )
+    if table is not None:
+        n_steps = len(table) - 1
+        final = final_weights(table)
+        all_col.button(
+            f"Apply all {n_steps} updates to the numbers above",
+            on_click=apply,
+            args=(
+                final,
+                f"Applied {n_steps} updates to the weights at the top: the error went from "
+                f"{fmt(errors.iloc[0])} to {fmt(errors.iloc[-1])}.",
+            ),
+            icon=":material/fast_forward:",
+            width="stretch",
+            disabled=any(v not in allowed for v in final.values()),
+            help="Disabled when a weight would leave the range -10 to 10.",
+        )
+
+
+def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
+    """Where the updates led: a sentence, E and ŷ over the updates, the first and last few
+    rows (the starting E and ŷ read ? until the step-through shows them), every row as CSV."""
+    n_steps = len(table) - 1
+    errors, y_hats = table[COLUMNS["E"]], table[COLUMNS["y_hat"]]
+    last_e, last_y = fmt(errors.iloc[-1]), fmt(y_hats.iloc[-1])
+    if "E" in shown.hidden or "y_hat" in shown.hidden:
+        st.markdown(
+            f"After {n_steps} updates the error is {last_e} and the prediction {last_y} "
+            f"(target {fmt(target)}). Where they started, the step-through above shows when "
+            "it gets there."
+        )
+    else:
+        st.markdown(
+            f"After {n_steps} updates the error went from {plain(shown.E)} to {last_e} and "
+            f"the prediction from {plain(shown.y_hat)} to {last_y} (target {fmt(target)})."
+        )
+    st.plotly_chart(
+        error_curve_figure(errors.tolist(), y_hats.tolist(), target), width="stretch", key="errors"
+    )
+    if spans_decades(errors.tolist()):
+        st.caption(
+            "The error axis uses a log scale: each power of ten on it is ten times the one "
+            "below, so that the large early errors and the tiny late ones both stay readable."
+        )
+    if len(table) > MAX_POINTS:
+        st.caption(
+            "With this many updates the chart draws the lowest and highest value of each "
+            "short stretch of them, so that no jump is lost; the download has every one."
+        )
+    cut = len(table) > 2 * ENDS + 1
+    st.markdown(
+        "**The weights after each update**"
+        + (f" (the first and last {ENDS}; the download has every row)" if cut else "")
+    )
+    ui.table(rows_shown(table, shown))
+    st.download_button(
+        f"Download all {n_steps + 1} rows (CSV)",
+        data=lambda: "\ufeff" + table.to_csv(index=False),
+        file_name="worked-example-training.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="training_csv",
+    )
+
+
+def rows_shown(table: pd.DataFrame, shown: Shown) -> pd.DataFrame:
+    """The first and last ENDS rows as text (all of them if there are few), with a row of
+    "…" between; the starting E and ŷ are ? while the step-through has not shown them."""
+    cut = len(table) > 2 * ENDS + 1
+    rows = pd.concat([table.head(ENDS), table.tail(ENDS)]) if cut else table
+    text = rows.astype(object)
+    for column in rows.columns[1:]:
+        text[column] = [f"{v:.6g}" for v in rows[column]]
+    for name in ("E", "y_hat"):
+        if name in shown.hidden:
+            text.loc[0, COLUMNS[name]] = "?"
+    if not cut:
+        return text
+    gap = pd.DataFrame([["…"] * len(text.columns)], columns=text.columns)
+    return pd.concat([text.head(ENDS), gap, text.tail(ENDS)], ignore_index=True)
