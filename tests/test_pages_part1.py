@@ -129,7 +129,12 @@ def test_home_links_every_story_step_to_its_page():
     assert {"update-sizes", "vanishing-lab", "training-lab", "myths"} <= set(targets)
     network, timeline = charts(at)
     texts = [a["text"] for a in network["layout"]["annotations"]]
-    assert f"b = {fmt(COURSE.b)}<br>ŷ = {fmt(COURSE.y_hat)}" in texts
+    # Reveal, don't show: Home gives the network and its numbers, not its answers.
+    assert "b = ?<br>ŷ = ?" in texts
+    page_text = " ".join(m.value for m in at.markdown)
+    assert fmt(COURSE.y_hat) not in json.dumps(network) + page_text
+    assert fmt(COURSE.E) not in page_text
+    assert f"w<sub>11</sub> = {fmt(COURSE.w11)}" in texts
     marks = [t for tr in timeline["data"] if tr["mode"] == "markers+text" for t in tr["text"]]
     assert len(marks) == 10 and "ReLU" in marks and "LSTM" in marks and "Clipping" in marks
     # The history is readable without hovering: one line per event, years included.

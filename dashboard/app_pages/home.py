@@ -147,15 +147,16 @@ with story_col:
 with picture_col:
     st.header("The network you will take apart")
     st.plotly_chart(
-        network_figure(step, FORWARD),
+        network_figure(step, FORWARD, revealed=()),  # the worked example reveals them
         width="stretch",
         config={"displayModeBar": False},
         key="network",
     )
     st.markdown(
-        f"Two inputs, two hidden sigmoid neurons, one sigmoid output, no biases. With the "
-        f"course's numbers it predicts ŷ = {fmt(step.y_hat)} where the target is "
-        f"y = {fmt(step.y)}: an error of E = {fmt(step.E)} to hand out."
+        f"Two inputs, two hidden sigmoid neurons, one sigmoid output, no biases, and the "
+        f"course's numbers: the target is y = {fmt(step.y)}. What does it predict, and "
+        "how wrong is it? The worked example lets you work out each number before it "
+        "shows it."
     )
     st.plotly_chart(
         timeline_figure(FIXES),
