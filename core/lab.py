@@ -155,8 +155,13 @@ def lab_labels(settings: LabSettings) -> dict[str, str]:
 
 
 def lab_short_labels(settings: LabSettings) -> dict[str, str]:
-    """A short name of every network, e.g. "Plain ReLU" (lab_labels says the init too)."""
-    return {name: short_label(name) for name in network_names(settings)}
+    """A short name of every network, e.g. "Plain ReLU", "Residual (sigmoid)": the
+    networks that take the lab's activation say which (lab_labels says the init too)."""
+    act = activations.label(settings.activation)
+    return {
+        name: short_label(name) if name.startswith("plain_") else f"{short_label(name)} ({act})"
+        for name in network_names(settings)
+    }
 
 
 def fits(settings: LabSettings) -> bool:

@@ -25,6 +25,7 @@ from dashboard.content.lesson_facts import MEASUREMENTS, Facts, measure
 from dashboard.content.lesson_model import fill
 from dashboard.lesson_controls import parse_stop
 from dashboard.navigation import PAGES
+from dashboard.plots.format import fmt
 
 # ?stop=N as it opens today. Study groups share these numbers: a stop inserted in the
 # middle shifts every later one (links by id keep working), so change this on purpose.
@@ -103,7 +104,8 @@ def test_the_answers_follow_core_s_numbers(facts):
     s = c.step
     grads = {n: abs(c.gradients[n]) for n in WEIGHT_NAMES}
     expected = {
-        "factory_largest_share": max(grads, key=grads.get),
+        # Output or hidden weights, not which v: that is the output_updates stop's question.
+        "factory_largest_share": "output" if max(grads, key=grads.get)[0] == "v" else "hidden",
         "network_x2_to_h1": "w21",
         "forward_a1": "sum",
         "forward_y_hat": "below" if s.y_hat < s.y else "above",
@@ -171,3 +173,16 @@ def test_parse_stop_clamps_and_explains_without_repeating_the_link(raw, number, 
     else:
         assert says in message and f"1 to {LAST_STOP}" in message
         assert "<" not in message and "script" not in message
+
+
+def test_the_first_stop_gives_away_no_later_answer(facts):
+    """Reveal, don't show: stop 1 may say the output weights lead, but not which of them,
+    nor any delta or update that later stops ask the student to work out."""
+    factory = stop_at(1)
+    numbers = factory.numbers(facts)
+    shown = " ".join(fill(t, numbers) for t in factory.templates())
+    s = core_lesson.course_numbers().step
+    for value in (s.delta_out, s.delta1, s.delta2, s.dv1, s.dv2, s.dw11, s.y_hat, s.E):
+        assert fmt(value) not in shown, value
+    assert factory.picture is None
+    assert "v₂" not in fill(factory.reveal, numbers)

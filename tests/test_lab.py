@@ -122,6 +122,10 @@ def test_tanh_adds_a_plain_tanh_network_with_its_own_theory(tanh_relu):
     assert list(tanh_relu.labels) == [*ex.VARIANTS, "plain_tanh"]
     assert tanh_relu.labels["plain_tanh"] == "Plain tanh (σw² = 1)"
     assert tanh_relu.short_labels["plain_tanh"] == "Plain tanh"
+    # The networks that take the lab's activation say which (a tester mistook the
+    # sigmoid residual network of the defaults for the lesson's ReLU one).
+    assert tanh_relu.short_labels["residual"] == "Residual (tanh)"
+    assert tanh_relu.short_labels["batchnorm"] == "Batch norm (tanh)"
     spec = lab.lab_specs(tanh_relu.settings)["plain_tanh"]
     assert spec.activation == "tanh" and spec.init == 1.0 and not spec.residual
     signal = tanh_relu.factors[tanh_relu.factors["quantity"] == "signal"].set_index("variant")

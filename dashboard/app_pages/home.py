@@ -120,7 +120,7 @@ def course_step() -> WorkedStep:
 
 ui.page_header(
     "Backprop, by hand",
-    "How does a neural network learn from a mistake? In about ten minutes, with your own "
+    f"How does a neural network learn from a mistake? In about {MINUTES} minutes, with your own "
     "numbers, you will follow the blame for an error back through a small network, see why "
     "it fades in deep sigmoid networks, and measure what ReLU, residual connections and "
     "batch normalization do about it. Every number is computed live; nothing is a picture.",

@@ -110,7 +110,18 @@ WHY_THEY_DIFFER = (
     "Why the two factors can differ: a weight's update is what came forward (the input "
     "on its wire) times the blame that came back (Δw = η · input · δ). Where the forward "
     "signal also grows or shrinks from layer to layer, the update's factor is not the "
-    "backward signal's."
+    "backward signal's. The update is what decides how fast a layer learns: level updates "
+    "mean every layer learns at a similar pace, even when the signal itself grows or "
+    "fades. The factor per layer describes the middle layers; the output layer and the "
+    "first ones can differ, so layer 1 ÷ output is not simply the factor multiplied "
+    "depth times."
+)
+SHOW_TEXT = (
+    "**Show** picks what is measured at each layer: the **backward signal** is the blame δ "
+    "the layer receives; the **weight gradient** is how much the error would change per "
+    "unit change of the layer's weights, all of them together; the **update size** is "
+    "how far one step of learning moves them (η times the gradient), the article's "
+    "“updates shrink”."
 )
 
 
@@ -302,6 +313,7 @@ view = st.container(horizontal=True, gap="medium", vertical_alignment="center")
 with view:
     metric = controls.radio("Show", "metric", list(METRICS), DEFAULTS["metric"], help=METRIC_HELP)
     show_theory = controls.toggle("Theory lines", "theory", DEFAULTS["theory"], help=THEORY_HELP)
+st.caption(SHOW_TEXT)
 quantity = METRICS[metric]
 
 if result is None:

@@ -133,8 +133,8 @@ OUTPUT_UPDATES = Stop(
     ),
     reveal="Both updates are positive, so both output weights grow and ŷ moves up.",
     rounding=(
-        "The article rounds both to {dv1_article} and {dv2_article}; unrounded they are "
-        "{dv1} and {dv2}."
+        "The article rounds both to {dv1_article}: the difference is below its third "
+        "decimal. Unrounded they are {dv1} and {dv2}."
     ),
     formulas=_output_updates,
     link=worked("Worked example: Δv₁ and Δv₂", step=str(step_of("dv"))),
@@ -289,7 +289,7 @@ HIDDEN_UPDATE = Stop(
         ),
     ),
     reveal=(
-        "The same number comes out as −η·∂E/∂w₁₁, the chain rule's slope of the last stop. "
+        "The same number comes out as −η·∂E/∂w₁₁, the chain rule's slope of the previous stop. "
         "All four hidden updates: Δw₁₁ = {dw11}, Δw₂₁ = {dw21}, Δw₁₂ = {dw12}, "
         "Δw₂₂ = {dw22}."
     ),

@@ -7,7 +7,6 @@ worked example (core.lesson.course_numbers); no number is written here.
 
 from __future__ import annotations
 
-from core.worked_example import WEIGHT_NAMES
 from dashboard.content.lesson_facts import Facts
 from dashboard.content.lesson_model import Choice, Picture, Question, Stop
 from dashboard.content.lesson_words import (
@@ -16,12 +15,11 @@ from dashboard.content.lesson_words import (
     closest,
     course_words,
     sign_word,
-    weight_symbol,
     worked,
 )
 from dashboard.content.worked_example import step_of
-from dashboard.plots.format import fmt, fmt_signed, latex_factor, latex_number
-from dashboard.plots.network import BACKWARD, FORWARD, network_figure
+from dashboard.plots.format import fmt, latex_factor, latex_number
+from dashboard.plots.network import FORWARD, network_figure
 
 
 # --- answers, each computed from core's numbers ----------------------------------------
@@ -30,21 +28,10 @@ def _largest_blame(f: Facts) -> str:
     if max(grads.values()) < 2 * min(grads.values()):
         return "equal"
     top = max(grads, key=grads.__getitem__)
-    return top if top.startswith("v") else "hidden"
+    return "output" if top.startswith("v") else "hidden"
 
 
 # --- pictures -----------------------------------------------------------------------
-def _blame_picture(f: Facts) -> Picture:
-    s = f.course.step
-    top = max(WEIGHT_NAMES, key=lambda n: abs(s.update(n)))
-    updates = ", ".join(f"Δ{weight_symbol(n)} = {fmt_signed(s.update(n))}" for n in WEIGHT_NAMES)
-    return Picture(
-        network_figure(s, BACKWARD, {top}),
-        f"The backward pass: each wire is as wide as its update ({updates}); the widest, "
-        f"{weight_symbol(top)}, is marked.",
-    )
-
-
 def _forward_picture(f: Facts) -> Picture:
     s = f.course.step
     return Picture(
@@ -102,28 +89,20 @@ FACTORY = Stop(
     questions=(
         Question(
             id="factory_largest_share",
-            text="Which weight, nudged a little, changes the error E the most?",
+            text="Which weights, nudged a little, change the error E the most?",
             choices=(
                 Choice(
                     "hidden",
-                    "One of the hidden weights w: they come first, everything depends on them",
+                    "The hidden weights w: they come first, everything depends on them",
                     "The hidden weights reach the error only through v₁ or v₂ and two "
                     "sigmoid slopes, so their effect arrives scaled down. The inspector asks "
                     "the worker nearest the output first for a reason: that is where the "
                     "blame is largest.",
                 ),
                 Choice(
-                    "v1",
-                    "v₁, the larger of the two output weights",
-                    "Close: {second} is a near second to {top} ({g_v1} against {g_v2}). A "
-                    "weight's own size plays no part in its gradient: "
-                    "∂E/∂vⱼ = −(y − ŷ)·σ′(b)·hⱼ, so what differs between v₁ and v₂ is hⱼ, "
-                    "and h₂ = {h2} is a little larger than h₁ = {h1}.",
-                ),
-                Choice(
-                    "v2",
-                    "v₂",
-                    "v₂ and v₁ are close, but here {top} edges ahead: {g_top} against {g_second}.",
+                    "output",
+                    "The output weights v: they sit next to the error",
+                    "",
                 ),
                 Choice(
                     "equal",
@@ -133,18 +112,15 @@ FACTORY = Stop(
                 ),
             ),
             answer=_largest_blame,
-            right=(
-                "Right: {top} has the largest share, {g_top}, just ahead of {second} "
-                "({g_second}). Both output weights sit next to the error."
-            ),
+            right="Right: the output weights, next to the error, have the largest shares.",
         ),
     ),
     reveal=(
-        "How much E changes per unit of nudge, largest first: {ranking}. In the backward pass "
-        "below, each wire is drawn as wide as its update, and the update is the learning "
-        "rate times this share (η = {lr}): the widest wires carry the most blame."
+        "How much E changes per unit of nudge: about {g_out} for each output weight v, "
+        "between {g_wmin} and {g_wmax} for the hidden weights w, each of which reaches the "
+        "error only through a v and two sigmoid slopes. Which of the two output weights "
+        "gets more, and by how much every weight moves, you work out in the next stops."
     ),
-    picture=_blame_picture,
     do="See every update on the worked example, where the backward pass ends.",
     link=worked("Worked example: every update", step=str(step_of("new_weights"))),
 )
@@ -208,7 +184,7 @@ FORWARD_HIDDEN = Stop(
         "In the forward pass each hidden neuron adds up its inputs, each one multiplied by "
         "the weight on its wire (aⱼ = Σᵢ wᵢⱼxᵢ), then squashes the sum with the sigmoid: "
         "hⱼ = σ(aⱼ). The article's inputs are x₁ = {x1} and x₂ = {x2}; its weights are on "
-        "the last stop."
+        "the previous stop's diagram."
     ),
     numbers=course_words,
     do="Work out a₁ on paper before you pick.",

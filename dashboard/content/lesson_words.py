@@ -72,6 +72,7 @@ def _blame_words(f: Facts) -> dict[str, str]:
         "g_second": fmt(abs(grads[ranked[1]])),
         "g_v1": fmt(abs(grads["v1"])),
         "g_v2": fmt(abs(grads["v2"])),
+        "g_out": fmt((abs(grads["v1"]) + abs(grads["v2"])) / 2, 2),
         "g_wmax": fmt(max(hidden)),
         "g_wmin": fmt(min(hidden)),
         "spread": fmt(max(sizes) / min(sizes), 2),
