@@ -158,6 +158,11 @@ def rows_shown(table: pd.DataFrame, shown: Shown) -> pd.DataFrame:
     for name in ("E", "y_hat"):
         if name in shown.hidden:
             text.loc[0, COLUMNS[name]] = "?"
+    if any(f"d{w}" in shown.hidden for w in WEIGHT_NAMES):
+        # The weights after an update give the update away (Δw = after - before): they
+        # wait until the step-through has revealed every update.
+        weights = [COLUMNS[w] for w in WEIGHT_NAMES]
+        text.loc[text.index[1:], weights] = "?"
     if not cut:
         return text
     gap = pd.DataFrame([["…"] * len(text.columns)], columns=text.columns)

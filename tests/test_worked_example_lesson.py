@@ -273,3 +273,18 @@ def test_the_starting_error_waits_for_its_step_in_the_training_table_too():
     first = ui_tables(at)[0].iloc[0]
     assert first["E"] == "?" and first["ŷ"] == "?"
     assert "Where they started" in "\n".join(m.value for m in at.markdown)
+
+
+def test_the_training_table_waits_for_the_updates_before_showing_the_new_weights():
+    """The weights after an update give the update away (after - before): a tester read
+    Δw₁₁ off the table while step 12 asked for it."""
+
+    def training_table(at: AppTest):
+        return next(t for t in ui_tables(at) if t.columns[0] == "updates applied")
+
+    before = training_table(open_page({"step": str(step_of("dw_into_h1"))}))
+    assert "w₁₁" in before.columns
+    assert list(before.loc[1:, "w₁₁"].unique()) in (["?"], ["?", "…"], ["…", "?"])
+    assert before.loc[0, "w₁₁"] == f"{COURSE.w11:.6g}"  # the start is given, not computed
+    after = training_table(open_page({"step": str(step_of("new_weights"))}))
+    assert after.loc[1, "w₁₁"] == f"{COURSE.w11 + COURSE.dw11:.6g}"
