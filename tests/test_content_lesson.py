@@ -157,7 +157,7 @@ def test_a_stop_loads_only_what_it_shows():
         ("-3", 1, "asks for stop -3"),
         ("99", LAST_STOP, "asks for stop 99"),
         ("2.5", 2, "asks for stop 2.5"),
-        ("1e308", LAST_STOP, "asks for stop 1e+308"),
+        ("1e308", LAST_STOP, "asks for stop 1 × 10³⁰⁸"),
         ("nan", 1, "neither a stop number"),
         ("inf", 1, "neither a stop number"),
         ("", 1, "neither a stop number"),

@@ -564,7 +564,7 @@ def test_a_myth_input_past_float64_is_explained_not_misread():
     assert not myths.relu_init_myth(110, 1e-6).other_measured
     assert "cannot even be measured at this depth" in texts(at)
     assert "it fades," not in texts(at) and "stays level" not in texts(at)
-    shown = metrics(at)["ReLU, σw² = 1e-06: layer 1 ÷ output"]
+    shown = metrics(at)["ReLU, σw² = 1 × 10⁻⁶: layer 1 ÷ output"]
     assert shown == ("not measured", "")
 
 

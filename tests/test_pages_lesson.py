@@ -116,7 +116,7 @@ def test_show_me_the_answer_reveals_without_a_guess():
         ("-5", 1, "asks for stop -5"),
         ("99", LAST_STOP, "asks for stop 99"),
         ("2.5", 2, "asks for stop 2.5"),
-        ("1e308", LAST_STOP, "asks for stop 1e+308"),
+        ("1e308", LAST_STOP, "asks for stop 1 × 10³⁰⁸"),
         ("nan", 1, "neither a stop number"),
         ("", 1, "neither a stop number"),
         ("<img src=x onerror=alert(1)>", 1, "neither a stop number"),

@@ -13,6 +13,7 @@ from dashboard.plots.format import (
     fmt_signed,
     latex_factor,
     latex_number,
+    parse,
     power_text,
 )
 
@@ -23,12 +24,18 @@ from dashboard.plots.format import (
         (0.6384305551096378, "0.638"),
         (0.26, "0.26"),
         (1.0, "1"),
-        (3.0775e-5, "3.08e-05"),
+        (3.0775e-5, "3.08 × 10⁻⁵"),  # a power of ten a student reads, not 3.08e-05
+        (-1.09e3, "-1.09 × 10³"),
         (0.0, "0"),
     ],
 )
 def test_fmt_three_significant_digits(value, text):
     assert fmt(value) == text
+
+
+def test_parse_reads_back_what_fmt_wrote():
+    for value in (0.638, 3.0775e-5, -1.09e3, 2.5e300, 1e-300):
+        assert parse(fmt(value)) == float(f"{value:.3g}")
 
 
 def test_number_text_for_special_values():

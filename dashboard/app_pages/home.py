@@ -153,7 +153,8 @@ with picture_col:
         key="network",
     )
     st.markdown(
-        f"Two inputs, two hidden sigmoid neurons, one sigmoid output, no biases, and the "
+        f"Two inputs, two hidden sigmoid neurons, one sigmoid output, no biases (no extra "
+        f"number added to a sum), and the "
         f"course's numbers: the target is y = {fmt(step.y)}. What does it predict, and "
         "how wrong is it? The worked example lets you work out each number before it "
         "shows it."

@@ -66,7 +66,8 @@ TERMS: tuple[Term, ...] = (
         "σw²",
         "The spread of the starting weights, stated so that it does not depend on the "
         "layer's width: each weight is drawn at random with variance σw² divided by the "
-        "fan-in (σw is its square root).",
+        "fan-in (σw is its square root; this σ has nothing to do with the sigmoid σ, it "
+        "is the usual letter for a spread).",
         START,
     ),
     Term(
@@ -186,7 +187,28 @@ TERMS: tuple[Term, ...] = (
         "batches both are noisy.",
         NETWORKS,
     ),
+    Term(
+        "bias",
+        "bias",
+        "A number a neuron adds to its weighted sum before squashing it, learned like a "
+        "weight; the article's network has none.",
+        NETWORKS,
+    ),
     # --- training -----------------------------------------------------------------------
+    Term(
+        "gradient",
+        "gradient",
+        "How much the error changes per unit change of a weight (∂E/∂w), for all the "
+        "weights at once; minus the learning rate times it is the update.",
+        TRAIN,
+    ),
+    Term(
+        "gradient_descent",
+        "gradient descent",
+        "Learning by updates: move every weight a little in the direction that lowers the "
+        "error (w ← w − η·∂E/∂w, the article's rule), and repeat.",
+        TRAIN,
+    ),
     Term(
         "loss",
         "loss",

@@ -131,7 +131,8 @@ NETWORK = Stop(
     title="Find the weights",
     intro=(
         "Two inputs x₁, x₂, two hidden neurons h₁, h₂ and one output ŷ, joined by wires "
-        "that each carry a weight; there are no biases. The article names a weight by the "
+        "that each carry a weight; there are no biases (no extra number added to a neuron's "
+        "sum). The article names a weight by the "
         "two ends of its wire: wᵢⱼ runs from input i to hidden neuron j, and vⱼ from hidden "
         "neuron j to the output."
     ),

@@ -427,7 +427,8 @@ BATCHNORM = Stop(
         "Measured: {bn_measured} per layer toward the input; Yang et al. (2019) predict "
         "{bn_predicted} at a batch of {bn_batch}. Layer 1 receives {bn_first} times the "
         "output layer's gradient. Why does batch normalization help, then? It lets training "
-        "use larger learning rates and smooths the error surface, and after the first few "
+        "use larger learning rates and makes the error change more smoothly as the weights "
+        "move, so each update is a safer step downhill; and after the first few "
         "updates the gradients settle: in the training lab, batch-normalized networks learn "
         "well."
     ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.worked_example import COURSE_LR, COURSE_V, COURSE_W, COURSE_X, COURSE_Y, WorkedStep
-from dashboard.plots.format import fmt, latex_factor, latex_number
+from dashboard.plots.format import fmt, latex_factor, latex_number, parse
 
 D_OUT = r"\delta_{\text{out}}"
 
@@ -162,7 +162,7 @@ def article_rounded(name: str, step: WorkedStep) -> str | None:
     """The article's printed value where it reads differently from the exact one as the
     page prints it (E: the article's 0.065 against 0.0654); None where they agree."""
     printed = article_value(name, step)
-    if printed is None or float(printed) == float(fmt(getattr(step, name))):
+    if printed is None or float(printed) == parse(fmt(getattr(step, name))):
         return None
     return printed
 

@@ -27,7 +27,7 @@ from dashboard.content.worked_numbers import (
     plain,
     within_tolerance,
 )
-from dashboard.plots.format import fmt, fmt_signed
+from dashboard.plots.format import fmt, fmt_signed, parse
 
 SKIPPED = "skipped"  # the answer of a student who asked to see the number straight away
 COMPARE = "Compare your working with the formula beside the diagram."
@@ -60,7 +60,7 @@ class Prediction:
 
 def _article_note(name: str, s: WorkedStep) -> str:
     printed = article_value(name, s)
-    if printed is None or float(printed) == float(fmt(getattr(s, name))):
+    if printed is None or float(printed) == parse(fmt(getattr(s, name))):
         return ""
     return f" The article rounds it to {printed}."
 

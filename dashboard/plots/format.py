@@ -13,13 +13,32 @@ SIGNIFICANT_DIGITS = 3
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+def _general(value: float, digits: int) -> str:
+    """`digits` significant digits in Python's general format ("0.638", "3.08e-05")."""
+    return f"{value:.{digits}g}"
+
+
 def fmt(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
-    """A number as the app prints it: `digits` significant digits, e.g. 0.638, 3.08e-05."""
+    """A number as the app prints it: `digits` significant digits, e.g. 0.638, and very
+    small or large ones as a power of ten a student reads, 3.08 × 10⁻⁵ (not 3.08e-05)."""
     if not math.isfinite(value):
         return "not a number" if math.isnan(value) else ("∞" if value > 0 else "−∞")
     if value == 0:
         return "0"
-    return f"{value:.{digits}g}"
+    text = _general(value, digits)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def parse(text: str) -> float:
+    """The number fmt wrote (3.08 × 10⁻⁵ back to 3.08e-05)."""
+    if " × 10" not in text:
+        return float(text)
+    mantissa, power = text.split(" × 10")
+    normal = power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+    return float(f"{mantissa}e{normal}")
 
 
 def fmt_signed(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
@@ -32,7 +51,7 @@ def latex_number(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
     """fmt(value) as LaTeX: 3.08e-05 becomes 3.08 \\times 10^{-5}."""
     if not math.isfinite(value):
         return r"\infty" if value > 0 else (r"-\infty" if value < 0 else r"\text{NaN}")
-    text = fmt(value, digits)
+    text = _general(value, digits)
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
