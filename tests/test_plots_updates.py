@@ -53,3 +53,11 @@ def test_update_size_without_rule_and_with_underflow():
     # A mean that underflowed to 0 is still shown, as log10 on a linear axis.
     assert fig.layout.yaxis.type == "linear"
     assert list(fig.data[0].y) == [-400.0, -2.0]
+
+
+def test_the_axis_ticks_cover_the_course_rule_too():
+    # A tester saw level ReLU bars with the rule falling ten times a layer below them:
+    # ticks fitted to the bars alone piled up at the top, the rule ran into no labels.
+    fig = update_size_figure(_table([1e-2, 7e-3, 8e-3, 9e-3, 1e-2]), claim_factor=10)
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickvals is None
+    assert update_size_figure(_table([1e-2, 7e-3]), claim_factor=None).layout.yaxis.tickvals

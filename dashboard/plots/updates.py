@@ -85,8 +85,10 @@ def update_size_figure(
     )
     if as_log_axis:
         fig.update_yaxes(title_text="Mean |update| (log scale)", type="log", exponentformat="power")
-        if max(plain) / min(plain) < 100:  # under two decades plotly labels 2, 3, ... 9 alone
-            ticks = nice_log_ticks(min(plain), max(plain))
+        # Everything drawn: the bars and the course's rule, which can reach far below them.
+        drawn = [v for trace in fig.data for v in trace.y if v is not None and v > 0]
+        if max(drawn) / min(drawn) < 100:  # under two decades plotly labels 2, 3, ... 9 alone
+            ticks = nice_log_ticks(min(drawn), max(drawn))
             fig.update_yaxes(tickvals=ticks, ticktext=[fmt(t) for t in ticks])
     else:
         fig.update_yaxes(title_text="log₁₀ of mean |update|", type="linear")
