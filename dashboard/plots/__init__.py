@@ -2,8 +2,9 @@
 No streamlit in any of them.
 
 - format: numbers and LaTeX as text (fmt, fmt_power, latex_number, ...); no plotly.
-- style: the palette (one color per network variant), fonts, margins, heights, and the
-  layout helpers several families share (base_layout, legend_below, log-axis ticks).
+- style: the palette (one color and one marker symbol per network variant), fonts,
+  margins, heights, and the layout helpers several families share (base_layout,
+  legend_below, log-axis ticks, line_markers).
 - panels: a grid of small multiples, one titled panel per network, sharing axes.
 - network: the course's 2-2-1 diagram, the timeline of the fixes and the error curve
   (home page, worked example).

@@ -5,7 +5,9 @@ and the depth story. No streamlit here.
 Profiles come from core.lab.LabResult (summary, theory) and core.lab.StoryResult. Values
 are log10 numbers (a depth-1000 sigmoid profile spans 600 powers of ten, far past what a
 float can hold), drawn on a linear axis whose ticks read as powers of ten. Networks
-outside the four variants (a plain tanh network, say) are sky blue.
+outside the four variants (a plain tanh network, say) are sky blue. Every network's line
+also carries its marker symbol (style.VARIANT_SYMBOLS), so that color is never the only
+way to tell two networks apart; theory lines are told apart by their dashes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dashboard.plots.style import (
     BADGE_FILL,
     BADGE_TEXT,
     CLAIM_COLOR,
+    LINE_MARKER_SIZE,
+    LINE_MARKERS,
     OKABE_ITO,
     SMALL_FONT_SIZE,
     THEORY_COLOR,
@@ -29,6 +33,8 @@ from dashboard.plots.style import (
     VARIANT_LABELS,
     base_layout,
     legend_below,
+    line_markers,
+    variant_symbol,
 )
 
 LAB_OTHER_COLOR = OKABE_ITO["sky_blue"]
@@ -170,8 +176,9 @@ def _add_profile(
         go.Scatter(
             x=layers,
             y=med,
-            mode="lines",
+            mode="lines+markers",
             line={"color": color, "width": 2.5},
+            marker=line_markers(variant_symbol(variant), color),
             name=label,
             legendgroup=variant,
             customdata=[
@@ -253,8 +260,9 @@ def forward_stats_figure(summary: pd.DataFrame, labels: dict[str, str]) -> go.Fi
             go.Scatter(
                 x=rows["layer"].tolist(),
                 y=with_log,
-                mode="lines",
+                mode="lines+markers",
                 line={"color": color, "width": 2.5},
+                marker=line_markers(variant_symbol(variant), color),
                 name=label,
                 legendgroup=variant,
                 customdata=[fmt(v) for v in values],
@@ -265,8 +273,9 @@ def forward_stats_figure(summary: pd.DataFrame, labels: dict[str, str]) -> go.Fi
             go.Scatter(
                 x=rows["layer"].tolist(),
                 y=(rows["inactive_frac_median"] * 100).tolist(),
-                mode="lines",
+                mode="lines+markers",
                 line={"color": color, "width": 2.5},
+                marker=line_markers(variant_symbol(variant), color),
                 name=f"{label}: inactive units",
                 legendgroup=variant,
                 showlegend=False,
@@ -313,8 +322,9 @@ def similarity_figure(
             go.Scatter(
                 x=rows["layer"].tolist(),
                 y=rows["similarity_median"].tolist(),
-                mode="lines",
+                mode="lines+markers",
                 line={"color": lab_color(variant), "width": 2.5},
+                marker=line_markers(variant_symbol(variant), lab_color(variant)),
                 name=label,
                 legendgroup=variant,
                 hovertemplate=f"{label}<br>layer %{{x}}: %{{y:.4f}}<extra></extra>",
@@ -392,9 +402,14 @@ def _story_lines(story: pd.DataFrame, labels: dict[str, str], depth: int) -> lis
             go.Scatter(
                 x=mine["layer"].tolist(),
                 y=values,
-                mode="lines+markers" if depth <= 30 else "lines",
+                mode="lines+markers",
                 line={"color": lab_color(variant), "width": 2.5},
-                marker={"size": 5},
+                # every layer marked while they are few; beyond, the line's few markers
+                marker={
+                    **line_markers(variant_symbol(variant), lab_color(variant)),
+                    "maxdisplayed": 0 if depth <= 30 else LINE_MARKERS,
+                    "size": 6 if depth <= 30 else LINE_MARKER_SIZE,
+                },
                 name=label,
                 customdata=[fmt_power(v) for v in values],
                 hovertemplate=(

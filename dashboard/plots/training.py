@@ -21,6 +21,8 @@ from dashboard.plots.panels import panel_axes, panel_cell, panel_grid, panel_not
 from dashboard.plots.style import (
     BADGE_TEXT,
     LEGEND_MARGIN_BOTTOM,
+    LINE_MARKER_SIZE,
+    LINE_MARKERS,
     OKABE_ITO,
     SMALL_FONT_SIZE,
     THEORY_COLOR,
@@ -29,6 +31,7 @@ from dashboard.plots.style import (
     base_layout,
     legend_below,
     nice_log_ticks,
+    variant_symbol,
 )
 
 TRAIN_CURVE_HEIGHT = 380
@@ -86,14 +89,19 @@ def _train_curves(
     diverged: dict[str, int],
     hover: str,
 ) -> None:
-    """One line per network; a diverged network's line ends in a cross at its last finite
-    record, and its legend entry says when it diverged."""
-    for variant, rows in _train_runs(history):
+    """One line per network, with its marker symbol at LINE_MARKERS points (staggered
+    between networks, so that no two sit on top of each other at the start); a diverged
+    network's line ends in a cross at its last finite record, and its legend entry says
+    when it diverged."""
+    runs = _train_runs(history)
+    for index, (variant, rows) in enumerate(runs):
         label = training_variant_label(variant)
         stopped = diverged.get(variant)
         name = label if stopped is None else f"{label} (diverged at step {stopped})"
-        symbols = ["circle"] * len(rows)
-        sizes = [0] * len(rows)
+        every = max(1, math.ceil(len(rows) / LINE_MARKERS))
+        offset = index * every // len(runs)
+        symbols = [variant_symbol(variant)] * len(rows)
+        sizes = [LINE_MARKER_SIZE if i % every == offset else 0 for i in range(len(rows))]
         if stopped is not None and len(rows):
             symbols[-1], sizes[-1] = "x", 12
         fig.add_trace(
@@ -109,6 +117,13 @@ def _train_curves(
                 hovertemplate=f"{label}<br>step %{{x}}: {hover}<extra></extra>",
             )
         )
+
+
+def _curves_legend(fig: go.Figure) -> None:
+    """The legend under the curves; its symbols at one size (most of a line's points
+    carry a marker of size 0, which would shrink the legend's sample to a dot)."""
+    legend_below(fig, LEGEND_MARGIN_BOTTOM)
+    fig.update_layout(legend={"itemsizing": "constant"})
 
 
 def _train_note_if_empty(fig: go.Figure, history: pd.DataFrame) -> None:
@@ -142,7 +157,7 @@ def training_loss_figure(
     _train_curves(fig, history, "loss", diverged, "loss %{y:.3g}")
     _train_note_if_empty(fig, history)
     base_layout(fig, "Loss while training (log scale)", TRAIN_CURVE_HEIGHT)
-    legend_below(fig, LEGEND_MARGIN_BOTTOM)
+    _curves_legend(fig)
     fig.update_xaxes(title_text=TRAIN_STEP_TITLE, rangemode="tozero")
     fig.update_yaxes(
         title_text=f"{TRAIN_LOSS_TITLES.get(loss, loss)} (log scale)",
@@ -180,7 +195,7 @@ def training_accuracy_figure(
         annotation_position="bottom right",
     )
     base_layout(fig, "Points classified correctly", TRAIN_CURVE_HEIGHT)
-    legend_below(fig, LEGEND_MARGIN_BOTTOM)
+    _curves_legend(fig)
     fig.update_xaxes(title_text=TRAIN_STEP_TITLE, rangemode="tozero")
     fig.update_yaxes(title_text="Accuracy on the training set", tickformat=".0%", range=[0, 1.04])
     return fig
