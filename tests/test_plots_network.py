@@ -14,6 +14,11 @@ from dashboard.plots.network import (
     FORWARD,
     HIGHLIGHT_COLOR,
     NODE_POSITIONS,
+    TIMELINE_CHAR_PX,
+    TIMELINE_GAP_PX,
+    TIMELINE_HOVER_CHARS,
+    TIMELINE_NARROW_PX,
+    _timeline_places,
     error_curve_figure,
     network_figure,
     timeline_figure,
@@ -104,3 +109,34 @@ def test_timeline_marks_every_event_and_labels_the_year_axis():
     # Two events in the same year sit on opposite sides of the axis.
     same_year = [t.y[0] for t in markers if t.x[0] == 2015]
     assert len(same_year) == 2 and same_year[0] * same_year[1] < 0
+
+
+def test_timeline_labels_fit_a_phone_without_overlapping():
+    """Ten events, seven of them within six years (the home page's), at a phone's width:
+    every label stays inside the axis range and no two on one row overlap; the hover
+    texts are wrapped short enough to sit beside any point."""
+    years = [1991, 1994, 1997, 2010, 2011, 2012, 2013, 2015, 2015, 2015]
+    labels = ["Hochreiter", "Bengio et al.", "LSTM", "Glorot init", "ReLU", "GPUs",
+              "Clipping", "He init", "Batch norm", "ResNets"]  # fmt: skip
+    events = pd.DataFrame(
+        {"year": years, "label": labels, "detail": "word " * 40, "kind": ["a", "b"] * 5}
+    )
+    x_range = (1990.0, 2016.0)
+    rows, sides = _timeline_places(events, x_range)
+    per_year = TIMELINE_NARROW_PX / (x_range[1] - x_range[0])
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for year, label, row, side in zip(years, labels, rows, sides, strict=True):
+        width = (len(label) * TIMELINE_CHAR_PX + TIMELINE_GAP_PX) / per_year
+        span = (year, year + width) if side == "right" else (year - width, year)
+        assert x_range[0] <= span[0] and span[1] <= x_range[1], label
+        assert all(span[1] <= lo or hi <= span[0] for lo, hi in spans.get(row, [])), label
+        spans.setdefault(row, []).append(span)
+    assert len({row for year, row in zip(years, rows, strict=True) if year == 2015}) == 3
+    fig = timeline_figure(events)
+    top = fig.layout.yaxis.range[1]
+    assert max(abs(r) for r in rows) < top
+    for trace in fig.data[1:]:
+        assert all(
+            max(len(line) for line in hover.split("<br>")[1:]) <= TIMELINE_HOVER_CHARS
+            for hover in trace.customdata
+        )
