@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -32,11 +32,15 @@ import streamlit as st
 
 from dashboard.plots.format import fmt
 
+if TYPE_CHECKING:  # only for the annotation: this module draws no figures itself
+    import plotly.graph_objects as go
+
 _PENDING = "_ui_pending"  # key -> value to put in the widget before it is drawn
 _NOTES = "_ui_notes"  # messages to show once, at the top of the next run's controls
 _LAST = "_ui_last_valid"  # key -> the last value accepted for that key
 _PAGE = "_ui_page"  # the page this run draws (set by app.py through on_page)
 _OWNER = "_ui_owner"  # key -> the page whose control last drew that key
+SUMMARY_LEAD = "In numbers:"  # starts the line under every chart (ui.chart)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,23 @@ def page_header(title: str, intro: str) -> None:
     """The same top for every page: a title and one or two sentences saying what to do."""
     st.title(title)
     st.markdown(intro)
+
+
+def chart(
+    fig: go.Figure,
+    *,
+    summary: str,
+    key: str,
+    config: Mapping[str, Any] | None = None,
+    where: Any = None,
+) -> None:
+    """A plotly chart across its container's width, and right under it one line of
+    what it shows in numbers (dashboard.plots.summaries, from the figure's own data):
+    a screen reader cannot read a chart, and some students would rather read.
+    where: the container to draw in (default: the page at this point)."""
+    where = where or st
+    where.plotly_chart(fig, width="stretch", key=key, config=dict(config or {}))
+    where.caption(f"**{SUMMARY_LEAD}** {_markdown_text(summary)}")
 
 
 def on_page(page: str) -> None:

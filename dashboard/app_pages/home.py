@@ -13,6 +13,7 @@ from dashboard.content.worked_example import step_of
 from dashboard.navigation import page
 from dashboard.plots.format import fmt
 from dashboard.plots.network import FORWARD, network_figure, timeline_figure
+from dashboard.plots.summaries import network_summary, timeline_summary
 
 # (heading, what it means, page file, query parameters that open the right view, link text)
 STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
@@ -130,9 +131,9 @@ with story_col:
             st.page_link(info.link_target, label=link, icon=info.icon, query_params=params)
 with picture_col:
     st.header("The network you will take apart")
-    st.plotly_chart(
+    ui.chart(
         network_figure(step, FORWARD),
-        width="stretch",
+        summary=network_summary(step, FORWARD),
         config={"displayModeBar": False},
         key="network",
     )
@@ -141,9 +142,9 @@ with picture_col:
         f"course's numbers it predicts ŷ = {fmt(step.y_hat)} where the target is "
         f"y = {fmt(step.y)}: an error of E = {fmt(step.E)} to hand out."
     )
-    st.plotly_chart(
+    ui.chart(
         timeline_figure(FIXES),
-        width="stretch",
+        summary=timeline_summary(FIXES),
         config={"displayModeBar": False},
         key="timeline",
     )

@@ -29,6 +29,11 @@ from core.experiments import (
 from core.losses import LOSSES
 from dashboard import compute, ui
 from dashboard.plots.format import fmt
+from dashboard.plots.summaries import (
+    curves_summary,
+    decision_maps_summary,
+    gradient_maps_summary,
+)
 from dashboard.plots.training import (
     decision_boundary_figure,
     gradient_heatmap_figure,
@@ -188,13 +193,17 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
     ui.table(summary_table(result), SUMMARY_COLUMNS)
     history = result.history_frame()
     loss_col, acc_col = st.columns(2)
-    loss_col.plotly_chart(
+    ui.chart(
         training_loss_figure(history, diverged, result.loss),
-        width="stretch",
+        summary=curves_summary(history, "loss", diverged),
         key="loss_chart",
+        where=loss_col,
     )
-    acc_col.plotly_chart(
-        training_accuracy_figure(history, diverged), width="stretch", key="accuracy_chart"
+    ui.chart(
+        training_accuracy_figure(history, diverged),
+        summary=curves_summary(history, "accuracy", diverged),
+        key="accuracy_chart",
+        where=acc_col,
     )
 
     st.subheader("Do the early layers learn?")
@@ -207,10 +216,10 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
         "All maps share one color scale."
     )
     st.markdown(stuck_text(result))
-    names = list(result.runs)
-    st.plotly_chart(
-        gradient_heatmap_figure(result.grad_norm_frame(), diverged, names),
-        width="stretch",
+    names, grad_norms = list(result.runs), result.grad_norm_frame()
+    ui.chart(
+        gradient_heatmap_figure(grad_norms, diverged, names),
+        summary=gradient_maps_summary(grad_norms, diverged, names),
         key="grad_maps",
     )
     st.caption(
@@ -226,7 +235,11 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
         "pale where it is unsure. The black line is where it is exactly 50/50: its "
         "decision boundary."
     )
-    st.plotly_chart(decision_boundary_figure(result, names), width="stretch", key="boundary_maps")
+    ui.chart(
+        decision_boundary_figure(result, names),
+        summary=decision_maps_summary(result, names),
+        key="boundary_maps",
+    )
     n_points, n_drawn = len(result.X), len(map_points(len(result.X)))
     if n_drawn < n_points:
         st.caption(

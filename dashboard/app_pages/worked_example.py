@@ -44,6 +44,7 @@ from dashboard.content.worked_example import (
 )
 from dashboard.plots.format import fmt, latex_factor, latex_number
 from dashboard.plots.network import BACKWARD, error_curve_figure, network_figure
+from dashboard.plots.summaries import error_curve_summary, network_summary
 
 # --- what the controls allow ----------------------------------------------------------
 # Far narrower than core's limits: beyond +-10 the sigmoids are flat and nothing is
@@ -434,17 +435,23 @@ lesson = compute(tuple(values[k] for k in COURSE), n_steps)
 step, run = lesson.step, lesson.run
 
 # --- figures ----------------------------------------------------------------------------
-picture.plotly_chart(
+ui.chart(
     network_figure(step, stage.view, stage.highlight),
-    width="stretch",
+    summary=network_summary(step, stage.view),
     config={"displayModeBar": False},
     key="diagram",
+    where=picture,
 )
 picture.caption(diagram_caption(stage))
 if run is None:
     curve_box.error(f"Training stopped: {lesson.run_error}", icon=":material/error:")
 else:
-    curve_box.plotly_chart(error_curve_figure(run.errors), width="stretch", key="errors")
+    ui.chart(
+        error_curve_figure(run.errors),
+        summary=error_curve_summary(run.errors),
+        key="errors",
+        where=curve_box,
+    )
 
 # --- text -------------------------------------------------------------------------------
 with words:

@@ -11,6 +11,7 @@ No streamlit in any of them.
 - updates: update sizes by distance from the output (update-sizes page).
 - profiles: the vanishing-gradient lab's profiles, forward pass and depth story.
 - training: the training lab's loss and accuracy curves, gradient maps, decision maps.
+- summaries: one line of numbers per figure, from the same data (under each chart).
 
 Nothing is imported here: import from the modules themselves, so that a module that
 only prints numbers (dashboard/ui.py imports format) loads no figure code.

@@ -48,6 +48,12 @@ LAB_QUANTITY_TITLES: dict[str, str] = {
     "weight_grad": "Weight gradient ‖∂L/∂W‖",
     "update": "Update size, mean |Δw|",
 }
+# Each quantity's column prefix in core.lab.LabResult.summary (_median, _p10, _p90).
+LAB_QUANTITY_COLUMNS: dict[str, str] = {
+    "signal": "log10_delta_rms",
+    "weight_grad": "log10_grad_w",
+    "update": "log10_update",
+}
 LAB_THEORY_DASH: dict[str, str] = {
     "mean_field": "dash",
     "mean_field_residual": "dash",
@@ -117,7 +123,7 @@ def lab_profile_figure(
     lines when given. notes: short lines about values that could not be measured, shown
     in a box on the chart. Traces per network: band low edge, band (filled), median.
     """
-    column = {"signal": "log10_delta_rms", "weight_grad": "log10_grad_w", "update": "log10_update"}
+    column = LAB_QUANTITY_COLUMNS
     if quantity not in column:
         raise ValueError(f"quantity must be one of {', '.join(column)}; got {quantity!r}")
     fig = go.Figure()
