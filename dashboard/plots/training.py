@@ -17,7 +17,13 @@ import plotly.graph_objects as go
 
 from core.experiments import TrainingResult, VariantRun
 from dashboard.plots.format import fmt
-from dashboard.plots.panels import panel_axes, panel_cell, panel_grid, panel_note
+from dashboard.plots.panels import (
+    PANEL_COLUMNS,
+    panel_axes,
+    panel_cell,
+    panel_grid,
+    panel_note,
+)
 from dashboard.plots.style import (
     BADGE_TEXT,
     LEGEND_MARGIN_BOTTOM,
@@ -205,9 +211,10 @@ def gradient_heatmap_figure(
     grad_norms: pd.DataFrame,
     diverged: dict[str, int] | None = None,
     variants: Sequence[str] | None = None,
+    columns: int = PANEL_COLUMNS,
 ) -> go.Figure:
     """How big each layer's weight gradient is during training: one heatmap panel per
-    network (two a row), under them one horizontal color bar for all.
+    network (`columns` a row), under them one horizontal color bar for all.
 
     grad_norms: columns variant, step, layer, log10_grad_norm
     (TrainingResult.grad_norm_frame()); layer 1 takes the inputs, the largest is the
@@ -234,7 +241,7 @@ def gradient_heatmap_figure(
         _heatmap_title(variant, rows, diverged, (zmin, zmax))
         for variant, rows in by_variant.items()
     ]
-    fig, cols = panel_grid(titles, TRAIN_HEATMAP_ROW_HEIGHT, TRAIN_COLORBAR_MARGIN)
+    fig, cols = panel_grid(titles, TRAIN_HEATMAP_ROW_HEIGHT, TRAIN_COLORBAR_MARGIN, columns)
     for index, (variant, rows) in enumerate(by_variant.items()):
         _add_heatmap(fig, variant, rows, diverged.get(variant), panel_cell(index, cols))
     fig.update_layout(coloraxis=_grad_coloraxis(zmin, zmax))
@@ -337,10 +344,10 @@ def map_points(n: int, most: int = TRAIN_MAP_MAX_POINTS) -> np.ndarray:
 
 
 def decision_boundary_figure(
-    result: TrainingResult, variants: Sequence[str] | None = None
+    result: TrainingResult, variants: Sequence[str] | None = None, columns: int = PANEL_COLUMNS
 ) -> go.Figure:
     """What each trained network predicts over the plane, with the training points on
-    top: one panel per network (two a row), drawn to scale (circles look round).
+    top: one panel per network (`columns` a row), drawn to scale (circles look round).
 
     Background: the predicted probability of class 1 on result's grid (blue tint = class
     0, orange tint = class 1); black line: where it is exactly 50%. Points: class 0 as
@@ -362,7 +369,7 @@ def decision_boundary_figure(
     # panel the map is smaller and leaves room under it (its title stays on top of it).
     aspect = (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
     row_height = round(TRAIN_BOUNDARY_MAP_WIDTH * min(max(aspect, 0.5), 1.0))
-    fig, cols = panel_grid(titles, row_height, TRAIN_BOUNDARY_MARGIN)
+    fig, cols = panel_grid(titles, row_height, TRAIN_BOUNDARY_MARGIN, columns)
     grid = {"x": result.grid_x, "y": result.grid_y}
     points = _class_points(result)
     for index, variant in enumerate(names):
