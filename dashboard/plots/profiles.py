@@ -357,7 +357,8 @@ def similarity_figure(
     fig.update_layout(
         xaxis={
             "range": [0.5, last + 0.5],
-            "title": {"text": f"Hidden layer (1 = next to the input, {last} = next to the output)"},
+            # short enough for a phone's width: the longer title was cut off at 390 px
+            "title": {"text": f"Hidden layer (1 = next to the input, {last} = the last)"},
         },
         yaxis={"range": [-0.25, 1.05], "title": {"text": "Similarity (1 = identical)"}},
     )
