@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -40,6 +41,7 @@ _NOTES = "_ui_notes"  # messages to show once, at the top of the next run's cont
 _LAST = "_ui_last_valid"  # key -> the last value accepted for that key
 _PAGE = "_ui_page"  # the page this run draws (set by app.py through on_page)
 _OWNER = "_ui_owner"  # key -> the page whose control last drew that key
+_STYLE = Path(__file__).with_name("accessibility.css")
 SUMMARY_LEAD = "In numbers:"  # starts the line under every chart (ui.chart)
 
 
@@ -71,6 +73,12 @@ def page_header(title: str, intro: str) -> None:
     """The same top for every page: a title and one or two sentences saying what to do."""
     st.title(title)
     st.markdown(intro)
+
+
+def page_style() -> None:
+    """The app's CSS rules for contrast, wide tables and keyboard focus (see
+    accessibility.css), once per run (app.py): a style-only st.html takes no room."""
+    st.html(_STYLE)
 
 
 def chart(
