@@ -46,5 +46,6 @@ def _to_default_page() -> None:
 pages.append(st.Page(_to_default_page, url_path=PAGES[0].url_path, visibility="hidden"))
 current = st.navigation(pages)
 ui.on_page(current.title)  # controls forget values other pages left under the same keys
+ui.page_style()  # contrast, wide tables and keyboard focus, on every page
 compute.worker_pool()  # the server's one pool, started on the first run: none need wait
 current.run()

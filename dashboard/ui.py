@@ -21,16 +21,21 @@ why; reopening the address gives the same view and the same message).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import pandas as pd
 import streamlit as st
 
 from core import activations
+
+# What pages show beside their controls lives in dashboard.display; pages reach it as
+# ui.chart, ui.table and ui.page_style, one import for everything a page draws.
+from dashboard.display import SUMMARY_LEAD as SUMMARY_LEAD
+from dashboard.display import chart as chart
+from dashboard.display import page_style as page_style
+from dashboard.display import table as table
 from dashboard.plots.format import fmt
 
 _PENDING = "_ui_pending"  # key -> value to put in the widget before it is drawn
@@ -80,61 +85,6 @@ def on_page(page: str) -> None:
     may not be allowed here, and once it was refused back to itself in an endless rerun.
     """
     st.session_state[_PAGE] = page
-
-
-def table(
-    frame: pd.DataFrame,
-    columns: Mapping[str, Mapping[str, Any]] | None = None,
-    *,
-    height: int | None = None,
-    notes: bool = True,
-) -> None:
-    """A small read-only table, written as a Markdown table: the browser needs no table
-    code beyond the Markdown it has already loaded. Measured on a first visit (a fresh
-    browser, one table on the page): +0.02 s, against +0.13 s for st.table (which brings
-    1 MB of Apache Arrow code) and +0.34 s for st.dataframe (1.7 MB).
-
-    columns: st.column_config entries by column name. A column gets its entry's label
-    and its printf format (e.g. "%.3e"); the entries' help texts, which a plain table
-    cannot show as tooltips, go into a caption under it. Missing values show as "—";
-    number columns are right-aligned. height: scroll within that many pixels; default:
-    all rows. notes=False leaves the caption out (the same columns were explained above).
-    """
-    columns = {name: config for name, config in (columns or {}).items() if name in frame}
-    labels = {name: config.get("label") or name for name, config in columns.items()}
-    formats = {name: (c.get("type_config") or {}).get("format") for name, c in columns.items()}
-
-    def cell(name: str, value: Any) -> str:
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            return "—"
-        spec = formats.get(name)
-        return _markdown_text(spec % value if spec else str(value))
-
-    names = list(frame.columns)
-    lines = [
-        "| " + " | ".join(_markdown_text(str(labels.get(n, n))) for n in names) + " |",
-        "|"
-        + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[n]) else "---" for n in names)
-        + "|",
-        *(
-            "| " + " | ".join(cell(n, v) for n, v in zip(names, row, strict=True)) + " |"
-            for row in frame.itertuples(index=False)
-        ),
-    ]
-    box = st.container(height=height) if height else st.container()
-    box.markdown("\n".join(lines))
-    help_texts = [f"**{labels[n]}**: {c['help']}" for n, c in columns.items() if c.get("help")]
-    if help_texts and notes:
-        st.caption(" · ".join(help_texts))
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|$~])")
-
-
-def _markdown_text(text: str) -> str:
-    """text shown as it is inside Markdown (a table cell): every character Markdown, a
-    table or Streamlit's LaTeX ($) would read as syntax is backslash-escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def set_values(values: Mapping[str, Any]) -> None:

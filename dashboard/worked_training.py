@@ -20,6 +20,7 @@ from dashboard.content.worked_numbers import Shown, label, plain
 from dashboard.plots.format import fmt
 from dashboard.plots.network import MAX_POINTS, error_curve_figure
 from dashboard.plots.style import spans_decades
+from dashboard.plots.summaries import error_curve_summary
 
 ENDS = 4  # rows shown at each end of a run (all rows, up to 2 * ENDS + 1)
 STEP_COLUMN = "updates applied"
@@ -117,8 +118,11 @@ def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
             f"After {n_steps} updates the error went from {plain(shown.E)} to {last_e} and "
             f"the prediction from {plain(shown.y_hat)} to {last_y} (target {fmt(target)})."
         )
-    st.plotly_chart(
-        error_curve_figure(errors.tolist(), y_hats.tolist(), target), width="stretch", key="errors"
+    started = "E" not in shown.hidden  # the summary says where E started only once shown
+    ui.chart(
+        error_curve_figure(errors.tolist(), y_hats.tolist(), target),
+        summary=error_curve_summary(errors.tolist(), with_start=started),
+        key="errors",
     )
     if spans_decades(errors.tolist()):
         st.caption(

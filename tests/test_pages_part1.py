@@ -22,6 +22,7 @@ from core.worked_example import WEIGHT_NAMES, chain_rule, train, worked_example
 from dashboard.navigation import PAGES, PageInfo
 from dashboard.plots.format import fmt, latex_number
 from dashboard.plots.style import TOOLBAR_WIDTH
+from dashboard.ui import SUMMARY_LEAD
 from tests.share import open_app_page, ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -507,3 +508,26 @@ def test_every_chart_with_a_toolbar_leaves_room_for_it(info: PageInfo) -> None:
         margin = json.loads(chart.proto.spec)["layout"].get("margin", {})
         if config.get("displayModeBar", True) is not False:
             assert margin.get("r", 80) >= TOOLBAR_WIDTH, (info.url_path, chart.proto.id)
+
+
+def _in_order(node) -> list:
+    """Every element under node, depth first, in the order the page draws them."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [leaf for key in sorted(children) for leaf in _in_order(children[key])]
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda p: p.url_path)
+def test_every_chart_is_followed_by_one_line_of_its_numbers(info: PageInfo) -> None:
+    """dashboard.ui.chart: a screen reader cannot read a chart, so the line right after
+    it says what it shows, in numbers (the browser test checks the drawn page too)."""
+    at = open_page(info.file)
+    elements = _in_order(at.main)
+    for i, element in enumerate(elements):
+        if element.type != "plotly_chart":
+            continue
+        after = elements[i + 1]
+        assert after.type == "caption", (info.url_path, element.proto.id)
+        assert after.value.startswith(f"**{SUMMARY_LEAD}** "), after.value
+        assert any(c.isdigit() for c in after.value), after.value

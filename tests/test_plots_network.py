@@ -1,4 +1,5 @@
-"""dashboard/plots/network.py without Streamlit: the diagram, the error curve, the timeline."""
+"""dashboard/plots/network.py and timeline.py without Streamlit: the diagram, the error
+curve, the timeline."""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ from dashboard.plots.network import (
     error_curve_figure,
     network_figure,
     thin,
+)
+from dashboard.plots.timeline import (
+    TIMELINE_CHAR_PX,
+    TIMELINE_GAP_PX,
+    TIMELINE_HOVER_CHARS,
+    TIMELINE_NARROW_PX,
+    _timeline_places,
     timeline_figure,
 )
 
@@ -164,3 +172,34 @@ def test_a_long_run_is_drawn_by_its_extremes_so_that_no_jump_is_lost():
     assert values.count(1.0) >= MAX_POINTS // 2 - 1 and values.count(0.0) >= MAX_POINTS // 2 - 1
     fig = error_curve_figure(zigzag, zigzag, target=1.0)
     assert len(fig.data[0].x) == len(steps) and list(fig.data[2].x) == [0, 5000]
+
+
+def test_timeline_labels_fit_a_phone_without_overlapping():
+    """Ten events, seven of them within six years (the home page's), at a phone's width:
+    every label stays inside the axis range and no two on one row overlap; the hover
+    texts are wrapped short enough to sit beside any point."""
+    years = [1991, 1994, 1997, 2010, 2011, 2012, 2013, 2015, 2015, 2015]
+    labels = ["Hochreiter", "Bengio et al.", "LSTM", "Glorot init", "ReLU", "GPUs",
+              "Clipping", "He init", "Batch norm", "ResNets"]  # fmt: skip
+    events = pd.DataFrame(
+        {"year": years, "label": labels, "detail": "word " * 40, "kind": ["a", "b"] * 5}
+    )
+    x_range = (1990.0, 2016.0)
+    rows, sides = _timeline_places(events, x_range)
+    per_year = TIMELINE_NARROW_PX / (x_range[1] - x_range[0])
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for year, label, row, side in zip(years, labels, rows, sides, strict=True):
+        width = (len(label) * TIMELINE_CHAR_PX + TIMELINE_GAP_PX) / per_year
+        span = (year, year + width) if side == "right" else (year - width, year)
+        assert x_range[0] <= span[0] and span[1] <= x_range[1], label
+        assert all(span[1] <= lo or hi <= span[0] for lo, hi in spans.get(row, [])), label
+        spans.setdefault(row, []).append(span)
+    assert len({row for year, row in zip(years, rows, strict=True) if year == 2015}) == 3
+    fig = timeline_figure(events)
+    top = fig.layout.yaxis.range[1]
+    assert max(abs(r) for r in rows) < top
+    for trace in fig.data[1:]:
+        assert all(
+            max(len(line) for line in hover.split("<br>")[1:]) <= TIMELINE_HOVER_CHARS
+            for hover in trace.customdata
+        )

@@ -187,6 +187,21 @@ def test_one_panel_per_network_two_a_row_and_no_empty_axes(result, count, column
         )
 
 
+def test_one_panel_a_row_when_asked_full_width_and_taller(result):
+    """columns=1 (the page's choice, so that a phone's screen holds one map across):
+    every panel spans the whole width, one under the other, and the figure grows."""
+    names = list(ex.VARIANTS)
+    for build in (
+        lambda cols: gradient_heatmap_figure(result.grad_norm_frame(), {}, names, columns=cols),
+        lambda cols: decision_boundary_figure(result, names, columns=cols),
+    ):
+        fig, two = build(1), build(2)
+        panels = _panels(fig)
+        assert {tuple(_axis(fig, ref).domain) for ref in panels} == {(0.0, 1.0)}
+        assert len({tuple(_axis(fig, "y" + ref[1:]).domain) for ref in panels}) == len(names)
+        assert fig.layout.height > two.layout.height
+
+
 def test_one_heatmap_per_network_with_layers_up_and_steps_across(result):
     frame = result.grad_norm_frame()
     fig = gradient_heatmap_figure(frame)

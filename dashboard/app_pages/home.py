@@ -14,7 +14,9 @@ from dashboard.content.lesson import LAST_STOP, MINUTES
 from dashboard.content.worked_example import CHAIN_RULE_ANCHOR, step_of
 from dashboard.navigation import page
 from dashboard.plots.format import fmt
-from dashboard.plots.network import FORWARD, network_figure, timeline_figure
+from dashboard.plots.network import FORWARD, network_figure
+from dashboard.plots.summaries import network_summary, timeline_summary
+from dashboard.plots.timeline import timeline_figure
 
 # (heading, what it means, page file, query parameters that open the right view, link text)
 STORY: tuple[tuple[str, str, str, dict[str, str], str], ...] = (
@@ -146,9 +148,9 @@ with story_col:
             st.page_link(info.link_target, label=link, icon=info.icon, query_params=params)
 with picture_col:
     st.header("The network you will take apart")
-    st.plotly_chart(
+    ui.chart(
         network_figure(step, FORWARD, revealed=()),  # the worked example reveals them
-        width="stretch",
+        summary=network_summary(step, FORWARD, revealed=()),
         config={"displayModeBar": False},
         key="network",
     )
@@ -159,9 +161,9 @@ with picture_col:
         "how wrong is it? The worked example lets you work out each number before it "
         "shows it."
     )
-    st.plotly_chart(
+    ui.chart(
         timeline_figure(FIXES),
-        width="stretch",
+        summary=timeline_summary(FIXES),
         config={"displayModeBar": False},
         key="timeline",
     )

@@ -29,6 +29,11 @@ from core.experiments import (
 from core.losses import LOSSES
 from dashboard import compute, ui
 from dashboard.plots.format import fmt
+from dashboard.plots.summaries import (
+    curves_summary,
+    decision_maps_summary,
+    gradient_maps_summary,
+)
 from dashboard.plots.training import (
     decision_boundary_figure,
     gradient_heatmap_figure,
@@ -218,6 +223,56 @@ SUMMARY_COLUMNS = {
 }
 
 
+def show_maps(result: TrainingResult, diverged: dict[str, int]) -> None:
+    """The gradient maps and the decision maps, one panel a row each, side by side:
+    Streamlit stacks columns on a narrow screen, so on a phone every panel gets the
+    whole width (~270 px of map instead of ~125 px two a row)."""
+    names = list(result.runs)
+    grad_col, map_col = st.columns(2, gap="large")
+    with grad_col:
+        st.subheader("Do the early layers learn?")
+        st.markdown(
+            "Each map shows one network. A row is a weight layer (row 1 takes the two "
+            "inputs, the top row is the output unit), a column is a moment of training, "
+            "and the color is how big that layer's gradient is, on a log scale: one unit "
+            "of the color bar is a factor of ten. A layer's update is the learning rate "
+            "times this gradient, so dark bottom rows mean the first layers hardly move: "
+            "little blame reaches them. All maps share one color scale."
+        )
+        st.markdown(stuck_text(result))
+        grad_norms = result.grad_norm_frame()
+        ui.chart(
+            gradient_heatmap_figure(grad_norms, diverged, names, columns=1),
+            summary=gradient_maps_summary(grad_norms, diverged, names),
+            key="grad_maps",
+        )
+        st.caption(
+            "Empty cells: the gradient there was exactly zero or not a finite number. The "
+            "color scale spans the networks that did not diverge; a diverged network's "
+            "larger values are drawn in the top color."
+        )
+    with map_col:
+        st.subheader("What each network learned")
+        st.markdown(
+            "The background is each trained network's answer at every point of the "
+            "plane: blue where it says class 0 (circles), orange where it says class 1 "
+            "(diamonds), pale where it is unsure. The black line is where it is exactly "
+            "50/50: its decision boundary."
+        )
+        ui.chart(
+            decision_boundary_figure(result, names, columns=1),
+            summary=decision_maps_summary(result, names),
+            key="boundary_maps",
+        )
+        n_points, n_drawn = len(result.X), len(map_points(len(result.X)))
+        if n_drawn < n_points:
+            st.caption(
+                f"The maps show {n_drawn} of the {n_points} training points, spread evenly "
+                f"over the data set, so that the page stays quick; the accuracy above each "
+                f"map counts all {n_points}."
+            )
+
+
 def show(result: TrainingResult, settings: dict[str, Any]) -> None:
     diverged = {n: r.diverged_at for n, r in result.runs.items() if r.diverged_at is not None}
     for run in result.runs.values():
@@ -227,52 +282,20 @@ def show(result: TrainingResult, settings: dict[str, Any]) -> None:
     ui.table(summary_table(result), SUMMARY_COLUMNS)
     history = result.history_frame()
     loss_col, acc_col = st.columns(2)
-    loss_col.plotly_chart(
+    ui.chart(
         training_loss_figure(history, diverged, result.loss),
-        width="stretch",
+        summary=curves_summary(history, "loss", diverged),
         key="loss_chart",
+        where=loss_col,
     )
-    acc_col.plotly_chart(
-        training_accuracy_figure(history, diverged), width="stretch", key="accuracy_chart"
-    )
-
-    st.subheader("Do the early layers learn?")
-    st.markdown(
-        "Each map shows one network. A row is a weight layer (row 1 takes the two inputs, "
-        "the top row is the output unit), a column is a moment of training, and the color "
-        "is how big that layer's gradient is, on a log scale: one unit of the color bar is "
-        "a factor of ten. A layer's update is the learning rate times this gradient, so "
-        "dark bottom rows mean the first layers hardly move: little blame reaches them. "
-        "All maps share one color scale."
-    )
-    st.markdown(stuck_text(result))
-    names = list(result.runs)
-    st.plotly_chart(
-        gradient_heatmap_figure(result.grad_norm_frame(), diverged, names),
-        width="stretch",
-        key="grad_maps",
-    )
-    st.caption(
-        "Empty cells: the gradient there was exactly zero or not a finite number. The "
-        "color scale spans the networks that did not diverge; a diverged network's larger "
-        "values are drawn in the top color."
+    ui.chart(
+        training_accuracy_figure(history, diverged),
+        summary=curves_summary(history, "accuracy", diverged),
+        key="accuracy_chart",
+        where=acc_col,
     )
 
-    st.subheader("What each network learned")
-    st.markdown(
-        "The background is each trained network's answer at every point of the plane: "
-        "blue where it says class 0 (circles), orange where it says class 1 (diamonds), "
-        "pale where it is unsure. The black line is where it is exactly 50/50: its "
-        "decision boundary."
-    )
-    st.plotly_chart(decision_boundary_figure(result, names), width="stretch", key="boundary_maps")
-    n_points, n_drawn = len(result.X), len(map_points(len(result.X)))
-    if n_drawn < n_points:
-        st.caption(
-            f"The maps show {n_drawn} of the {n_points} training points, spread evenly over "
-            f"the data set, so that the page stays quick; the accuracy above each map counts "
-            f"all {n_points}."
-        )
+    show_maps(result, diverged)
 
     tag = f"{settings['ds']}_depth{settings['depth']}_width{settings['width']}"
     with st.container(horizontal=True, gap="small"):

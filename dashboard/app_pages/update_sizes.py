@@ -16,6 +16,7 @@ from core.worked_example import COURSE_LR, worked_example
 from dashboard import compute, ui
 from dashboard.plots.format import fmt
 from dashboard.plots.style import OKABE_ITO, VARIANT_COLORS
+from dashboard.plots.summaries import update_size_summary
 from dashboard.plots.updates import update_size_figure
 
 COURSE_CLAIM = 10.0  # the course: "about 10x smaller" one layer further back
@@ -183,12 +184,13 @@ updates = course_updates()
 with course_box:
     st.header("The course's network")
     chart_col, text_col = st.columns([3, 2])
-    chart_col.plotly_chart(
+    ui.chart(
         update_size_figure(
             course, claim_factor=COURSE_CLAIM, title="The course's 2-2-1 network, one update"
         ),
-        width="stretch",
+        summary=update_size_summary(course, COURSE_CLAIM),
         key="course_chart",
+        where=chart_col,
     )
     with text_col:
         measured = course["shrink_per_layer"].iloc[1]
@@ -232,14 +234,14 @@ with deep_box:
                 help="The mean update next to the input divided by the output layer's.",
                 width=METRIC_WIDTH,
             )
-        st.plotly_chart(
+        ui.chart(
             update_size_figure(
                 deep,
                 color=bar_color(net, act),
                 claim_factor=COURSE_CLAIM,
                 title=f"{net}: {depth} layers × {width}, {act}, {init}",
             ),
-            width="stretch",
+            summary=update_size_summary(deep, COURSE_CLAIM),
             key="deep_chart",
         )
         st.markdown(

@@ -24,6 +24,12 @@ from dashboard.plots.profiles import (
     lab_profile_figure,
     similarity_figure,
 )
+from dashboard.plots.summaries import (
+    depth_story_summary,
+    forward_summary,
+    profile_summary,
+    similarity_summary,
+)
 
 MYTHS = page("myths.py")
 MYTH_PRESETS = ("course", "relu_no_he", "residual_unscaled", "batchnorm")  # one claim each
@@ -350,7 +356,7 @@ else:
             )
     st.caption(WHY_THEY_DIFFER)
     use_theory = show_theory and quantity == "signal"
-    st.plotly_chart(
+    ui.chart(
         lab_profile_figure(
             result.summary,
             quantity,
@@ -358,7 +364,7 @@ else:
             theory=result.theory if use_theory else None,
             notes=result.notes,
         ),
-        width="stretch",
+        summary=profile_summary(result.summary, quantity, result.labels),
         key="profile_chart",
         config={
             **CHART_CONFIG,
@@ -387,9 +393,9 @@ else:
     )
 
     st.subheader("Why: the forward pass")
-    st.plotly_chart(
+    ui.chart(
         forward_stats_figure(result.summary, result.labels),
-        width="stretch",
+        summary=forward_summary(result.summary, result.labels),
         key="forward_chart",
         config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"forward_depth{depth}"}},
     )
@@ -409,9 +415,9 @@ else:
         + ". At the start, before any training, a ReLU unit is off for a whole batch when "
         "the inputs have come to look alike (next chart), not because it has died."
     )
-    st.plotly_chart(
+    ui.chart(
         similarity_figure(result.summary, result.labels, result.similarity_theory),
-        width="stretch",
+        summary=similarity_summary(result.summary, result.labels),
         key="similarity_chart",
         config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"similarity_{depth}"}},
     )
@@ -431,9 +437,9 @@ else:
         if told.skipped:
             st.info(told.skipped, icon=":material/info:")
         else:
-            st.plotly_chart(
+            ui.chart(
                 depth_story_figure(told.frame, told.depths, told.labels),
-                width="stretch",
+                summary=depth_story_summary(told.frame, told.depths, told.labels),
                 key="story_chart",
                 config={**CHART_CONFIG, "toImageButtonOptions": {"filename": "depth_story"}},
             )

@@ -61,6 +61,7 @@ from dashboard.content.worked_numbers import (
 )
 from dashboard.plots.format import fmt
 from dashboard.plots.network import BACKWARD, network_figure
+from dashboard.plots.summaries import network_summary
 
 # --- what the controls allow ----------------------------------------------------------
 # Far narrower than core's limits: beyond +-10 the sigmoids are flat and nothing is
@@ -462,11 +463,12 @@ hidden = worked_lesson.hidden(step_index, quantity, step, lesson.chains, numbers
 shown = Shown(step, hidden)
 
 # --- figures ----------------------------------------------------------------------------
-picture.plotly_chart(
+ui.chart(
     network_figure(step, stage.view, stage.highlight, worked_lesson.EVERY_NUMBER - hidden),
-    width="stretch",
+    summary=network_summary(step, stage.view, worked_lesson.EVERY_NUMBER - hidden),
     config={"displayModeBar": False},
     key="diagram",
+    where=picture,
 )
 picture.caption(diagram_caption(stage))
 

@@ -1,6 +1,6 @@
 """The figures of the home page and the worked example: the course's 2-2-1 network with
-its numbers (forward values or backward blame), the timeline of the fixes, and the error
-while training on the course's one example. No streamlit here.
+its numbers (forward values or backward blame) and the error while training on the
+course's one example. No streamlit here.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -42,7 +41,6 @@ DIMMED_OPACITY = 0.35
 
 EDGE_FONT_SIZE = 11
 DIAGRAM_HEIGHT = 380
-TIMELINE_HEIGHT = 260
 FORWARD, BACKWARD = "forward", "backward"
 
 # Node positions of the course's network (inputs left). The output node also carries
@@ -81,70 +79,6 @@ EDGE_NAMES: dict[str, str] = {
     "v1": "v<sub>1</sub>",
     "v2": "v<sub>2</sub>",
 }
-
-
-# --- home: the timeline ---------------------------------------------------------------
-def timeline_figure(events: pd.DataFrame) -> go.Figure:
-    """Milestones on a time axis. events: columns year (number), label (short), detail
-    (hover text), kind (any string; one marker color per kind, in order of appearance)."""
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[events["year"].min() - 0.9, events["year"].max() + 0.9],
-            y=[0, 0],
-            mode="lines",
-            line={"color": EDGE_COLOR, "width": 2},
-            hoverinfo="skip",
-            showlegend=False,
-            name="time axis",
-        )
-    )
-    palette = [
-        OKABE_ITO[c]
-        for c in ("blue", "orange", "bluish_green", "reddish_purple", "vermillion", "sky_blue")
-    ]
-    events = events.reset_index(drop=True)
-    # Labels take turns at four heights, above and below the axis, so that events a year
-    # or two apart do not collide.
-    level = pd.Series([(1, -1, 2, -2)[i % 4] for i in range(len(events))])
-    for kind_index, kind in enumerate(dict.fromkeys(events["kind"])):
-        rows = events[events["kind"] == kind]
-        ys = level[rows.index].tolist()
-        fig.add_trace(
-            go.Scatter(
-                x=rows["year"],
-                y=ys,
-                mode="markers+text",
-                marker={"size": 14, "color": palette[kind_index % len(palette)]},
-                text=rows["label"],
-                textposition=["top center" if y > 0 else "bottom center" for y in ys],
-                customdata=rows["detail"],
-                hovertemplate="%{x}: %{customdata}<extra></extra>",
-                name=kind,
-                showlegend=False,
-                cliponaxis=False,
-            )
-        )
-    for i, row in events.iterrows():
-        fig.add_shape(
-            type="line",
-            x0=row["year"],
-            x1=row["year"],
-            y0=0,
-            y1=level[i],
-            line={"color": EDGE_COLOR, "width": 1, "dash": "dot"},
-        )
-    base_layout(fig, "When the fixes arrived", TIMELINE_HEIGHT, toolbar=False)
-    span = events["year"].max() - events["year"].min()
-    fig.update_xaxes(
-        title_text="Year",
-        dtick=1 if span <= 8 else 5,
-        showgrid=False,
-        fixedrange=True,
-        range=[events["year"].min() - 1.0, events["year"].max() + 1.0],
-    )
-    fig.update_yaxes(visible=False, range=[-3.2, 3.2], fixedrange=True)
-    return fig
 
 
 # --- the course's 2-2-1 network -------------------------------------------------------

@@ -27,20 +27,25 @@ PANEL_TITLE_LINE = 18  # a line of a panel's title
 PANEL_TICKS = 45  # under a panel: its tick labels, and some air before the next title
 
 
-def panel_grid(titles: Sequence[str], row_height: int, bottom: int) -> tuple[go.Figure, int]:
-    """A grid with one titled panel per network: one column for one network, two for
-    more (a third network leaves the fourth cell empty). Rows are row_height pixels high;
+def panel_grid(
+    titles: Sequence[str], row_height: int, bottom: int, columns: int = PANEL_COLUMNS
+) -> tuple[go.Figure, int]:
+    """A grid with one titled panel per network: one column for one network, `columns`
+    for more (a third network of two columns leaves the fourth cell empty). Rows are
+    row_height pixels high;
     between them and above the first is room for the longest title (lines split by
     <br>) over the tick labels of the row above; `bottom` pixels are kept under the last
     row. Returns (figure, columns); panel i sits at panel_cell(i, columns).
 
     One figure rather than one per network: every plotly chart costs the browser about
     0.1 s of its own. Neither Streamlit nor plotly knows the screen's width, so the
-    layout is the same everywhere: two panels a row, ~330 px wide each on a desktop,
-    ~150 px on a phone (where the maps are smaller but still whole).
+    layout is the same everywhere: with two panels a row they are ~330 px wide each on a
+    desktop but only ~125 px on a phone; a page that wants them readable on a phone
+    draws one a row (columns=1) in a column of its own, which Streamlit stacks on narrow
+    screens (the training lab).
     """
     count = len(titles)
-    cols = 1 if count <= 1 else PANEL_COLUMNS
+    cols = max(1, min(columns, count))
     rows = max(1, math.ceil(count / cols))
     title_height = PANEL_TITLE_LINE * max((t.count("<br>") + 1 for t in titles), default=1)
     gap = PANEL_TICKS + title_height

@@ -5,7 +5,9 @@ and the depth story. No streamlit here.
 Profiles come from core.lab.LabResult (summary, theory) and core.lab.StoryResult. Values
 are log10 numbers (a depth-1000 sigmoid profile spans 600 powers of ten, far past what a
 float can hold), drawn on a linear axis whose ticks read as powers of ten. Networks
-outside the four variants (a plain tanh network, say) are sky blue.
+outside the four variants (a plain tanh network, say) are sky blue. Every network's line
+also carries its marker symbol (style.VARIANT_SYMBOLS), so that color is never the only
+way to tell two networks apart; theory lines are told apart by their dashes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dashboard.plots.style import (
     BADGE_FILL,
     BADGE_TEXT,
     CLAIM_COLOR,
+    LINE_MARKER_SIZE,
+    LINE_MARKERS,
     OKABE_ITO,
     SMALL_FONT_SIZE,
     THEORY_COLOR,
@@ -29,6 +33,8 @@ from dashboard.plots.style import (
     VARIANT_LABELS,
     base_layout,
     legend_below,
+    line_markers,
+    variant_symbol,
 )
 
 LAB_OTHER_COLOR = OKABE_ITO["sky_blue"]
@@ -41,6 +47,12 @@ LAB_QUANTITY_TITLES: dict[str, str] = {
     "signal": "Backward signal ‖δ‖",
     "weight_grad": "Weight gradient ‖∂L/∂W‖",
     "update": "Update size, mean |Δw|",
+}
+# Each quantity's column prefix in core.lab.LabResult.summary (_median, _p10, _p90).
+LAB_QUANTITY_COLUMNS: dict[str, str] = {
+    "signal": "log10_delta_rms",
+    "weight_grad": "log10_grad_w",
+    "update": "log10_update",
 }
 LAB_THEORY_DASH: dict[str, str] = {
     "mean_field": "dash",
@@ -111,7 +123,7 @@ def lab_profile_figure(
     lines when given. notes: short lines about values that could not be measured, shown
     in a box on the chart. Traces per network: band low edge, band (filled), median.
     """
-    column = {"signal": "log10_delta_rms", "weight_grad": "log10_grad_w", "update": "log10_update"}
+    column = LAB_QUANTITY_COLUMNS
     if quantity not in column:
         raise ValueError(f"quantity must be one of {', '.join(column)}; got {quantity!r}")
     fig = go.Figure()
@@ -170,8 +182,9 @@ def _add_profile(
         go.Scatter(
             x=layers,
             y=med,
-            mode="lines",
+            mode="lines+markers",
             line={"color": color, "width": 2.5},
+            marker=line_markers(variant_symbol(variant), color),
             name=label,
             legendgroup=variant,
             customdata=[
@@ -253,8 +266,9 @@ def forward_stats_figure(summary: pd.DataFrame, labels: dict[str, str]) -> go.Fi
             go.Scatter(
                 x=rows["layer"].tolist(),
                 y=with_log,
-                mode="lines",
+                mode="lines+markers",
                 line={"color": color, "width": 2.5},
+                marker=line_markers(variant_symbol(variant), color),
                 name=label,
                 legendgroup=variant,
                 customdata=[fmt(v) for v in values],
@@ -265,8 +279,9 @@ def forward_stats_figure(summary: pd.DataFrame, labels: dict[str, str]) -> go.Fi
             go.Scatter(
                 x=rows["layer"].tolist(),
                 y=(rows["inactive_frac_median"] * 100).tolist(),
-                mode="lines",
+                mode="lines+markers",
                 line={"color": color, "width": 2.5},
+                marker=line_markers(variant_symbol(variant), color),
                 name=f"{label}: inactive units",
                 legendgroup=variant,
                 showlegend=False,
@@ -313,8 +328,9 @@ def similarity_figure(
             go.Scatter(
                 x=rows["layer"].tolist(),
                 y=rows["similarity_median"].tolist(),
-                mode="lines",
+                mode="lines+markers",
                 line={"color": lab_color(variant), "width": 2.5},
+                marker=line_markers(variant_symbol(variant), lab_color(variant)),
                 name=label,
                 legendgroup=variant,
                 hovertemplate=f"{label}<br>layer %{{x}}: %{{y:.4f}}<extra></extra>",
@@ -341,7 +357,8 @@ def similarity_figure(
     fig.update_layout(
         xaxis={
             "range": [0.5, last + 0.5],
-            "title": {"text": f"Hidden layer (1 = next to the input, {last} = next to the output)"},
+            # short enough for a phone's width: the longer title was cut off at 390 px
+            "title": {"text": f"Hidden layer (1 = next to the input, {last} = the last)"},
         },
         yaxis={"range": [-0.25, 1.05], "title": {"text": "Similarity (1 = identical)"}},
     )
@@ -392,9 +409,14 @@ def _story_lines(story: pd.DataFrame, labels: dict[str, str], depth: int) -> lis
             go.Scatter(
                 x=mine["layer"].tolist(),
                 y=values,
-                mode="lines+markers" if depth <= 30 else "lines",
+                mode="lines+markers",
                 line={"color": lab_color(variant), "width": 2.5},
-                marker={"size": 5},
+                # every layer marked while they are few; beyond, the line's few markers
+                marker={
+                    **line_markers(variant_symbol(variant), lab_color(variant)),
+                    "maxdisplayed": 0 if depth <= 30 else LINE_MARKERS,
+                    "size": 6 if depth <= 30 else LINE_MARKER_SIZE,
+                },
                 name=label,
                 customdata=[fmt_power(v) for v in values],
                 hovertemplate=(

@@ -34,6 +34,17 @@ VARIANT_COLORS: dict[str, str] = {
     "residual": OKABE_ITO["bluish_green"],
     "batchnorm": OKABE_ITO["reddish_purple"],
 }
+# ...and one marker symbol, so that a network's line is told apart without its color
+# (WCAG 1.4.1: color is never the only cue). Dashes stay free for the theory lines.
+VARIANT_SYMBOLS: dict[str, str] = {
+    "plain_sigmoid": "circle",
+    "plain_relu": "square",
+    "residual": "diamond",
+    "batchnorm": "triangle-up",
+}
+OTHER_SYMBOL = "star"  # a network outside the four (the lab's plain tanh, say)
+LINE_MARKERS = 8  # markers along a line: enough to follow it, few enough to see the line
+LINE_MARKER_SIZE = 8
 VARIANT_LABELS: dict[str, str] = {
     "plain_sigmoid": "plain sigmoid",
     "plain_relu": "plain ReLU",
@@ -107,3 +118,20 @@ def nice_log_ticks(low: float, high: float) -> list[float]:
             if low / 2.5 <= value <= high * 2.5:
                 ticks.append(value)
     return ticks
+
+
+def variant_symbol(variant: str) -> str:
+    """A network's marker symbol: its variant's, or OTHER_SYMBOL for any other network."""
+    return VARIANT_SYMBOLS.get(variant, OTHER_SYMBOL)
+
+
+def line_markers(symbol: str, color: str) -> dict:
+    """Marker settings for a long line: plotly draws at most LINE_MARKERS of its points
+    (spread along it, staggered between lines), each the same size, so that the legend's
+    sample shows the symbol at full size."""
+    return {
+        "symbol": symbol,
+        "color": color,
+        "size": LINE_MARKER_SIZE,
+        "maxdisplayed": LINE_MARKERS,
+    }

@@ -17,10 +17,18 @@ import plotly.graph_objects as go
 
 from core.experiments import TrainingResult, VariantRun
 from dashboard.plots.format import fmt
-from dashboard.plots.panels import panel_axes, panel_cell, panel_grid, panel_note
+from dashboard.plots.panels import (
+    PANEL_COLUMNS,
+    panel_axes,
+    panel_cell,
+    panel_grid,
+    panel_note,
+)
 from dashboard.plots.style import (
     BADGE_TEXT,
     LEGEND_MARGIN_BOTTOM,
+    LINE_MARKER_SIZE,
+    LINE_MARKERS,
     OKABE_ITO,
     SMALL_FONT_SIZE,
     THEORY_COLOR,
@@ -29,6 +37,7 @@ from dashboard.plots.style import (
     base_layout,
     legend_below,
     nice_log_ticks,
+    variant_symbol,
 )
 
 TRAIN_CURVE_HEIGHT = 380
@@ -86,14 +95,19 @@ def _train_curves(
     diverged: dict[str, int],
     hover: str,
 ) -> None:
-    """One line per network; a diverged network's line ends in a cross at its last finite
-    record, and its legend entry says when it diverged."""
-    for variant, rows in _train_runs(history):
+    """One line per network, with its marker symbol at LINE_MARKERS points (staggered
+    between networks, so that no two sit on top of each other at the start); a diverged
+    network's line ends in a cross at its last finite record, and its legend entry says
+    when it diverged."""
+    runs = _train_runs(history)
+    for index, (variant, rows) in enumerate(runs):
         label = training_variant_label(variant)
         stopped = diverged.get(variant)
         name = label if stopped is None else f"{label} (diverged at step {stopped})"
-        symbols = ["circle"] * len(rows)
-        sizes = [0] * len(rows)
+        every = max(1, math.ceil(len(rows) / LINE_MARKERS))
+        offset = index * every // len(runs)
+        symbols = [variant_symbol(variant)] * len(rows)
+        sizes = [LINE_MARKER_SIZE if i % every == offset else 0 for i in range(len(rows))]
         if stopped is not None and len(rows):
             symbols[-1], sizes[-1] = "x", 12
         fig.add_trace(
@@ -109,6 +123,13 @@ def _train_curves(
                 hovertemplate=f"{label}<br>step %{{x}}: {hover}<extra></extra>",
             )
         )
+
+
+def _curves_legend(fig: go.Figure) -> None:
+    """The legend under the curves; its symbols at one size (most of a line's points
+    carry a marker of size 0, which would shrink the legend's sample to a dot)."""
+    legend_below(fig, LEGEND_MARGIN_BOTTOM)
+    fig.update_layout(legend={"itemsizing": "constant"})
 
 
 def _train_note_if_empty(fig: go.Figure, history: pd.DataFrame) -> None:
@@ -142,7 +163,7 @@ def training_loss_figure(
     _train_curves(fig, history, "loss", diverged, "loss %{y:.3g}")
     _train_note_if_empty(fig, history)
     base_layout(fig, "Loss while training (log scale)", TRAIN_CURVE_HEIGHT)
-    legend_below(fig, LEGEND_MARGIN_BOTTOM)
+    _curves_legend(fig)
     fig.update_xaxes(title_text=TRAIN_STEP_TITLE, rangemode="tozero")
     fig.update_yaxes(
         title_text=f"{TRAIN_LOSS_TITLES.get(loss, loss)} (log scale)",
@@ -180,7 +201,7 @@ def training_accuracy_figure(
         annotation_position="bottom right",
     )
     base_layout(fig, "Points classified correctly", TRAIN_CURVE_HEIGHT)
-    legend_below(fig, LEGEND_MARGIN_BOTTOM)
+    _curves_legend(fig)
     fig.update_xaxes(title_text=TRAIN_STEP_TITLE, rangemode="tozero")
     fig.update_yaxes(title_text="Accuracy on the training set", tickformat=".0%", range=[0, 1.04])
     return fig
@@ -190,9 +211,10 @@ def gradient_heatmap_figure(
     grad_norms: pd.DataFrame,
     diverged: dict[str, int] | None = None,
     variants: Sequence[str] | None = None,
+    columns: int = PANEL_COLUMNS,
 ) -> go.Figure:
     """How big each layer's weight gradient is during training: one heatmap panel per
-    network (two a row), under them one horizontal color bar for all.
+    network (`columns` a row), under them one horizontal color bar for all.
 
     grad_norms: columns variant, step, layer, log10_grad_norm
     (TrainingResult.grad_norm_frame()); layer 1 takes the inputs, the largest is the
@@ -219,7 +241,7 @@ def gradient_heatmap_figure(
         _heatmap_title(variant, rows, diverged, (zmin, zmax))
         for variant, rows in by_variant.items()
     ]
-    fig, cols = panel_grid(titles, TRAIN_HEATMAP_ROW_HEIGHT, TRAIN_COLORBAR_MARGIN)
+    fig, cols = panel_grid(titles, TRAIN_HEATMAP_ROW_HEIGHT, TRAIN_COLORBAR_MARGIN, columns)
     for index, (variant, rows) in enumerate(by_variant.items()):
         _add_heatmap(fig, variant, rows, diverged.get(variant), panel_cell(index, cols))
     fig.update_layout(coloraxis=_grad_coloraxis(zmin, zmax))
@@ -322,10 +344,10 @@ def map_points(n: int, most: int = TRAIN_MAP_MAX_POINTS) -> np.ndarray:
 
 
 def decision_boundary_figure(
-    result: TrainingResult, variants: Sequence[str] | None = None
+    result: TrainingResult, variants: Sequence[str] | None = None, columns: int = PANEL_COLUMNS
 ) -> go.Figure:
     """What each trained network predicts over the plane, with the training points on
-    top: one panel per network (two a row), drawn to scale (circles look round).
+    top: one panel per network (`columns` a row), drawn to scale (circles look round).
 
     Background: the predicted probability of class 1 on result's grid (blue tint = class
     0, orange tint = class 1); black line: where it is exactly 50%. Points: class 0 as
@@ -347,7 +369,7 @@ def decision_boundary_figure(
     # panel the map is smaller and leaves room under it (its title stays on top of it).
     aspect = (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
     row_height = round(TRAIN_BOUNDARY_MAP_WIDTH * min(max(aspect, 0.5), 1.0))
-    fig, cols = panel_grid(titles, row_height, TRAIN_BOUNDARY_MARGIN)
+    fig, cols = panel_grid(titles, row_height, TRAIN_BOUNDARY_MARGIN, columns)
     grid = {"x": result.grid_x, "y": result.grid_y}
     points = _class_points(result)
     for index, variant in enumerate(names):
