@@ -191,20 +191,47 @@ def _give_memory_back() -> None:
     """Return the heap's free pages to the system (glibc only). Core's arrays are small
     and many (one per layer, seed and network): once freed they stay in the heap, and a
     worker would hold its largest computation's memory for ever."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+HEAP_ARRAYS_UP_TO = 32 * 2**20  # bytes: glibc's largest fixed mmap threshold
+KEEP_FREED_UP_TO = 1024 * 2**20  # bytes of free heap kept until _give_memory_back
+
+
+def tune_allocator() -> bool:
+    """Let a computation reuse the memory of the arrays it has freed (glibc only; False
+    elsewhere).
+
+    By default glibc gives every array of 128 kB or more (one 64 x 256 layer) fresh pages
+    from the system and returns them on free, and trims the heap whenever 128-256 kB lie
+    free at its top. On a VM a fresh page's first touch is slow: the engine's forward and
+    backward passes, which make and free a few such arrays per layer, spent as long
+    faulting pages in as in the sigmoid itself (bench/bench.py, section 1). Arrays up to
+    HEAP_ARRAYS_UP_TO come from the heap instead, and freed memory stays there until the
+    computation ends: _give_memory_back returns it after every call, so a worker's
+    memory between calls is unchanged.
+    """
+    if _LIBC is None:
+        return False
+    ok = _LIBC.mallopt(_M_MMAP_THRESHOLD, HEAP_ARRAYS_UP_TO)
+    return bool(ok and _LIBC.mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_UP_TO))
+
+
+def _find_libc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # another C library (musl): nothing to call
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
         return None
+    # glibc has both; another C library (musl) may have neither: nothing to call then
+    return libc if all(hasattr(libc, f) for f in ("malloc_trim", "mallopt")) else None
 
 
-_malloc_trim = _find_malloc_trim()
+_LIBC = _find_libc()
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
@@ -231,6 +258,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
 
 
 def serve_pipes() -> None:
+    tune_allocator()
     for name in PRELOAD:  # loaded before "ready", so that the first call is quick
         importlib.import_module(name)
 
