@@ -44,23 +44,20 @@ def activation_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """dz = dout * phi'(z), elementwise.  dout (N, M) -> dz (N, M)."""
     z, h, act = cache
     slope = act.derivative(z, h)
-    if _own_array(slope, dout, z, h):  # the derivative's fresh array: multiply in place
+    # An activation's derivative returns a new array (core.activations.Activation):
+    # multiply into it, unless it is not one (it is z or h, a view, another dtype...).
+    if (
+        type(slope) is np.ndarray
+        and slope.base is None
+        and slope.dtype == np.float64
+        and slope.shape == dout.shape
+        and slope.flags.writeable
+        and slope is not z
+        and slope is not h
+        and slope is not dout
+    ):
         return np.multiply(slope, dout, out=slope)
     return dout * slope
-
-
-def _own_array(a: object, *others: np.ndarray) -> bool:
-    """True if a is a new float64 array of others[0]'s shape (it owns its memory and is
-    none of others), so that writing into it changes nothing anyone else holds. An
-    activation's derivative returns a new array (core.activations.Activation)."""
-    return (
-        isinstance(a, np.ndarray)
-        and a.base is None
-        and a.dtype == np.float64
-        and a.shape == np.shape(others[0])
-        and a.flags.writeable
-        and all(a is not o for o in others)
-    )
 
 
 def batchnorm_forward(
@@ -80,10 +77,11 @@ def batchnorm_forward(
     that set was; batchnorm_backward does not apply then (the statistics are constants).
     x (N, M), gamma (M,), beta (M,) -> out (N, M); the cache ends with (mu, var).
     """
-    if stats is None:
-        mu = x.mean(axis=0)
+    n = x.shape[0]
+    if stats is None:  # sum / n is np.mean's own arithmetic, without its Python layer
+        mu = np.add.reduce(x, axis=0) / n
         xc = np.subtract(x, mu)
-        var = np.mean(np.square(xc), axis=0)
+        var = np.add.reduce(np.square(xc), axis=0) / n
     else:
         mu, var = stats
         xc = np.subtract(x, mu)
@@ -109,8 +107,9 @@ def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
     dgamma = scratch.sum(axis=0)
     g = np.multiply(dout, gamma)  # becomes dx, in place
     np.multiply(g, xhat, out=scratch)
-    g_xhat_mean = scratch.mean(axis=0)
-    g_mean = g.mean(axis=0)
+    n = dout.shape[0]
+    g_xhat_mean = np.add.reduce(scratch, axis=0) / n
+    g_mean = np.add.reduce(g, axis=0) / n
     np.multiply(xhat, g_xhat_mean, out=scratch)
     np.subtract(g, g_mean, out=g)
     np.subtract(g, scratch, out=g)
