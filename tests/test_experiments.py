@@ -465,6 +465,39 @@ def test_training_is_seeded_and_fair():
     assert not np.array_equal(one.X, three.X)
 
 
+@pytest.mark.parametrize(
+    ("act", "depth", "width", "lr"), [("tanh", 3, 6, 0.5), ("relu", 10, 32, 30.0)]
+)
+def test_each_network_trained_alone_is_the_one_trained_beside_the_others(act, depth, width, lr):
+    # The training lab keeps each network's run and trains only the new ones: that is
+    # exact only if a network's run does not depend on which others train beside it.
+    # (At lr 30 the deep ReLU and residual networks diverge.)
+    specs = {v: ex.variant_spec(v, depth, width, n_in=2, activation=act) for v in ex.VARIANTS}
+    settings = ex.TrainingSettings("spirals", n_samples=60, steps=40, lr=lr, batch=12, seed=3)
+    together = ex.train_variants(specs, "spirals", n_samples=60, steps=40, lr=lr, batch=12, seed=3)
+    fractions: dict[str, list[float]] = {name: [] for name in specs}
+    alone = {
+        name: ex.train_network(name, spec, settings, lambda f, _, n=name: fractions[n].append(f))
+        for name, spec in reversed(specs.items())  # another order changes nothing
+    }
+    assert all(f == sorted(f) and f[-1] == 1.0 for f in fractions.values())
+    assert lr < 1 or any(r.diverged_at is not None for r in together.runs.values())
+    for name, run in together.runs.items():
+        pd.testing.assert_frame_equal(alone[name].history, run.history)
+        pd.testing.assert_frame_equal(alone[name].grad_norms, run.grad_norms)
+        if run.grid_prob is None:
+            assert alone[name].grid_prob is None
+        else:
+            np.testing.assert_array_equal(alone[name].grid_prob, run.grid_prob)
+        assert (alone[name].diverged_at, alone[name].message) == (run.diverged_at, run.message)
+        assert alone[name].start_spread == run.start_spread
+    gathered = ex.training_result(alone, settings)
+    np.testing.assert_array_equal(gathered.X, together.X)
+    np.testing.assert_array_equal(gathered.grid_y, together.grid_y)
+    with pytest.raises(ValueError, match="MAX_SECONDS"):  # the set is checked as a whole
+        ex.check_training(specs, ex.TrainingSettings(steps=5000, n_samples=2000, batch=512))
+
+
 def test_training_records_whole_set_loss_and_minibatch_gradient_norms():
     spec = TRAIN_SPECS["relu"]
     result = ex.train_variants({"r": spec}, "circles", steps=5, lr=0.1, batch=8, grid_size=10)
