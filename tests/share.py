@@ -7,6 +7,12 @@ import re
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+# Bounds on waiting, never speed checks: a test fails on them only when something does not
+# happen at all. Generous, because the suite runs on small shared machines (2 cores beside
+# other test runs, load 10 and more): a page run that takes 2 s alone can take a minute.
+APPTEST_TIMEOUT = 300  # seconds for one AppTest script run
+WAIT_TIMEOUT = 120  # seconds for a pool, a worker or a server to reach a state
+
 LINK = re.compile(r"^\[`(?P<text>[^`]*)`\]\((?P<href>[^)]*)\)$")
 ALIGN = re.compile(r"^\|(?:-{3,}:?\|)+$")  # a Markdown table's second line
 CELL = re.compile(r"(?<!\\)\|")  # a cell border: a | not escaped

@@ -17,6 +17,7 @@ import pytest
 from core.experiments import check_int, train_variants, variant_spec
 from dashboard import gate, workers
 from tests import worker_calls
+from tests.share import APPTEST_TIMEOUT, WAIT_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +44,7 @@ def queue(slots: int) -> gate.Pool:
     return gate.Pool(slots=slots, n_workers=0)
 
 
-def wait_for(condition, timeout: float = 5.0) -> None:
+def wait_for(condition, timeout: float = WAIT_TIMEOUT) -> None:
     end = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < end, "timed out"
@@ -190,7 +191,7 @@ def started():
 
 @pytest.fixture
 def with_workers(started):
-    wait_for(lambda: started.idle() == started.n_workers, timeout=60)
+    wait_for(lambda: started.idle() == started.n_workers)
     return started
 
 
@@ -290,7 +291,7 @@ def test_a_worker_that_dies_is_reported_and_replaced(with_workers):
     with pytest.raises(gate.WorkerLost):
         pool.compute(os._exit, 3)
     assert pool.running() == 0
-    wait_for(lambda: pool.idle() == pool.n_workers, timeout=60)  # one took its place
+    wait_for(lambda: pool.idle() == pool.n_workers)  # one took its place
     assert pool.compute(os.getpid) != os.getpid()
 
 
@@ -314,7 +315,7 @@ def test_workers_do_not_outlive_a_killed_server(tmp_path):
     finally:
         server.kill()
         server.wait(10)
-    wait_for(lambda: not any(is_running(p) for p in pids), timeout=10)
+    wait_for(lambda: not any(is_running(p) for p in pids))
 
 
 def is_running(pid: int) -> bool:
@@ -338,7 +339,7 @@ def test_a_lost_worker_is_explained_on_the_page(monkeypatch):
 
     monkeypatch.setattr(pool, "compute", lost)
     st.cache_data.clear()  # every myth is computed again, and each call is lost
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=APPTEST_TIMEOUT)
     at.run()
     at.switch_page("app_pages/myths.py")
     at.run()

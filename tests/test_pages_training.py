@@ -24,11 +24,11 @@ from dashboard import compute
 from dashboard.plots.format import fmt
 from dashboard.plots.style import VARIANT_LABELS
 from dashboard.plots.training import TRAIN_MAP_MAX_POINTS
-from tests.share import ui_share_link, ui_tables
+from tests.share import APPTEST_TIMEOUT, ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PAGE = "app_pages/training_lab.py"
-TIMEOUT = 60
+TIMEOUT = APPTEST_TIMEOUT
 # Tiny but real: every network learns something in 30 steps of 3 layers of 6.
 SMALL = {"depth": "3", "width": "6", "steps": "30", "n": "60", "batch": "12"}
 NUMBER_KEYS = ("depth", "width", "lr", "steps", "batch", "n", "noise", "seed")

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from core import activations, lab, theory
 from core.limits import Refused
 from dashboard import compute, gate
+from tests.share import APPTEST_TIMEOUT
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 NAME, LABEL = "softplus_test", "softplus (test)"
@@ -50,7 +51,7 @@ def softplus(monkeypatch):
 
 
 def open_page(file: str, query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     at.run()
     at.switch_page(f"app_pages/{file}")
     at.query_params = query

@@ -13,9 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.content.worked_example import LAST_STEP, QUIZ, stage, stage_at, step_of
+from tests.share import APPTEST_TIMEOUT
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-TIMEOUT = 30
+TIMEOUT = APPTEST_TIMEOUT
 
 # step=N as the page opened it when its stages were still addressed by position: N -> the
 # id of that stage. (The commit that added this file checked it against that page's titles.)
