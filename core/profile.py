@@ -144,12 +144,23 @@ def profile_inputs(
     return x, y
 
 
+_SAFE_SQUARES = (1e-250, 1e250)  # row norms^2 whose squares lost nothing to the range
+
+
 def mean_pair_cosine(r: np.ndarray) -> float:
     """Mean cosine similarity over all pairs of rows of r (N, M), without the N x N
     Gram matrix: with unit rows n_i, sum_{i != j} n_i . n_j = ||sum_i n_i||^2 - N.
     Rows of zeros (no direction) are left out; NaN with fewer than two rows left.
-    A profile calls it for every layer, so it makes one array (the scaled rows) and
-    works in it: max |r| per row as the larger of max r and -min r."""
+
+    A profile calls it for every layer. Usually every row's squared norm is a normal
+    float, and sum_i n_i is one matrix-vector product; rows of zeros, huge or tiny rows
+    (a layer that overflowed or faded) take the careful path, scaled by max |r| per row.
+    """
+    squares = np.einsum("ij,ij->i", r, r)
+    n = len(squares)
+    if n >= 2 and _SAFE_SQUARES[0] < squares.min() and squares.max() < _SAFE_SQUARES[1]:
+        total = np.divide(1.0, np.sqrt(squares, out=squares), out=squares) @ r
+        return float((total @ total - n) / (n * (n - 1)))
     biggest = np.maximum(r.max(axis=1), np.negative(r.min(axis=1)))
     keep = (biggest > 0) & np.isfinite(biggest)
     n = int(np.count_nonzero(keep))

@@ -22,6 +22,7 @@ from core.network import (
     loss_and_grads,
     params_from_normals,
 )
+from core.profile import mean_pair_cosine
 from core.training import minibatch_order
 from core.worked_example import worked_example
 
@@ -258,6 +259,30 @@ def test_profile_refuses_malformed_specs():
         ex.gradient_profile({"a": NetworkSpec(sizes=(2, 2000, 1))})
     with pytest.raises(ValueError, match="at least 2"):
         ex.gradient_profile({"bn": ex.variant_spec("batchnorm", 2, 4)}, batch=1)
+
+
+def gram_mean_cosine(r: np.ndarray) -> float:
+    """The definition: the mean over pairs i != j of cos(r_i, r_j), rows of zeros left out."""
+    r = r[np.any(r != 0, axis=1)]
+    unit = r / np.linalg.norm(r, axis=1, keepdims=True)
+    gram = unit @ unit.T
+    n = len(r)
+    return float((gram.sum() - np.trace(gram)) / (n * (n - 1)))
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-200, 1e200])  # the quick path and the careful one
+def test_similarity_is_the_mean_pairwise_cosine(scale):
+    rng = np.random.default_rng(3)
+    r = rng.normal(size=(9, 5)) + 0.5  # alike rows: a mean cosine well above 0
+    assert mean_pair_cosine(r * scale) == pytest.approx(gram_mean_cosine(r), rel=1e-12)
+    r[[2, 6]] = 0.0  # rows with no direction are left out
+    assert mean_pair_cosine(r * scale) == pytest.approx(gram_mean_cosine(r), rel=1e-12)
+    for far in (1e250, 1e-250):  # one row out of range for its squares: cosines ignore size
+        odd = r.copy()
+        odd[1] *= far
+        assert mean_pair_cosine(odd) == pytest.approx(gram_mean_cosine(r), rel=1e-12)
+    assert math.isnan(mean_pair_cosine(np.zeros((4, 3))))
+    assert math.isnan(mean_pair_cosine(np.ones((1, 3))))
 
 
 def test_work_budget_refuses_big_calls_and_says_how_deep_is_allowed():
