@@ -43,6 +43,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from core import calibration
+
 ROOT = Path(__file__).resolve().parents[1]
 PROGRESS_SECONDS = 0.05  # at most ~20 progress messages a second per computation
 START_SECONDS = 60.0  # a worker that has not said it is ready by then is given up
@@ -187,7 +189,7 @@ def _parts(obj: Any) -> list[tuple[str, Any]]:
     return parts
 
 
-def _give_memory_back() -> None:
+def give_memory_back() -> None:
     """Return the heap's free pages to the system (glibc only). Core's arrays are small
     and many (one per layer, seed and network): once freed they stay in the heap, and a
     worker would hold its largest computation's memory for ever."""
@@ -198,7 +200,7 @@ def _give_memory_back() -> None:
 # glibc's mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 HEAP_ARRAYS_UP_TO = 32 * 2**20  # bytes: glibc's largest fixed mmap threshold
-KEEP_FREED_UP_TO = 1024 * 2**20  # bytes of free heap kept until _give_memory_back
+KEEP_FREED_UP_TO = 1024 * 2**20  # bytes of free heap kept until give_memory_back
 
 
 def tune_allocator() -> bool:
@@ -211,7 +213,7 @@ def tune_allocator() -> bool:
     backward passes, which make and free a few such arrays per layer, spent as long
     faulting pages in as in the sigmoid itself (bench/bench.py, section 1). Arrays up to
     HEAP_ARRAYS_UP_TO come from the heap instead, and freed memory stays there until the
-    computation ends: _give_memory_back returns it after every call, so a worker's
+    computation ends: give_memory_back returns it after every call, so a worker's
     memory between calls is unchanged.
     """
     if _LIBC is None:
@@ -254,7 +256,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
             kwargs = {**kwargs, "progress": _Reporter(requests, answers)}
         _write(answers, _answer(fn, args, kwargs))
         del request, fn, args, kwargs
-        _give_memory_back()
+        give_memory_back()
 
 
 def serve_pipes() -> None:
@@ -276,14 +278,21 @@ def serve_pipes() -> None:
 
 
 class Worker:
-    """One worker process and its two pipes; used by one computation at a time."""
+    """One worker process and its two pipes; used by one computation at a time.
+
+    It starts with this process's cost-model factors (core.calibration) in its
+    environment: core refuses a call in the worker exactly when it would here, where
+    the page decided to send it (a worker that timed itself during a busy moment would
+    otherwise refuse what the server admitted)."""
 
     def __init__(self) -> None:
+        env = {**os.environ, calibration.COST_SCALE_ENV: calibration.cost_scale().as_env()}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dashboard.workers"],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env=env,
         )
         self.pid: int | None = None
 

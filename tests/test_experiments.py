@@ -296,10 +296,12 @@ def test_work_budget_refuses_big_calls_and_says_how_deep_is_allowed():
     assert ex.estimate_profile_seconds(over, 64, 3) > ex.MAX_SECONDS or (
         ex.estimate_profile_bytes(over, 64) > ex.MAX_MEMORY_BYTES
     )
-    # The labs' default comparison and a depth-1000 comparison at width 128 both fit.
-    assert ex.largest_depth(128, 64, 3) == ex.MAX_DEPTH
+    # The labs' default comparison fits easily, and at its width the four networks can go
+    # 1000 layers deep with one seed (three take about 6 s on the reference machine).
+    assert ex.largest_depth(128, 64, 1) == ex.MAX_DEPTH
+    assert ex.largest_depth(128, 64, 3) < ex.MAX_DEPTH
     lab = {v: ex.variant_spec(v, 50, 128) for v in ex.VARIANTS}
-    assert ex.estimate_profile_seconds(lab, 64, 3) < 0.3
+    assert ex.estimate_profile_seconds(lab, 64, 3) < 0.5
 
 
 def test_memory_budget_is_enforced():

@@ -45,7 +45,7 @@ def worker_pids(parent: int | None = None) -> set[int]:
 def settled_worker_pids(parent: int | None = None, quiet: float = 1.5) -> set[int]:
     """worker_pids() once it has not changed for `quiet` seconds: workers start and stop
     in background threads."""
-    end = time.monotonic() + 60
+    end = time.monotonic() + WAIT_TIMEOUT
     pids, since = worker_pids(parent), time.monotonic()
     while time.monotonic() - since < quiet:
         assert time.monotonic() < end, "the worker processes never settled"
