@@ -248,7 +248,8 @@ def test_a_server_whose_sources_change_keeps_one_pool(tmp_path):
         with session(base) as one, session(base) as two:
             for tab in (one, two):
                 tab.open_home()
-            first = settled_worker_pids(server.pid)
+            wait_for(lambda: worker_pids(server.pid))  # started in the background, when
+            first = settled_worker_pids(server.pid)  # the machine gets round to it
             assert first, "the server started no worker"
             edited = tmp_path / "dashboard" / "plots" / "format.py"
             for edit in range(3):
