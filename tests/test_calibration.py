@@ -90,6 +90,13 @@ def test_without_factors_given_the_machine_is_timed_once(unpinned):
     assert calibration.parse(first.as_env()) == pytest.approx((first.products, first.rest))
 
 
+def test_a_measurement_out_of_all_reason_is_clamped_and_logged(unpinned, monkeypatch, caplog):
+    monkeypatch.setattr(calibration, "time_products", lambda: 1e3)  # a million times slower
+    first = calibration.cost_scale()
+    assert (first.products, first.source) == (calibration.MAX_SCALE, "measured")
+    assert COST_SCALE_ENV in caplog.text
+
+
 def test_a_worker_decides_with_the_factors_of_the_process_that_started_it(rescaled):
     rescaled(1.7, 0.6)  # not what the worker would measure, nor the tests' environment
     worker = workers.Worker()
