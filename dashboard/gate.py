@@ -26,11 +26,12 @@ SLOTS; BACKPROP_WORKERS=0 computes in the caller's own thread instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from dashboard import workers
@@ -90,6 +91,7 @@ class Pool:
         self._starting = False
         self._no_workers = False  # set for good if worker processes cannot start here
         self._closed = False
+        self._held: dict[int, list[bool]] = {}  # thread -> [holds a slot] in a turn()
 
     # --- the queue ------------------------------------------------------------------
 
@@ -277,9 +279,14 @@ class Pool:
         again. A worker that dies raises WorkerLost; an answer that cannot travel back
         (it cannot be pickled) raises workers.Unpicklable, and the worker serves the next
         call.
-        A closed pool still computes, in a worker it stops afterwards.
+        A closed pool still computes, in a worker it stops afterwards. Inside a turn()
+        of this thread, the slot is taken once and kept for the turn's next calls.
         """
-        self._wait_for_slot(on_wait)
+        held = self._held.get(threading.get_ident())
+        if held is None or not held[0]:
+            self._wait_for_slot(on_wait)
+            if held is not None:
+                held[0] = True  # kept until the turn ends
         try:
             worker = self._take_worker()
             if worker is None:
@@ -298,4 +305,25 @@ class Pool:
             self._give_back(worker)
             return answer
         finally:
-            self._release()
+            if held is None:
+                self._release()
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """A block whose computations (in this thread) wait in the queue once: the first
+        takes a slot and the block keeps it for the others, until it ends. A page that
+        makes several computations in a row (the training lab, one per network) would
+        otherwise go to the back of the queue before each, and under load wait several
+        times as long as a page that makes one. The slot is given back however the block
+        ends; a block that computed nothing took none."""
+        ident = threading.get_ident()
+        if ident in self._held:  # nested: the outer turn holds, or will hold, the slot
+            yield
+            return
+        self._held[ident] = held = [False]
+        try:
+            yield
+        finally:
+            del self._held[ident]
+            if held[0]:
+                self._release()

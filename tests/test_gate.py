@@ -141,6 +141,49 @@ def test_an_error_inside_the_turn_frees_the_slot(notes):
     assert pool.compute(pool.running) == 1
 
 
+def test_a_turn_waits_in_the_queue_once_for_all_its_computations(notes):
+    pool = queue(1)
+    order: list[str] = []
+    hold, first_done = threading.Event(), threading.Event()
+
+    def page() -> None:  # a page that computes three things in a row, in one turn
+        with pool.turn():
+            pool.compute(order.append, "page 0", on_wait=notes)
+            first_done.set()
+            wait_for(lambda: pool.waiting() == 1)  # another page has queued meanwhile
+            pool.compute(order.append, "page 1")  # without a turn: after the other page
+            pool.compute(order.append, "page 2")
+
+    blocker = threading.Thread(target=pool.compute, args=(hold.wait, 5))
+    blocker.start()
+    wait_for(lambda: pool.running() == 1)
+    in_turn = threading.Thread(target=page)
+    in_turn.start()
+    wait_for(lambda: pool.waiting() == 1)  # the page waits once, for its first computation
+    hold.set()
+    first_done.wait(5)
+    late = threading.Thread(target=pool.compute, args=(order.append, "other page"))
+    late.start()
+    for t in (blocker, in_turn, late):
+        t.join(5)
+    assert order == ["page 0", "page 1", "page 2", "other page"]
+    assert pool.running() == 0 and pool.waiting() == 0
+
+
+def test_a_turn_that_computes_nothing_or_fails_holds_no_slot(notes):
+    pool = queue(1)
+    with pool.turn():
+        pass
+    assert pool.running() == 0
+    with pytest.raises(ValueError, match="whole number"), pool.turn():
+        pool.compute(check_int, "x", 5, 0, 1)
+        pool.compute(check_int, "y", 5, 0, 1)  # not reached
+    assert pool.running() == 0 and pool.waiting() == 0
+    with pool.turn(), pool.turn():  # nested: one slot, given back once
+        assert pool.compute(pool.running) == 1
+    assert pool.compute(pool.running) == 1 and pool.running() == 0
+
+
 @pytest.mark.parametrize(
     ("text", "expected"), [("1", 1), ("8", 8), ("0", None), ("9", None), ("x", None), ("", None)]
 )

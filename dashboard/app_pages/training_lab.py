@@ -129,7 +129,10 @@ def train(
         check_training(specs, settings)
     except compute.REFUSED as exc:  # past a limit: too big for the time budget, batch > samples...
         return None, str(exc)
-    runs = {v: train_one(v, network_activation(v, act), depth, width, settings) for v in variants}
+    with compute.turn():  # the networks not trained yet wait in the queue once, together
+        runs = {
+            v: train_one(v, network_activation(v, act), depth, width, settings) for v in variants
+        }
     return training_result(runs, settings), None
 
 
