@@ -182,6 +182,7 @@ def main() -> int:
             training_features(specs, kwargs["steps"], kwargs["batch"], kwargs["n_samples"], 60)
         )
         names.append(name)
+        print(f"{name:<78} {measured[-1]:7.3f} {old[-1]:7.3f}", flush=True)
     t = np.array(measured)
     a = np.array([[r[k] for k in ALL_TERMS] for r in rows]) / t[:, None]
     fitted = dict(zip(ALL_TERMS, nnls(a, np.ones(len(t))), strict=True))

@@ -40,10 +40,11 @@ MAX_SECONDS = 4.0  # estimated compute time of one call on the machine it runs o
 MAX_MEMORY_BYTES = 1_000_000_000  # estimated peak of one call (Community Cloud has ~2.7 GB)
 
 # Cost model: seconds of ONE core of the reference machine (a 2-core AMD EPYC VM, OpenBLAS,
-# one BLAS thread), fitted by bench/fit_costs.py to CPU times of 45 profiles and training
-# runs from width 8 to 1024 and batch 8 to 512 (each fitted constant times 1.1: the fit
-# is within 0.87-1.19 of every one of them, and the model should err high). Per weight
-# layer of fan_in x fan_out with a batch of N rows, one forward + backward of a profile:
+# one BLAS thread), fitted by bench/fit_costs.py to CPU times of 68 profiles and training
+# runs from width 8 to 1024 and batch 8 to 512, each started as a worker starts it (each
+# fitted constant times 1.1: the fit is within 0.74-1.18 of every run, and the model
+# should err high). Per weight layer of fan_in x fan_out with a batch of N rows, one
+# forward + backward of a profile costs:
 #     3 N fan_in fan_out _S_MAC                                          (the products)
 #   + fan_in fan_out _S_WEIGHT + N fan_out (_S_ENTRY [+ _S_BN_ENTRY])
 #   + N _S_ROW + _S_LAYER                                                (the rest)
