@@ -141,7 +141,8 @@ def test_an_error_inside_the_turn_frees_the_slot(notes):
     assert pool.compute(pool.running) == 1
 
 
-def test_a_turn_waits_in_the_queue_once_for_all_its_computations(notes):
+def test_a_turn_waits_in_the_queue_once_for_all_its_computations(notes, monkeypatch):
+    monkeypatch.setattr(gate, "TURN_GRACE_SECONDS", 60.0)  # never lapses in this test
     pool = queue(1)
     order: list[str] = []
     hold, first_done = threading.Event(), threading.Event()
@@ -168,6 +169,30 @@ def test_a_turn_waits_in_the_queue_once_for_all_its_computations(notes):
         t.join(5)
     assert order == ["page 0", "page 1", "page 2", "other page"]
     assert pool.running() == 0 and pool.waiting() == 0
+
+
+def test_a_turn_that_waits_for_something_else_lets_its_slot_go(notes, monkeypatch):
+    # Between its computations a page may wait on another session (a cache entry it is
+    # computing, which may itself wait for a slot): the turn's slot must not wait too.
+    monkeypatch.setattr(gate, "TURN_GRACE_SECONDS", 0.01)
+    pool = queue(1)
+    order: list[str] = []
+    first_done = threading.Event()
+
+    def page() -> None:
+        with pool.turn():
+            pool.compute(order.append, "page 0")
+            first_done.set()
+            wait_for(lambda: "other page" in order)  # only if the slot was given back
+            pool.compute(order.append, "page 1")
+
+    in_turn = threading.Thread(target=page)
+    in_turn.start()
+    first_done.wait(5)
+    pool.compute(order.append, "other page")
+    in_turn.join(5)
+    assert order == ["page 0", "other page", "page 1"]
+    assert pool.running() == 0
 
 
 def test_a_turn_that_computes_nothing_or_fails_holds_no_slot(notes):
