@@ -323,16 +323,29 @@ async def user(i: int, base: str, stats: Stats, args: Namespace, t0: float, end:
 
 
 class MemoryWatch(threading.Thread):
-    """Samples the server process group's resident memory every 0.2 s."""
+    """Samples the server process group's memory (PSS) every 0.2 s: the total, and at
+    its peak each process's share (the server, each worker)."""
 
     def __init__(self, pgid: int | None) -> None:
         super().__init__(daemon=True)
         self.pgid, self.peak, self.done = pgid, 0, threading.Event()
+        self.at_peak: dict[str, list[int]] = {}
 
     def sample(self) -> int:
-        rss = appdriver.group_memory_bytes(self.pgid) if self.pgid else 0
-        self.peak = max(self.peak, rss)
-        return rss
+        if not self.pgid:
+            return 0
+        roles = appdriver.memory_by_role(self.pgid)
+        total = sum(roles["server"]) + sum(roles["workers"])
+        if total > self.peak:
+            self.peak, self.at_peak = total, roles
+        return total
+
+    def split(self) -> str:
+        """The peak's parts: "server 310 MB, workers 120 + 118 MB"."""
+        if not self.at_peak:
+            return "n/a"
+        workers = " + ".join(f"{b / 2**20:.0f}" for b in self.at_peak["workers"]) or "none"
+        return f"server {mb(sum(self.at_peak['server']))}, workers {workers} MB"
 
     def run(self) -> None:
         while not self.done.wait(0.2):
@@ -385,7 +398,8 @@ async def measure(base: str, pgid: int | None, args: Namespace) -> Stats:
     mem = MemoryWatch(pgid)
     mem.start()
     rss_warm = mem.sample()
-    cpu0 = appdriver.group_cpu_seconds(pgid) if pgid else 0.0
+    warm_split = mem.split()
+    cpu0 = appdriver.cpu_by_role(pgid) if pgid else {}
     ru0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     users = (user(i, base, stats, args, t0, t0 + args.seconds) for i in range(args.users))
     tasks = [asyncio.create_task(u) for u in users]
@@ -401,16 +415,19 @@ async def measure(base: str, pgid: int | None, args: Namespace) -> Stats:
         elif t.exception():
             stats.errors.append(("load generator bug", repr(t.exception())[:200]))
     wall = time.monotonic() - t0
-    cpu = (appdriver.group_cpu_seconds(pgid) - cpu0) if pgid else None
+    cpu = (
+        {r: t - cpu0.get(r, 0.0) for r, t in appdriver.cpu_by_role(pgid).items()} if pgid else None
+    )
     ru = resource.getrusage(resource.RUSAGE_SELF)
     rss_end = mem.sample()
     mem.done.set()
     own = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
     report(stats, wall, cpu, own, (rss_warm, stats.rss_at_distinct, mem.peak, rss_end))
+    print(f"  after warm-up: {warm_split}; at the peak: {mem.split()}")
     return stats
 
 
-def report(stats: Stats, wall: float, cpu: float | None, own: float, rss: tuple) -> None:
+def report(stats: Stats, wall: float, cpu: dict[str, float] | None, own: float, rss: tuple) -> None:
     kinds = Counter(k for _, k, _ in stats.runs)
     print(f"load average after:  {loadavg()}  ({os.cpu_count()} cores)")
     print(
@@ -436,7 +453,11 @@ def report(stats: Stats, wall: float, cpu: float | None, own: float, rss: tuple)
         if v:
             print(f"  {name:<16}{kind:<6}{len(v):>6}", *(f"{x:>7.2f}" for x in figures(v)))
     if cpu is not None:
-        print(f"server CPU: {cpu:.0f} s in {wall:.0f} s = {cpu / wall:.2f} cores")
+        total = sum(cpu.values())
+        print(
+            f"server CPU: {total:.0f} s in {wall:.0f} s = {total / wall:.2f} cores (server "
+            f"process {cpu['server'] / wall:.2f}, workers {cpu['workers'] / wall:.2f})"
+        )
     print(f"load generator CPU: {own:.1f} s = {own / wall:.3f} cores (itself, all threads)")
     verdict = "n/a:" if not rss[2] else "within" if rss[2] <= MEMORY_TARGET_MB * 2**20 else "OVER"
     print(

@@ -56,7 +56,15 @@ from core.summaries import (
     per_layer_factor_measured,
     summarize_profile,
 )
-from core.training import TrainingResult, VariantRun, train_variants
+from core.training import (
+    TrainingResult,
+    TrainingSettings,
+    VariantRun,
+    check_training,
+    train_network,
+    train_variants,
+    training_result,
+)
 from core.updates import update_size_table
 from core.variants import (
     RESIDUAL_SCALES,
@@ -93,9 +101,11 @@ __all__ = [
     "ProfileResult",
     "Refused",
     "TrainingResult",
+    "TrainingSettings",
     "VariantRun",
     "check_float",
     "check_int",
+    "check_training",
     "estimate_profile_bytes",
     "estimate_profile_seconds",
     "estimate_training_seconds",
@@ -107,7 +117,9 @@ __all__ = [
     "residual_scale_value",
     "summarize_profile",
     "too_big_message",
+    "train_network",
     "train_variants",
+    "training_result",
     "update_size_table",
     "variant_label",
     "variant_profiles",

@@ -3,10 +3,12 @@ cost model that refuses combinations too big together.
 
 One server may serve a whole class, so every call the UI can make is bounded: depth,
 width, batch, seeds, steps and samples have maxima, and the cost model
-(``estimate_profile_seconds``, ``estimate_training_seconds``: seconds of one core of the
-reference machine, fitted to measured CPU times; bench/bench.py prints estimate beside
-measurement) refuses combinations that are each allowed but too big together, so that
-one call finishes in about ``MAX_SECONDS`` and holds at most ``MAX_MEMORY_BYTES``.
+(``estimate_profile_seconds``, ``estimate_training_seconds``) refuses combinations that
+are each allowed but too big together, so that one call finishes in about
+``MAX_SECONDS`` on the machine it runs on and holds at most ``MAX_MEMORY_BYTES``. The
+model is fitted to CPU times measured on a reference machine (bench/fit_costs.py) and
+scaled to this one by core.calibration, which times two small workloads once per
+process; bench/bench.py prints estimate beside measurement.
 
 Past any limit core raises ``Refused``, a ValueError whose message names the limit and
 what is allowed. Pages catch ``Refused`` and nothing else: any other exception is a bug.
@@ -20,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from core.calibration import cost_scale
 from core.network import NetworkSpec
 
 MAX_DEPTH = 1000  # hidden layers
@@ -33,24 +36,32 @@ MIN_TRAIN_SAMPLES = 8
 MAX_NOISE = 2.0
 MIN_GRID, MAX_GRID = 10, 200
 MAX_LR = 1000.0
-MAX_SECONDS = 4.0  # estimated compute time of one call on the reference 2-core machine
+MAX_SECONDS = 4.0  # estimated compute time of one call on the machine it runs on
 MAX_MEMORY_BYTES = 1_000_000_000  # estimated peak of one call (Community Cloud has ~2.7 GB)
 
-# Cost model: seconds of ONE core of the reference machine (2-core VM, OpenBLAS), fitted
-# to CPU times measured with OPENBLAS_NUM_THREADS=1 over sizes from width 8 to 1024 and
-# batch 8 to 512 (within about 15%, erring high). An idle 2-core machine finishes sooner
-# (BLAS splits the products); a busy one takes about this long. bench/bench.py prints the
-# estimate beside the measured time. Per weight layer of fan_in x fan_out with a batch of
-# N rows, one forward + backward costs about
-#     fan_in * fan_out * (3 N * _S_MAC + _S_WEIGHT) + N * fan_out * _S_ENTRY + _S_LAYER.
-_S_MAC = 1 / 27e9  # s per multiply-add in the three matrix products (BLAS)
-_S_WEIGHT = 2.5e-9  # s per weight: reading dW for its norms, scaling the drawn weights
-_S_DRAW = 8.5e-9  # s per weight drawn from the normal distribution (once per seed and shape)
-_S_ENTRY = 10.5e-9  # s per activation entry: phi, phi', batchnorm, norms, saturation counts
-_S_LAYER = 35e-6  # s of Python per layer and pass
-_S_CALL = 0.03  # s per call: building the tables
-_S_UPDATE = 3e-9  # s per parameter for one SGD update (training)
-_S_TRAIN_LAYER = 25e-6  # s of Python per layer and training step (no profile statistics)
+# Cost model: seconds of ONE core of the reference machine (a 2-core AMD EPYC VM, OpenBLAS,
+# one BLAS thread), fitted by bench/fit_costs.py to CPU times of 68 profiles and training
+# runs from width 8 to 1024 and batch 8 to 512, each started as a worker starts it (each
+# fitted constant times 1.1: the fit is within 0.74-1.18 of every run, and the model
+# should err high). Per weight layer of fan_in x fan_out with a batch of N rows, one
+# forward + backward of a profile costs:
+#     3 N fan_in fan_out _S_MAC                                          (the products)
+#   + fan_in fan_out _S_WEIGHT + N fan_out (_S_ENTRY [+ _S_BN_ENTRY])
+#   + N _S_ROW + _S_LAYER                                                (the rest)
+# core.calibration scales the products and the rest each by this machine's speed. An
+# idle machine whose BLAS may use two threads finishes the products sooner.
+_S_MAC = 4.87e-11  # s per multiply-add in the three matrix products (BLAS)
+_S_WEIGHT = 4.67e-9  # s per weight: dW's norms and mean |dW|, scaling the drawn weights
+_S_DRAW = 16.2e-9  # s per weight drawn from the normal distribution (once per seed and shape)
+_S_ENTRY = 15.5e-9  # s per activation entry: phi, phi', norms, saturation, similarity
+_S_BN_ENTRY = 8.1e-9  # s per activation entry of a batchnorm layer, on top of _S_ENTRY
+_S_ROW = 60e-9  # s per sample and layer: per-row reductions (similarity of inputs)
+_S_LAYER = 56.7e-6  # s of Python per layer and pass
+_S_CALL = 0.05  # s per call: the lab's summaries and theory (a bare profile fits 0)
+_S_UPDATE = 8.3e-9  # s per parameter for one SGD update (training)
+_S_TRAIN_ENTRY = 7.2e-9  # s per activation entry of a training step (no statistics)
+_S_TRAIN_LAYER = 43.3e-6  # s of Python per layer and training step
+_S_TRAIN_CALL = 0.03  # s per training call: data, tables (fitted: 0)
 
 
 class Refused(ValueError):
@@ -145,12 +156,21 @@ def _layer_shapes(spec: NetworkSpec) -> list[tuple[int, int]]:
     return list(itertools.pairwise(spec.sizes))
 
 
-def _pass_seconds(spec: NetworkSpec, rows: int) -> float:
-    """Estimated time of one forward + backward pass over `rows` samples."""
-    return sum(
-        fi * fo * (3 * rows * _S_MAC + _S_WEIGHT) + rows * fo * _S_ENTRY + _S_LAYER
-        for fi, fo in _layer_shapes(spec)
-    )
+def _on_this_machine(products: float, rest: float) -> float:
+    """Seconds on this machine of work that takes `products` seconds of matrix products
+    and `rest` seconds of everything else on the reference machine."""
+    scale = cost_scale()
+    return products * scale.products + rest * scale.rest
+
+
+def _pass_costs(spec: NetworkSpec, rows: int) -> tuple[float, float]:
+    """Reference seconds (products, rest) of one profile pass over `rows` samples."""
+    products = rest = 0.0
+    for i, (fi, fo) in enumerate(_layer_shapes(spec)):
+        products += 3 * rows * fi * fo * _S_MAC
+        entry = _S_ENTRY + _S_BN_ENTRY * spec.has_batchnorm(i)
+        rest += fi * fo * _S_WEIGHT + rows * (fo * entry + _S_ROW) + _S_LAYER
+    return products, rest
 
 
 def _n_weights(sizes: tuple[int, ...]) -> int:
@@ -159,10 +179,13 @@ def _n_weights(sizes: tuple[int, ...]) -> int:
 
 def estimate_profile_seconds(specs: Mapping[str, NetworkSpec], batch: int, n_seeds: int) -> float:
     """Estimated time of a gradient profile of specs at this batch with n_seeds seeds, in
-    seconds of one core of the reference machine (see the cost model above)."""
+    seconds on this machine (see the cost model above)."""
     distinct = {spec.sizes for spec in specs.values()}  # weights are drawn once per shape
-    draws = sum(_n_weights(s) for s in distinct) * _S_DRAW
-    return _S_CALL + n_seeds * (draws + sum(_pass_seconds(s, batch) for s in specs.values()))
+    products, rest = 0.0, sum(_n_weights(s) for s in distinct) * _S_DRAW
+    for spec in specs.values():
+        p, r = _pass_costs(spec, batch)
+        products, rest = products + p, rest + r
+    return _on_this_machine(n_seeds * products, _S_CALL + n_seeds * rest)
 
 
 def estimate_profile_bytes(specs: Mapping[str, NetworkSpec], batch: int) -> int:
@@ -190,28 +213,19 @@ def estimate_training_seconds(
     record_every: int,
     grid_size: int,
 ) -> float:
-    """Estimated time of a training run on one core of the reference machine: every
-    step a pass over the batch and an update, every record a pass over the whole
-    training set, and the final grid."""
+    """Estimated time of a training run on this machine: every step a pass over the
+    batch and an update, every record a forward pass over the whole training set, the
+    network's spread at the start and the final grid."""
     records = steps // record_every + 2
-
-    def step(spec: NetworkSpec, rows: int) -> float:  # forward, backward, update
-        return sum(
-            fi * fo * (3 * rows * _S_MAC + _S_UPDATE) + rows * fo * _S_ENTRY + _S_TRAIN_LAYER
-            for fi, fo in _layer_shapes(spec)
-        )
-
-    def forward(spec: NetworkSpec, rows: int) -> float:
-        return sum(
-            fi * fo * rows * _S_MAC + rows * fo * _S_ENTRY / 2 + _S_TRAIN_LAYER / 2
-            for fi, fo in _layer_shapes(spec)
-        )
-
-    total = _S_CALL
+    forward_rows = (records + 1) * n_samples + grid_size * grid_size
+    products = rest = 0.0
     for spec in specs.values():
-        total += (steps + 1) * step(spec, batch) + records * forward(spec, n_samples)
-        total += forward(spec, grid_size * grid_size) + forward(spec, n_samples)
-    return total
+        for fi, fo in _layer_shapes(spec):
+            products += ((steps + 1) * 3 * batch + forward_rows) * fi * fo * _S_MAC
+            step = fi * fo * _S_UPDATE + batch * fo * _S_TRAIN_ENTRY + _S_TRAIN_LAYER
+            forward = forward_rows * fo * _S_TRAIN_ENTRY + (records + 2) * _S_TRAIN_LAYER
+            rest += (steps + 1) * step + forward / 2
+    return _on_this_machine(products, _S_TRAIN_CALL + rest)
 
 
 def too_big_message(what: str, seconds: float, nbytes: int, hint: str) -> str | None:

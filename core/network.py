@@ -43,8 +43,10 @@ from core.spec import (
     MODES,
     LayerParams,
     NetworkSpec,
+    check_finite,
     check_input,
     check_params,
+    check_shapes,
     draw_normals,
     init_params,
     is_number,
@@ -140,10 +142,15 @@ def forward(
     as many; nothing is kept for backward. Inputs and parameters are validated; the math
     itself is not stopped if it overflows (a very deep residual net can): y_hat may then
     hold inf or nan, and the caller decides what to say about it.
+
+    Each layer's parameters are checked for inf and nan just before that layer computes
+    (core.spec.check_finite): the check then brings W into the cache for the product,
+    where a check of every layer up front costs a second read of all the weights
+    (bench/bench.py, section 1). A bad value raises before anything is returned.
     """
     x = check_input(x, spec, mode)
-    check_params(params, spec)
-    return forward_unchecked(params, spec, x, mode, bn_stats)
+    check_shapes(params, spec)
+    return _forward(params, spec, x, mode, bn_stats, check_values=True)
 
 
 def forward_unchecked(
@@ -154,6 +161,17 @@ def forward_unchecked(
     bn_stats: tuple[BatchStats, ...] | None = None,
 ) -> tuple[np.ndarray, ForwardCache]:
     """forward() without validation, for callers that validated once up front."""
+    return _forward(params, spec, x, mode, bn_stats, check_values=False)
+
+
+def _forward(
+    params: list[LayerParams],
+    spec: NetworkSpec,
+    x: np.ndarray,
+    mode: str,
+    bn_stats: tuple[BatchStats, ...] | None,
+    check_values: bool,
+) -> tuple[np.ndarray, ForwardCache]:
     train = mode == "train"
     if not train and spec.batchnorm and (bn_stats is None or len(bn_stats) != spec.n_layers - 1):
         raise ValueError("mode 'eval' needs bn_stats for every batchnorm layer")
@@ -165,6 +183,8 @@ def forward_unchecked(
     z = x
     with np.errstate(over="ignore", invalid="ignore"):
         for i, p in enumerate(params):
+            if check_values:
+                check_finite(i, p)
             given = None if train or not spec.has_batchnorm(i) else bn_stats[len(stats)]
             if spec.has_skip(i):
                 lc = _residual_forward(h, p, spec, act, given)
@@ -253,8 +273,9 @@ def _residual_backward(
     dh: np.ndarray, lc: LayerCache, scale: float
 ) -> tuple[LayerGrads, np.ndarray]:
     """A residual layer's gradients from dh = dL/dh_l, and dL/dh_{l-1}: the skip hands
-    dh down unchanged, the branch adds what comes back through W, phi and BN."""
-    delta = scale * dh
+    dh down unchanged, the branch adds what comes back through W, phi and BN. With s = 1
+    delta is dh itself: nothing writes into either afterwards (du below is new)."""
+    delta = dh if scale == 1.0 else scale * dh
     dphi, dW, db = affine_backward(delta, lc.affine)
     du = activation_backward(dphi, lc.act)
     dgamma = dbeta = None

@@ -144,17 +144,32 @@ def profile_inputs(
     return x, y
 
 
+_SAFE_SQUARES = (1e-250, 1e250)  # row norms^2 whose squares lost nothing to the range
+
+
 def mean_pair_cosine(r: np.ndarray) -> float:
     """Mean cosine similarity over all pairs of rows of r (N, M), without the N x N
     Gram matrix: with unit rows n_i, sum_{i != j} n_i . n_j = ||sum_i n_i||^2 - N.
-    Rows of zeros (no direction) are left out; NaN with fewer than two rows left."""
-    biggest = np.max(np.abs(r), axis=1, keepdims=True)
-    keep = (biggest[:, 0] > 0) & np.isfinite(biggest[:, 0])
-    if np.count_nonzero(keep) < 2:
+    Rows of zeros (no direction) are left out; NaN with fewer than two rows left.
+
+    A profile calls it for every layer. Usually every row's squared norm is a normal
+    float, and sum_i n_i is one matrix-vector product; rows of zeros, huge or tiny rows
+    (a layer that overflowed or faded) take the careful path, scaled by max |r| per row.
+    """
+    squares = np.einsum("ij,ij->i", r, r)
+    n = len(squares)
+    if n >= 2 and _SAFE_SQUARES[0] < squares.min() and squares.max() < _SAFE_SQUARES[1]:
+        total = np.divide(1.0, np.sqrt(squares, out=squares), out=squares) @ r
+        return float((total @ total - n) / (n * (n - 1)))
+    biggest = np.maximum(r.max(axis=1), np.negative(r.min(axis=1)))
+    keep = (biggest > 0) & np.isfinite(biggest)
+    n = int(np.count_nonzero(keep))
+    if n < 2:
         return math.nan
-    scaled = r[keep] / biggest[keep]  # no overflow in the squares below
-    unit = scaled / np.sqrt(np.einsum("ij,ij->i", scaled, scaled))[:, None]
-    n = unit.shape[0]
+    if n < len(keep):
+        r, biggest = r[keep], biggest[keep]
+    unit = np.divide(r, biggest[:, None])  # no overflow in the squares below
+    np.divide(unit, np.sqrt(np.einsum("ij,ij->i", unit, unit))[:, None], out=unit)
     total = unit.sum(axis=0)
     return float((total @ total - n) / (n * (n - 1)))
 
@@ -173,8 +188,9 @@ def _forward_health(cache, out: dict[str, np.ndarray], problems: list[tuple[str,
             return False
         out["act_rms"][i] = 10 ** (0.5 * (log_sq_h - math.log10(lc.out.size)))
         saturated = 0.0
-        if act.saturation_z is not None:
-            saturated = np.count_nonzero(np.abs(z) > act.saturation_z) / z.size
+        if act.saturation_z is not None:  # |z| > s, without a temporary |z|
+            limit = act.saturation_z
+            saturated = (np.count_nonzero(z > limit) + np.count_nonzero(z < -limit)) / z.size
         out["saturated_frac"][i] = saturated
         dead = 0.0
         if act.can_be_off:

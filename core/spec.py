@@ -174,17 +174,25 @@ def init_params(spec: NetworkSpec, seed: int) -> list[LayerParams]:
 
 def check_params(params: list[LayerParams], spec: NetworkSpec) -> None:
     """ValueError unless params have the spec's layers, shapes and finite values."""
+    check_shapes(params, spec)
+    for i, p in enumerate(params):
+        check_finite(i, p)
+
+
+def check_shapes(params: list[LayerParams], spec: NetworkSpec) -> None:
+    """ValueError unless params have the spec's layers and shapes (values not read)."""
     if len(params) != spec.n_layers:
         raise ValueError(
             f"params must have {spec.n_layers} layers for sizes {spec.sizes}; got {len(params)}"
         )
     for i, p in enumerate(params):
         fan_in, fan_out = spec.sizes[i], spec.sizes[i + 1]
+        bn = spec.has_batchnorm(i)
         expected = {
             "W": (fan_in, fan_out),
             "b": (fan_out,) if spec.bias else None,
-            "gamma": (fan_out,) if spec.has_batchnorm(i) else None,
-            "beta": (fan_out,) if spec.has_batchnorm(i) else None,
+            "gamma": (fan_out,) if bn else None,
+            "beta": (fan_out,) if bn else None,
         }
         for name, shape in expected.items():
             value = getattr(p, name)
@@ -192,12 +200,30 @@ def check_params(params: list[LayerParams], spec: NetworkSpec) -> None:
             if shape is None:
                 if value is not None:
                     raise ValueError(f"{where} must be None for this spec")
-                continue
-            if not isinstance(value, np.ndarray) or value.shape != shape:
+            elif not isinstance(value, np.ndarray) or value.shape != shape:
                 got = getattr(value, "shape", type(value).__name__)
                 raise ValueError(f"{where} must be an array of shape {shape}; got {got}")
-            if not np.all(np.isfinite(value)):
-                raise ValueError(f"{where} must be finite (no nan or inf)")
+
+
+_FIELDS = ("W", "b", "gamma", "beta")
+
+
+def check_finite(i: int, p: LayerParams) -> None:
+    """ValueError naming the first of layer i's arrays that holds inf or nan.
+
+    One sum of squares per array: it is finite unless it overflows (then each array is
+    looked at itself: huge but finite weights are allowed), and any inf or nan makes it
+    inf or nan. np.vdot reads each array once, with no temporary; forward calls this
+    just before layer i's product, which then finds W in the cache.
+    """
+    arrays = [a for a in (p.W, p.b, p.gamma, p.beta) if a is not None]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(sum(float(np.vdot(a, a)) for a in arrays)):
+            return
+    for name in _FIELDS:
+        value = getattr(p, name)
+        if value is not None and not np.isfinite(value).all():
+            raise ValueError(f"params[{i}].{name} must be finite (no nan or inf)")
 
 
 def check_input(x: np.ndarray, spec: NetworkSpec, mode: str = "train") -> np.ndarray:

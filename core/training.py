@@ -250,49 +250,113 @@ def _grid(X: np.ndarray, grid_size: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return grid_x, grid_y, np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def _check_call(
-    specs: Mapping[str, NetworkSpec],
-    dataset: str,
-    n_samples: int,
-    noise: float,
-    steps: int,
-    lr: float,
-    batch: int,
-    seed: int,
-    record_every: int | None,
-    loss: str,
-    grid_size: int,
-) -> tuple:
-    """train_variants' arguments checked against core.limits, in its order (record_every
-    filled in); Refused past any limit, the estimated time and memory included."""
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Everything a training run depends on besides its networks (small and hashable);
+    train_variants documents each. record_every None: about 100 records over the run."""
+
+    dataset: str = "moons"
+    n_samples: int = 400
+    noise: float = 0.2
+    steps: int = 500
+    lr: float = 0.5
+    batch: int = 32
+    seed: int = 0
+    record_every: int | None = None
+    loss: str = "bce"
+    grid_size: int = 60
+
+
+def check_training(
+    specs: Mapping[str, NetworkSpec], settings: TrainingSettings
+) -> TrainingSettings:
+    """settings checked against core.limits for these networks (record_every filled in),
+    as train_variants checks them: Refused past any limit, the estimated time and memory
+    of all the networks together included."""
     specs = check_specs(specs)
     for name, spec in specs.items():
         _check_training_spec(name, spec)
-    check_choice("dataset", dataset, DATASETS)
+    if not isinstance(settings, TrainingSettings):
+        raise ValueError("settings must be a TrainingSettings")
+    s = settings
+    check_choice("dataset", s.dataset, DATASETS)
     n_samples = check_int(
-        "n_samples", n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
+        "n_samples", s.n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
     )
-    noise = check_float("noise", noise, 0.0, MAX_NOISE, low_open=False)
-    steps = check_int("steps", steps, 1, MAX_TRAIN_STEPS, "MAX_TRAIN_STEPS")
-    lr = check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
-    low_batch = 2 if any(s.batchnorm for s in specs.values()) else 1
-    batch = check_int("batch", batch, low_batch, min(MAX_BATCH, n_samples), "MAX_BATCH")
-    seed = check_int("seed", seed, 0, MAX_SEED)
-    record_every = check_int(
-        "record_every", max(1, steps // 100) if record_every is None else record_every, 1, steps
+    steps = check_int("steps", s.steps, 1, MAX_TRAIN_STEPS, "MAX_TRAIN_STEPS")
+    low_batch = 2 if any(spec.batchnorm for spec in specs.values()) else 1
+    batch = check_int("batch", s.batch, low_batch, min(MAX_BATCH, n_samples), "MAX_BATCH")
+    every = max(1, steps // 100) if s.record_every is None else s.record_every
+    checked = TrainingSettings(
+        dataset=s.dataset,
+        n_samples=n_samples,
+        noise=check_float("noise", s.noise, 0.0, MAX_NOISE, low_open=False),
+        steps=steps,
+        lr=check_float("lr (learning rate)", s.lr, 0.0, MAX_LR, low_open=True),
+        batch=batch,
+        seed=check_int("seed", s.seed, 0, MAX_SEED),
+        record_every=check_int("record_every", every, 1, steps),
+        loss=check_choice("loss", s.loss, LOSSES),
+        grid_size=check_int("grid_size", s.grid_size, MIN_GRID, MAX_GRID, "MAX_GRID"),
     )
-    check_choice("loss", loss, LOSSES)
-    grid_size = check_int("grid_size", grid_size, MIN_GRID, MAX_GRID, "MAX_GRID")
     message = too_big_message(
         "This training run",
-        estimate_training_seconds(specs, steps, batch, n_samples, record_every, grid_size),
+        estimate_training_seconds(specs, steps, batch, n_samples, every, checked.grid_size),
         max(estimate_profile_bytes({n: s}, max(batch, n_samples)) for n, s in specs.items()),
         "Use fewer steps, fewer or narrower layers, fewer networks or a smaller batch.",
     )
     if message:
         raise Refused(message)
+    return checked
 
-    return specs, n_samples, noise, steps, lr, batch, seed, record_every, grid_size
+
+def _data(s: TrainingSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The training set X, Y and the grid: its axes and its (grid^2, 2) points."""
+    X, Y = make_dataset(s.dataset, s.n_samples, s.noise, s.seed)
+    return X, Y, *_grid(X, s.grid_size)
+
+
+def _task(s: TrainingSettings) -> _Task:
+    X, Y, _, _, grid_points = _data(s)
+    order = minibatch_order(s.n_samples, s.batch, s.steps + 1, s.seed)
+    return _Task(X, Y, order, s.seed, s.lr, s.loss, s.record_every, grid_points, s.grid_size)
+
+
+def _check_progress(progress: Progress | None) -> None:
+    if progress is not None and not callable(progress):
+        raise ValueError("progress must be a function (fraction, text) or None")
+
+
+def train_network(
+    name: str, spec: NetworkSpec, settings: TrainingSettings, progress: Progress | None = None
+) -> VariantRun:
+    """One network's run, bit for bit the one train_variants gives it beside any others:
+    every network trains on its own, from the same data, start and batches. So a caller
+    can keep each run and train only the networks it has not seen (the training lab).
+    progress(fraction_done, text) is called after every record, if given."""
+    settings = check_training({name: spec}, settings)
+    _check_progress(progress)
+    steps = settings.steps
+
+    def report(step: int) -> None:
+        if progress is not None:
+            progress(step / steps, f"{short_label(name)}: step {step} of {steps}")
+
+    run = _train_one(name, spec, _task(settings), report)
+    if progress is not None:
+        progress(1.0, "done")
+    return run
+
+
+def training_result(runs: Mapping[str, VariantRun], settings: TrainingSettings) -> TrainingResult:
+    """A TrainingResult of runs that train_network made with these settings: the runs
+    with the data set they learned and the axes of their maps' grid."""
+    if not isinstance(settings, TrainingSettings):
+        raise ValueError("settings must be a TrainingSettings")
+    if not runs or not all(isinstance(r, VariantRun) for r in runs.values()):
+        raise ValueError("runs must map each network's name to its VariantRun")
+    X, Y, grid_x, grid_y, _ = _data(settings)
+    return TrainingResult(dict(runs), X, Y, grid_x, grid_y, settings.dataset, settings.loss)
 
 
 def train_variants(
@@ -331,27 +395,24 @@ def train_variants(
     min(MAX_BATCH, n_samples), lr in (0, MAX_LR], noise in [0, MAX_NOISE], grid_size in
     MIN_GRID..MAX_GRID, networks of 2 inputs and 1 output within MAX_DEPTH / MAX_WIDTH,
     and the whole call within MAX_SECONDS (core.limits.estimate_training_seconds).
+    Each network's run is the one train_network gives it alone.
     """
-    specs, n_samples, noise, steps, lr, batch, seed, record_every, grid_size = _check_call(
-        specs, dataset, n_samples, noise, steps, lr, batch, seed, record_every, loss, grid_size
+    given = TrainingSettings(
+        dataset, n_samples, noise, steps, lr, batch, seed, record_every, loss, grid_size
     )
-    if progress is not None and not callable(progress):
-        raise ValueError("progress must be a function (fraction, text) or None")
-    X, Y = make_dataset(dataset, n_samples, noise, seed)
-    grid_x, grid_y, grid_points = _grid(X, grid_size)
-    order = minibatch_order(n_samples, batch, steps + 1, seed)
-    task = _Task(X, Y, order, seed, lr, loss, record_every, grid_points, grid_size)
+    settings = check_training(specs, given)
+    specs = check_specs(specs)
+    _check_progress(progress)
+    task = _task(settings)
     runs = {}
     for k, (name, spec) in enumerate(specs.items()):
 
         def report(step: int, k: int = k, name: str = name) -> None:
             if progress is not None:
-                done = (k + step / steps) / len(specs)
-                progress(done, f"{short_label(name)}: step {step} of {steps}")
+                done = (k + step / task.steps) / len(specs)
+                progress(done, f"{short_label(name)}: step {step} of {task.steps}")
 
         runs[name] = _train_one(name, spec, task, report)
     if progress is not None:
         progress(1.0, "done")
-    return TrainingResult(
-        runs=runs, X=X, y=Y, grid_x=grid_x, grid_y=grid_y, dataset=dataset, loss=loss
-    )
+    return training_result(runs, settings)

@@ -17,8 +17,9 @@ itself; emptied, they replay to nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -96,6 +97,15 @@ def cached(
         return call
 
     return decorate
+
+
+@contextlib.contextmanager
+def turn() -> Iterator[None]:
+    """The `run` calls in this block (cached functions that compute, in this script run)
+    wait in the queue once, then keep their slot until the block ends
+    (dashboard.gate.Pool.turn): for a page that makes several computations in a row."""
+    with worker_pool().turn():
+        yield
 
 
 def run(fn: Callable[..., T], /, *args: Any, bar: Bar | None = None, **kwargs: Any) -> T:

@@ -43,6 +43,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from core import calibration
+
 ROOT = Path(__file__).resolve().parents[1]
 PROGRESS_SECONDS = 0.05  # at most ~20 progress messages a second per computation
 START_SECONDS = 60.0  # a worker that has not said it is ready by then is given up
@@ -187,24 +189,51 @@ def _parts(obj: Any) -> list[tuple[str, Any]]:
     return parts
 
 
-def _give_memory_back() -> None:
+def give_memory_back() -> None:
     """Return the heap's free pages to the system (glibc only). Core's arrays are small
     and many (one per layer, seed and network): once freed they stay in the heap, and a
     worker would hold its largest computation's memory for ever."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+HEAP_ARRAYS_UP_TO = 32 * 2**20  # bytes: glibc's largest fixed mmap threshold
+KEEP_FREED_UP_TO = 1024 * 2**20  # bytes of free heap kept until give_memory_back
+
+
+def tune_allocator() -> bool:
+    """Let a computation reuse the memory of the arrays it has freed (glibc only; False
+    elsewhere).
+
+    By default glibc gives every array of 128 kB or more (one 64 x 256 layer) fresh pages
+    from the system and returns them on free, and trims the heap whenever 128-256 kB lie
+    free at its top. On a VM a fresh page's first touch is slow: the engine's forward and
+    backward passes, which make and free a few such arrays per layer, spent as long
+    faulting pages in as in the sigmoid itself (bench/bench.py, section 1). Arrays up to
+    HEAP_ARRAYS_UP_TO come from the heap instead, and freed memory stays there until the
+    computation ends: give_memory_back returns it after every call, so a worker's
+    memory between calls is unchanged.
+    """
+    if _LIBC is None:
+        return False
+    ok = _LIBC.mallopt(_M_MMAP_THRESHOLD, HEAP_ARRAYS_UP_TO)
+    return bool(ok and _LIBC.mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_UP_TO))
+
+
+def _find_libc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # another C library (musl): nothing to call
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
         return None
+    # glibc has both; another C library (musl) may have neither: nothing to call then
+    return libc if all(hasattr(libc, f) for f in ("malloc_trim", "mallopt")) else None
 
 
-_malloc_trim = _find_malloc_trim()
+_LIBC = _find_libc()
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
@@ -227,10 +256,11 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
             kwargs = {**kwargs, "progress": _Reporter(requests, answers)}
         _write(answers, _answer(fn, args, kwargs))
         del request, fn, args, kwargs
-        _give_memory_back()
+        give_memory_back()
 
 
 def serve_pipes() -> None:
+    tune_allocator()
     for name in PRELOAD:  # loaded before "ready", so that the first call is quick
         importlib.import_module(name)
 
@@ -248,14 +278,21 @@ def serve_pipes() -> None:
 
 
 class Worker:
-    """One worker process and its two pipes; used by one computation at a time."""
+    """One worker process and its two pipes; used by one computation at a time.
+
+    It starts with this process's cost-model factors (core.calibration) in its
+    environment: core refuses a call in the worker exactly when it would here, where
+    the page decided to send it (a worker that timed itself during a busy moment would
+    otherwise refuse what the server admitted)."""
 
     def __init__(self) -> None:
+        env = {**os.environ, calibration.COST_SCALE_ENV: calibration.cost_scale().as_env()}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dashboard.workers"],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env=env,
         )
         self.pid: int | None = None
 

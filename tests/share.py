@@ -8,12 +8,18 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+# Bounds on waiting, never speed checks: a test fails on them only when something does not
+# happen at all. Generous, because the suite runs on small shared machines (2 cores beside
+# other test runs, load 10 and more): a page run that takes 2 s alone can take a minute.
+APPTEST_TIMEOUT = 300  # seconds for one AppTest script run
+WAIT_TIMEOUT = 120  # seconds for a pool, a worker or a server to reach a state
+
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 
 
-def open_app_page(file: str, query: dict | None = None, timeout: float = 60) -> AppTest:
+def open_app_page(file: str, query: dict | None = None, timeout: float | None = None) -> AppTest:
     """The app run once, then switched to app_pages/<file> with this link's query."""
-    at = AppTest.from_file(APP, default_timeout=timeout)
+    at = AppTest.from_file(APP, default_timeout=timeout or APPTEST_TIMEOUT)
     at.run()
     at.switch_page(f"app_pages/{file}")
     at.query_params = dict(query or {})

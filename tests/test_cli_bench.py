@@ -13,6 +13,7 @@ import pytest
 
 from core import experiments as ex
 from core.network import NetworkSpec
+from tests.share import APPTEST_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +27,12 @@ def _run_main(capsys, *argv: str) -> tuple[pd.DataFrame, str]:
 def _subprocess(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=APPTEST_TIMEOUT,
     )
 
 

@@ -17,6 +17,7 @@ import pytest
 from core.experiments import check_int, train_variants, variant_spec
 from dashboard import gate, workers
 from tests import worker_calls
+from tests.share import APPTEST_TIMEOUT, WAIT_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +44,7 @@ def queue(slots: int) -> gate.Pool:
     return gate.Pool(slots=slots, n_workers=0)
 
 
-def wait_for(condition, timeout: float = 5.0) -> None:
+def wait_for(condition, timeout: float = WAIT_TIMEOUT) -> None:
     end = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < end, "timed out"
@@ -140,6 +141,74 @@ def test_an_error_inside_the_turn_frees_the_slot(notes):
     assert pool.compute(pool.running) == 1
 
 
+def test_a_turn_waits_in_the_queue_once_for_all_its_computations(notes, monkeypatch):
+    monkeypatch.setattr(gate, "TURN_GRACE_SECONDS", 60.0)  # never lapses in this test
+    pool = queue(1)
+    order: list[str] = []
+    hold, first_done = threading.Event(), threading.Event()
+
+    def page() -> None:  # a page that computes three things in a row, in one turn
+        with pool.turn():
+            pool.compute(order.append, "page 0", on_wait=notes)
+            first_done.set()
+            wait_for(lambda: pool.waiting() == 1)  # another page has queued meanwhile
+            pool.compute(order.append, "page 1")  # without a turn: after the other page
+            pool.compute(order.append, "page 2")
+
+    blocker = threading.Thread(target=pool.compute, args=(hold.wait, 5))
+    blocker.start()
+    wait_for(lambda: pool.running() == 1)
+    in_turn = threading.Thread(target=page)
+    in_turn.start()
+    wait_for(lambda: pool.waiting() == 1)  # the page waits once, for its first computation
+    hold.set()
+    first_done.wait(5)
+    late = threading.Thread(target=pool.compute, args=(order.append, "other page"))
+    late.start()
+    for t in (blocker, in_turn, late):
+        t.join(5)
+    assert order == ["page 0", "page 1", "page 2", "other page"]
+    assert pool.running() == 0 and pool.waiting() == 0
+
+
+def test_a_turn_that_waits_for_something_else_lets_its_slot_go(notes, monkeypatch):
+    # Between its computations a page may wait on another session (a cache entry it is
+    # computing, which may itself wait for a slot): the turn's slot must not wait too.
+    monkeypatch.setattr(gate, "TURN_GRACE_SECONDS", 0.01)
+    pool = queue(1)
+    order: list[str] = []
+    first_done = threading.Event()
+
+    def page() -> None:
+        with pool.turn():
+            pool.compute(order.append, "page 0")
+            first_done.set()
+            wait_for(lambda: "other page" in order)  # only if the slot was given back
+            pool.compute(order.append, "page 1")
+
+    in_turn = threading.Thread(target=page)
+    in_turn.start()
+    first_done.wait(5)
+    pool.compute(order.append, "other page")
+    in_turn.join(5)
+    assert order == ["page 0", "other page", "page 1"]
+    assert pool.running() == 0
+
+
+def test_a_turn_that_computes_nothing_or_fails_holds_no_slot(notes):
+    pool = queue(1)
+    with pool.turn():
+        pass
+    assert pool.running() == 0
+    with pytest.raises(ValueError, match="whole number"), pool.turn():
+        pool.compute(check_int, "x", 5, 0, 1)
+        pool.compute(check_int, "y", 5, 0, 1)  # not reached
+    assert pool.running() == 0 and pool.waiting() == 0
+    with pool.turn(), pool.turn():  # nested: one slot, given back once
+        assert pool.compute(pool.running) == 1
+    assert pool.compute(pool.running) == 1 and pool.running() == 0
+
+
 @pytest.mark.parametrize(
     ("text", "expected"), [("1", 1), ("8", 8), ("0", None), ("9", None), ("x", None), ("", None)]
 )
@@ -190,7 +259,7 @@ def started():
 
 @pytest.fixture
 def with_workers(started):
-    wait_for(lambda: started.idle() == started.n_workers, timeout=60)
+    wait_for(lambda: started.idle() == started.n_workers)
     return started
 
 
@@ -290,7 +359,7 @@ def test_a_worker_that_dies_is_reported_and_replaced(with_workers):
     with pytest.raises(gate.WorkerLost):
         pool.compute(os._exit, 3)
     assert pool.running() == 0
-    wait_for(lambda: pool.idle() == pool.n_workers, timeout=60)  # one took its place
+    wait_for(lambda: pool.idle() == pool.n_workers)  # one took its place
     assert pool.compute(os.getpid) != os.getpid()
 
 
@@ -314,7 +383,7 @@ def test_workers_do_not_outlive_a_killed_server(tmp_path):
     finally:
         server.kill()
         server.wait(10)
-    wait_for(lambda: not any(is_running(p) for p in pids), timeout=10)
+    wait_for(lambda: not any(is_running(p) for p in pids))
 
 
 def is_running(pid: int) -> bool:
@@ -338,7 +407,7 @@ def test_a_lost_worker_is_explained_on_the_page(monkeypatch):
 
     monkeypatch.setattr(pool, "compute", lost)
     st.cache_data.clear()  # every myth is computed again, and each call is lost
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=APPTEST_TIMEOUT)
     at.run()
     at.switch_page("app_pages/myths.py")
     at.run()

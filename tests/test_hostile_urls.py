@@ -23,10 +23,11 @@ from streamlit.testing.v1.util import patch_config_options
 
 from dashboard.navigation import PAGES, PageInfo
 from dashboard.ui import url_text
+from tests.share import APPTEST_TIMEOUT
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 EXAMPLES_PER_PAGE = 8  # with the sweep below: about 40 s for six pages
-TIMEOUT = 30
+TIMEOUT = APPTEST_TIMEOUT
 
 HTML_PAYLOADS = (
     "<script>window.__pwned=1</script>",

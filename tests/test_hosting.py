@@ -28,6 +28,7 @@ import pytest
 
 from dashboard.navigation import PAGES
 from tests.e2e import appdriver
+from tests.share import APPTEST_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = {"core", "dashboard"}
@@ -236,7 +237,7 @@ CLEAN_VENV_CHECK = textwrap.dedent(
     dev = [m for m in {dev!r} if importlib.util.find_spec(m) is not None]
     assert not dev, f"dev tools in the runtime venv: {{dev}}"
     for page in {pages!r}:
-        at = AppTest.from_file("dashboard/app.py", default_timeout=120)
+        at = AppTest.from_file("dashboard/app.py", default_timeout={timeout})
         at.run()
         at.switch_page(f"app_pages/{{page}}")
         at.run()
@@ -325,7 +326,9 @@ def test_app_starts_from_a_clean_clone_with_requirements_txt_only(
             [
                 str(venv_python),
                 "-c",
-                CLEAN_VENV_CHECK.format(dev=DEV_ONLY, pages=[p.file for p in PAGES]),
+                CLEAN_VENV_CHECK.format(
+                    dev=DEV_ONLY, pages=[p.file for p in PAGES], timeout=APPTEST_TIMEOUT
+                ),
             ],
             cwd=clone,
             capture_output=True,

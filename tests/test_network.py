@@ -166,6 +166,31 @@ def test_bad_arrays_are_refused():
         loss_and_grads(params, spec, good, np.zeros((3, 1)))
 
 
+@pytest.mark.parametrize("field", ["W", "b", "gamma", "beta"])
+@pytest.mark.parametrize("bad_value", [np.nan, np.inf, -np.inf])
+def test_a_bad_value_in_any_layer_is_named_and_huge_finite_weights_pass(field, bad_value):
+    # forward checks each layer's values by one sum of squares (core.spec.check_finite);
+    # an inf or nan anywhere must still be found and named, and weights whose squares
+    # overflow that sum are finite, so they must pass.
+    spec = NetworkSpec(sizes=(3, 4, 4, 4, 1), batchnorm=True)
+    params = init_params(spec, 0)
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    arrays = [{f: getattr(p, f).copy() for f in ("W", "b", "gamma", "beta")} for p in params[:-1]]
+    arrays[2][field][1] = bad_value  # the last hidden layer, after two layers computed
+    bad = [type(p)(**a) for p, a in zip(params, arrays, strict=False)] + params[-1:]
+    with pytest.raises(ValueError, match=rf"params\[2\]\.{field} must be finite"):
+        forward(bad, spec, x)
+    huge = [
+        type(params[0])(
+            W=params[0].W * 1e200, b=params[0].b, gamma=params[0].gamma, beta=params[0].beta
+        ),
+        *params[1:],
+    ]
+    with np.errstate(over="ignore", invalid="ignore"):
+        y_hat, _ = forward(huge, spec, x)  # may overflow later on: allowed, not refused
+    assert y_hat.shape == (5, 1)
+
+
 def test_core_imports_neither_streamlit_nor_plotly():
     code = (
         "import sys, pkgutil, importlib, core;"

@@ -25,10 +25,10 @@ from core import activations, lab, myths
 from core import experiments as ex
 from dashboard import lab_presets
 from dashboard.plots.format import fmt, fmt_factor, fmt_power, power_text
-from tests.share import open_app_page, ui_share_link, ui_tables
+from tests.share import APPTEST_TIMEOUT, open_app_page, ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-TIMEOUT = 60
+TIMEOUT = APPTEST_TIMEOUT
 LAB_KEYS = ("depth", "width", "batch", "seeds", "act", "init", "sw2", "scale", "metric", "theory")
 NUMBER_KEYS = ("depth", "width", "batch", "seeds")
 SMALL = {"depth": "10", "width": "16", "batch": "8", "seeds": "2"}

@@ -23,10 +23,10 @@ from dashboard.navigation import PAGES, PageInfo
 from dashboard.plots.format import fmt, latex_number
 from dashboard.plots.style import TOOLBAR_WIDTH
 from dashboard.ui import SUMMARY_LEAD
-from tests.share import open_app_page, ui_share_link, ui_tables
+from tests.share import APPTEST_TIMEOUT, open_app_page, ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-TIMEOUT = 30
+TIMEOUT = APPTEST_TIMEOUT
 COURSE = worked_example()
 # The course's printed values: (attribute, step of the step-through, value, decimals).
 COURSE_PRINTED = (
@@ -481,7 +481,7 @@ def test_a_value_accepted_on_one_page_is_not_the_fallback_where_it_is_not_allowe
     most 200. Carried over, it used to be refused back to itself forever (one session
     then held the server's lock in a rerun loop). Update sizes now starts from its own
     default."""
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     at.switch_page("app_pages/vanishing_lab.py")
     at.query_params = {"depth": "361"}

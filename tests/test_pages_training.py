@@ -24,10 +24,10 @@ from dashboard import compute
 from dashboard.plots.format import fmt
 from dashboard.plots.style import VARIANT_LABELS
 from dashboard.plots.training import TRAIN_MAP_MAX_POINTS
-from tests.share import open_app_page, ui_share_link, ui_tables
+from tests.share import APPTEST_TIMEOUT, open_app_page, ui_share_link, ui_tables
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-TIMEOUT = 60
+TIMEOUT = APPTEST_TIMEOUT
 # Tiny but real: every network learns something in 30 steps of 3 layers of 6.
 SMALL = {"depth": "3", "width": "6", "steps": "30", "n": "60", "batch": "12"}
 NUMBER_KEYS = ("depth", "width", "lr", "steps", "batch", "n", "noise", "seed")
@@ -163,15 +163,17 @@ def test_defaults_train_all_four_networks_and_draw_every_chart():
     assert len(at.get("download_button")) == 2
 
 
-def test_a_cached_rerun_shows_the_same_view_without_training_again(monkeypatch):
-    calls: list[list[float]] = []
+def spy_on_training(monkeypatch) -> list[tuple[str, list[float]]]:
+    """Every network the page hands to the worker pool from now on: (name, the progress
+    fractions that reached the page)."""
+    calls: list[tuple[str, list[float]]] = []
     pool = compute.worker_pool()  # the server's pool, which the page uses
     real = pool.compute
 
     def spy(fn, *args, progress=None, **kwargs):
-        assert fn is core.experiments.train_variants
+        assert fn is core.experiments.train_network
         fractions: list[float] = []
-        calls.append(fractions)
+        calls.append((args[0], fractions))
 
         def report(fraction: float, text: str) -> None:
             fractions.append(fraction)
@@ -180,22 +182,41 @@ def test_a_cached_rerun_shows_the_same_view_without_training_again(monkeypatch):
         return real(fn, *args, progress=report, **kwargs)
 
     monkeypatch.setattr(pool, "compute", spy)
+    return calls
+
+
+def test_a_cached_rerun_shows_the_same_view_without_training_again(monkeypatch):
+    calls = spy_on_training(monkeypatch)
     query = {**SMALL, "seed": "4242"}  # settings no other test trains: a cold cache
     at = open_page(query)
     assert not at.exception
-    assert len(calls) == 1
-    fractions = calls[0]
-    # The page hands core a progress callback; the worker's reports reach it in order
-    # (at most one per PROGRESS_SECONDS, and always the last).
-    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 2
+    assert [name for name, _ in calls] == list(ex.VARIANTS)  # one call per network
+    for _, fractions in calls:
+        # The page hands core a progress callback; the worker's reports reach it in order
+        # (at most one per PROGRESS_SECONDS, and always the last).
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 2
     first = summary(at)
     at.run()  # the same settings again: answered from the cache (and its replay works)
     assert not at.exception
-    assert len(calls) == 1
+    assert len(calls) == len(ex.VARIANTS)
     pd.testing.assert_frame_equal(summary(at), first)
     assert not at.get("progress") or all(
         p.proto.value in (0, 100) for p in at.get("progress")
     )  # no half-full bar is left on the page
+
+
+def test_adding_or_removing_a_network_trains_only_what_is_new(monkeypatch):
+    calls = spy_on_training(monkeypatch)
+    query = {**SMALL, "seed": "4343"}  # a cold cache
+    at = open_page({**query, "variants": ["plain_relu", "residual"]})
+    assert [name for name, _ in calls] == ["plain_relu", "residual"]
+    at.pills(key="variants").set_value(["residual"]).run()  # one removed: nothing new
+    at.pills(key="variants").set_value(list(ex.VARIANTS)).run()  # two added: those two
+    assert not at.exception
+    assert [name for name, _ in calls] == ["plain_relu", "residual", "plain_sigmoid", "batchnorm"]
+    assert_summary_is_core(at, core_run(**{k: int(v) for k, v in query.items()}))
+    at.selectbox(key="act").set_value("tanh").run()  # the plain networks keep theirs
+    assert [name for name, _ in calls[4:]] == ["residual", "batchnorm"]
 
 
 # --- controls and links ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from core import activations, lab, theory
 from core.limits import Refused
 from dashboard import compute, gate
-from tests.share import open_app_page
+from tests.share import APPTEST_TIMEOUT, open_app_page
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 NAME, LABEL = "softplus_test", "softplus (test)"
@@ -51,7 +51,7 @@ def softplus(monkeypatch):
 
 
 def open_page(file: str, query: dict[str, str]) -> AppTest:
-    return open_app_page(file, query, timeout=120)
+    return open_app_page(file, query, timeout=APPTEST_TIMEOUT)
 
 
 @pytest.mark.parametrize("file", list(PAGES))

@@ -22,10 +22,10 @@ from dashboard.content.worked_example import (
     stage_at,
     step_of,
 )
-from tests.share import open_app_page
+from tests.share import APPTEST_TIMEOUT, open_app_page
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-TIMEOUT = 30
+TIMEOUT = APPTEST_TIMEOUT
 
 # step=N as the page opened it when its stages were still addressed by position: N -> the
 # id of that stage. (The commit that added this file checked it against that page's titles.)

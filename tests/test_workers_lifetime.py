@@ -24,6 +24,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from dashboard import gate
 from tests.e2e import appdriver
+from tests.share import APPTEST_TIMEOUT, WAIT_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD = ROOT / "dashboard"
@@ -44,7 +45,7 @@ def worker_pids(parent: int | None = None) -> set[int]:
 def settled_worker_pids(parent: int | None = None, quiet: float = 1.5) -> set[int]:
     """worker_pids() once it has not changed for `quiet` seconds: workers start and stop
     in background threads."""
-    end = time.monotonic() + 60
+    end = time.monotonic() + WAIT_TIMEOUT
     pids, since = worker_pids(parent), time.monotonic()
     while time.monotonic() - since < quiet:
         assert time.monotonic() < end, "the worker processes never settled"
@@ -79,7 +80,7 @@ def modules_restored():
 
 
 def run_app() -> None:
-    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=APPTEST_TIMEOUT)
     at.run()
     assert not at.exception
 
@@ -134,7 +135,7 @@ def test_clearing_the_resource_cache_closes_the_servers_pool_and_the_next_run_st
     from dashboard import compute
 
     old = compute.worker_pool()
-    wait_for(lambda: old.idle() == old.n_workers, timeout=60)
+    wait_for(lambda: old.idle() == old.n_workers)
     with old._pool_lock:
         old_pids = {w.pid for w in old._idle}
     st.cache_resource.clear()  # what Streamlit's "Clear caches" does, for every session
@@ -150,7 +151,7 @@ def test_workers_killed_between_calls_are_replaced_before_the_next_call(n_worker
     pool = gate.Pool(slots=n_workers, n_workers=n_workers)
     pool.start()
     try:
-        wait_for(lambda: pool.idle() == n_workers, timeout=60)
+        wait_for(lambda: pool.idle() == n_workers)
         with pool._pool_lock:
             victims = {w.pid for w in pool._idle}
         for pid in victims:  # killed while idle: the OOM killer, an admin, a crash
@@ -158,7 +159,7 @@ def test_workers_killed_between_calls_are_replaced_before_the_next_call(n_worker
         wait_for(lambda: all(map(ended, victims)))
         answers = [pool.compute(os.getpid) for _ in range(2)]  # no WorkerLost
         assert not victims & set(answers) and os.getpid() not in answers
-        wait_for(lambda: pool.idle() == n_workers, timeout=60)  # every one replaced
+        wait_for(lambda: pool.idle() == n_workers)  # every one replaced
         with pool._pool_lock:
             assert not victims & {w.pid for w in pool._idle}
     finally:
@@ -173,7 +174,7 @@ def ended(child: int) -> bool:
     return os.waitid(os.P_PID, child, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
 
-def wait_for(condition, timeout: float = 30.0) -> None:
+def wait_for(condition, timeout: float = WAIT_TIMEOUT) -> None:
     end = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < end, "timed out"
@@ -199,7 +200,7 @@ class Session:
     def finished(self) -> None:
         """Read until the current script run ends, successfully."""
         while True:
-            msg = ForwardMsg.FromString(self.ws.recv(timeout=90))
+            msg = ForwardMsg.FromString(self.ws.recv(timeout=APPTEST_TIMEOUT))
             if msg.WhichOneof("type") == "script_finished":
                 assert msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
                 return
@@ -243,11 +244,12 @@ def test_a_server_whose_sources_change_keeps_one_pool(tmp_path):
             start_new_session=True,
         )
     try:
-        appdriver.wait_healthy(base, server, timeout=120)
+        appdriver.wait_healthy(base, server, timeout=APPTEST_TIMEOUT)
         with session(base) as one, session(base) as two:
             for tab in (one, two):
                 tab.open_home()
-            first = settled_worker_pids(server.pid)
+            wait_for(lambda: worker_pids(server.pid))  # started in the background, when
+            first = settled_worker_pids(server.pid)  # the machine gets round to it
             assert first, "the server started no worker"
             edited = tmp_path / "dashboard" / "plots" / "format.py"
             for edit in range(3):

@@ -3,7 +3,8 @@
 URL keys: ds, variants (repeated, one per network: ?variants=plain_relu&variants=residual;
 an empty ?variants= means none), act, depth, width, lr, steps, batch, n, noise, seed, loss.
 The page trains as soon as it opens (a shared link shows its results without a click);
-results are cached, so a rerun or a return to earlier settings is instant.
+each network's run is cached on its own, so a rerun, a return to earlier settings, or
+adding or removing a network trains nothing that was trained before.
 """
 
 from __future__ import annotations
@@ -23,10 +24,15 @@ from core.experiments import (
     VARIANT_LABELS,
     VARIANTS,
     TrainingResult,
-    train_variants,
+    TrainingSettings,
+    VariantRun,
+    check_training,
+    train_network,
+    training_result,
     variant_spec,
 )
 from core.losses import LOSSES
+from core.variants import network_activation
 from dashboard import compute, ui
 from dashboard.plots.format import fmt
 from dashboard.plots.summaries import (
@@ -123,7 +129,19 @@ LOSS_HELP = (
 )
 
 
-@compute.cached(max_entries=CACHE_ENTRIES)
+@compute.cached(max_entries=CACHE_ENTRIES * len(VARIANTS))
+def train_one(
+    variant: str, network_act: str, depth: int, width: int, settings: TrainingSettings
+) -> VariantRun:
+    """One network's run (core.training.train_network), cached on its own: a run does
+    not depend on the networks trained beside it. network_act is the activation this
+    network has (a plain one keeps its own whatever the page's choice)."""
+    spec = variant_spec(variant, depth, width, n_in=2, activation=network_act)
+    label = training_variant_label(variant)
+    bar = compute.Bar(f"Training the {label} network for {settings.steps} steps…", "Training…")
+    return compute.run(train_network, variant, spec, settings, bar=bar)
+
+
 def train(
     ds: str,
     variants: tuple[str, ...],
@@ -138,26 +156,21 @@ def train(
     noise: float,
     seed: int,
 ) -> tuple[TrainingResult | None, str | None]:
-    """The one core call: (the trained networks, None) or (None, why core refused)."""
-    bar = compute.Bar(f"Training {len(variants)} networks for {steps} steps…", "Training…")
+    """The page's core call: (the trained networks, None) or (None, why core refused).
+
+    Core checks the whole set first (the time limit is for all of them together), then
+    each network comes from its own cache entry, trained only if it is new."""
+    settings = TrainingSettings(ds, n, noise, steps, lr, batch, seed, loss=loss)
     try:
         specs = {v: variant_spec(v, depth, width, n_in=2, activation=act) for v in variants}
-        result = compute.run(
-            train_variants,
-            specs,
-            ds,
-            n_samples=n,
-            noise=noise,
-            steps=steps,
-            lr=lr,
-            batch=batch,
-            seed=seed,
-            loss=loss,
-            bar=bar,
-        )
+        check_training(specs, settings)
     except compute.REFUSED as exc:  # past a limit: too big for the time budget, batch > samples...
         return None, str(exc)
-    return result, None
+    with compute.turn():  # the networks not trained yet wait in the queue once, together
+        runs = {
+            v: train_one(v, network_activation(v, act), depth, width, settings) for v in variants
+        }
+    return training_result(runs, settings), None
 
 
 def idea_values(changes: dict[str, Any]) -> dict[str, Any]:

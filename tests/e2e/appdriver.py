@@ -185,6 +185,28 @@ def group_memory_bytes(pgid: int) -> int:
     return total
 
 
+def memory_by_role(pgid: int) -> dict[str, list[int]]:
+    """Like group_memory_bytes, per process: {"server": [bytes], "workers": [bytes, ...]}
+    (the group's leader is the server; the others are its workers)."""
+    roles: dict[str, list[int]] = {"server": [], "workers": []}
+    for entry, _ in _group_members(pgid):
+        try:
+            size = _pss_bytes(entry)
+        except (OSError, ValueError, IndexError):
+            continue
+        roles["server" if int(entry.name) == pgid else "workers"].append(size)
+    return roles
+
+
+def cpu_by_role(pgid: int) -> dict[str, float]:
+    """Like group_cpu_seconds, split into the server (the group's leader) and its workers
+    (live ones only: a worker that ended took its time with it)."""
+    ticks = {"server": 0, "workers": 0}
+    for entry, f in _group_members(pgid):
+        ticks["server" if int(entry.name) == pgid else "workers"] += int(f[11]) + int(f[12])
+    return {role: t / os.sysconf("SC_CLK_TCK") for role, t in ticks.items()}
+
+
 def _pss_bytes(entry: Path) -> int:
     rollup = entry / "smaps_rollup"
     if rollup.exists():
