@@ -47,6 +47,7 @@ from core.network import (
     output_loss,
     sgd_step,
 )
+from core.points import Points
 from core.variants import short_label
 
 BATCH_SEED_OFFSET = 2_000_003  # minibatch order of train_variants(seed=s)
@@ -250,11 +251,9 @@ def _grid(X: np.ndarray, grid_size: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return grid_x, grid_y, np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def _check_call(
+def _check_run(
     specs: Mapping[str, NetworkSpec],
-    dataset: str,
     n_samples: int,
-    noise: float,
     steps: int,
     lr: float,
     batch: int,
@@ -263,16 +262,12 @@ def _check_call(
     loss: str,
     grid_size: int,
 ) -> tuple:
-    """train_variants' arguments checked against core.limits, in its order (record_every
-    filled in); Refused past any limit, the estimated time and memory included."""
+    """The arguments every training call shares, checked against core.limits for a data
+    set of n_samples points (record_every filled in); Refused past any limit, the
+    estimated time and memory included."""
     specs = check_specs(specs)
     for name, spec in specs.items():
         _check_training_spec(name, spec)
-    check_choice("dataset", dataset, DATASETS)
-    n_samples = check_int(
-        "n_samples", n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
-    )
-    noise = check_float("noise", noise, 0.0, MAX_NOISE, low_open=False)
     steps = check_int("steps", steps, 1, MAX_TRAIN_STEPS, "MAX_TRAIN_STEPS")
     lr = check_float("lr (learning rate)", lr, 0.0, MAX_LR, low_open=True)
     low_batch = 2 if any(s.batchnorm for s in specs.values()) else 1
@@ -291,8 +286,7 @@ def _check_call(
     )
     if message:
         raise Refused(message)
-
-    return specs, n_samples, noise, steps, lr, batch, seed, record_every, grid_size
+    return specs, steps, lr, batch, seed, record_every, grid_size
 
 
 def train_variants(
@@ -332,12 +326,46 @@ def train_variants(
     MIN_GRID..MAX_GRID, networks of 2 inputs and 1 output within MAX_DEPTH / MAX_WIDTH,
     and the whole call within MAX_SECONDS (core.limits.estimate_training_seconds).
     """
-    specs, n_samples, noise, steps, lr, batch, seed, record_every, grid_size = _check_call(
-        specs, dataset, n_samples, noise, steps, lr, batch, seed, record_every, loss, grid_size
+    check_choice("dataset", dataset, DATASETS)
+    n_samples = check_int(
+        "n_samples", n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
     )
+    noise = check_float("noise", noise, 0.0, MAX_NOISE, low_open=False)
+    checked = _check_run(specs, n_samples, steps, lr, batch, seed, record_every, loss, grid_size)
+    X, Y = make_dataset(dataset, n_samples, noise, seed)
+    return _train(checked, X, Y, dataset, loss, progress)
+
+
+def train_points(
+    specs: Mapping[str, NetworkSpec],
+    points: Points,
+    *,
+    steps: int = 500,
+    lr: float = 0.5,
+    batch: int = 32,
+    seed: int = 0,
+    record_every: int | None = None,
+    loss: str = "bce",
+    grid_size: int = 60,
+    progress: Progress | None = None,
+) -> TrainingResult:
+    """train_variants on a class's own points (core.points.parse_csv checked them), all
+    of them, as they are; the seed picks the starting weights and the batch order.
+    The result's dataset is "upload:" and the points' digest."""
+    if not isinstance(points, Points):
+        raise Refused(f"points must be core.points.Points (from parse_csv); got {points!r:.60}")
+    checked = _check_run(specs, points.n, steps, lr, batch, seed, record_every, loss, grid_size)
+    return _train(checked, points.X, points.y, f"upload:{points.digest}", loss, progress)
+
+
+def _train(
+    checked: tuple, X: np.ndarray, Y: np.ndarray, dataset: str, loss: str, progress: Progress | None
+) -> TrainingResult:
+    """Every network of checked (_check_run's answer) trained on X, Y; see train_variants."""
+    specs, steps, lr, batch, seed, record_every, grid_size = checked
     if progress is not None and not callable(progress):
         raise ValueError("progress must be a function (fraction, text) or None")
-    X, Y = make_dataset(dataset, n_samples, noise, seed)
+    n_samples = len(X)
     grid_x, grid_y, grid_points = _grid(X, grid_size)
     order = minibatch_order(n_samples, batch, steps + 1, seed)
     task = _Task(X, Y, order, seed, lr, loss, record_every, grid_points, grid_size)
