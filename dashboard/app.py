@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # streamlit only puts dashboard/ on the path
 
 import streamlit as st  # noqa: E402
 
-from dashboard import compute, ui  # noqa: E402
+from dashboard import class_student, compute, ui  # noqa: E402
 from dashboard.navigation import PAGES  # noqa: E402
 
 st.set_page_config(
@@ -47,4 +47,5 @@ pages.append(st.Page(_to_default_page, url_path=PAGES[0].url_path, visibility="h
 current = st.navigation(pages)
 ui.on_page(current.title)  # controls forget values other pages left under the same keys
 compute.worker_pool()  # the server's one pool, started on the first run: none need wait
+class_student.banner()  # the class's question, above every page, once this session joined
 current.run()

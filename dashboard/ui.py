@@ -137,6 +137,13 @@ def _markdown_text(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def plain(text: str) -> str:
+    """Typed text shown as typed in Markdown (a label, a choice, a paragraph): every ASCII
+    punctuation character is backslash-escaped, so nothing in it is syntax (CommonMark
+    allows the escape for each; Streamlit's LaTeX $ included)."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+
+
 def set_values(values: Mapping[str, Any]) -> None:
     """Set bound widgets' values (use as an on_click callback: before widgets are drawn)."""
     last = st.session_state.setdefault(_LAST, {})
@@ -391,6 +398,11 @@ class Controls:
         self._shown_as[key] = shown
         self._defaults[key], self._values[key] = tuple(default), value
         return value
+
+    def extra(self, key: str, value: str, default: str = "") -> None:
+        """A view-defining URL value that no widget draws (the page keeps it in
+        st.query_params itself): the share link carries it unless it is the default."""
+        self._defaults[key], self._values[key] = default, value
 
     # --- sharing ----------------------------------------------------------------------
     def share_box(self, where: Any = None, promise: str = "the same numbers") -> str:

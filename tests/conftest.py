@@ -22,6 +22,21 @@ from tests import pgcluster
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_ENV = "BACKPROP_TEST_POSTGRES_URL"
+DATA_DIR_ENV = "BACKPROP_DATA_DIR"  # dashboard.class_db.DATA_DIR_ENV
+
+
+@pytest.fixture(scope="session", autouse=True)
+def class_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test, and every app server a test starts, keeps its class database (the
+    default SQLite file) in a temporary folder, never in the repository's data/."""
+    folder = tmp_path_factory.mktemp("class-data")
+    before = os.environ.get(DATA_DIR_ENV)
+    os.environ[DATA_DIR_ENV] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop(DATA_DIR_ENV, None)
+    else:
+        os.environ[DATA_DIR_ENV] = before
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """Training lab: the four networks learn the same toy problem side by side.
 
 URL keys: ds, variants (repeated, one per network: ?variants=plain_relu&variants=residual;
-an empty ?variants= means none), act, depth, width, lr, steps, batch, n, noise, seed, loss.
+an empty ?variants= means none), act, depth, width, lr, steps, batch, n, noise, seed, loss,
+and data: the digest of uploaded points (dashboard/own_data.py), which replace ds.
 The page trains as soon as it opens (a shared link shows its results without a click);
 results are cached, so a rerun or a return to earlier settings is instant.
 """
@@ -27,7 +28,7 @@ from core.experiments import (
     variant_spec,
 )
 from core.losses import LOSSES
-from dashboard import compute, ui
+from dashboard import compute, own_data, ui
 from dashboard.plots.format import fmt
 from dashboard.plots.training import (
     decision_boundary_figure,
@@ -352,6 +353,7 @@ with st.container(border=True):
         )
         loss = controls.choice("Loss", "loss", LOSSES, DEFAULTS["loss"], where=row, help=LOSS_HELP)
 
+own = own_data.section(controls)  # uploaded points, or None for the toy data sets
 with st.expander("Ideas to try", icon=":material/lightbulb:"):
     st.markdown(
         "- **Deeper:** set the hidden layers to 12, then 20. Watch the bottom rows of the "
@@ -368,7 +370,14 @@ settings = controls.values
 if not variants:
     st.info("Pick at least one network above to train.", icon=":material/info:")
 else:
-    result, problem = train(ds, variants, act, loss, depth, width, lr, steps, batch, n, noise, seed)
+    if own is not None:
+        result, problem = own_data.train(
+            own.digest, own, variants, act, loss, depth, width, lr, steps, batch, seed
+        )
+    else:
+        result, problem = train(
+            ds, variants, act, loss, depth, width, lr, steps, batch, n, noise, seed
+        )
     if result is None:
         st.error(f"These settings cannot be trained: {problem}", icon=":material/error:")
     else:
