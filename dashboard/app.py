@@ -47,5 +47,9 @@ pages.append(st.Page(_to_default_page, url_path=PAGES[0].url_path, visibility="h
 current = st.navigation(pages)
 ui.on_page(current.title)  # controls forget values other pages left under the same keys
 compute.worker_pool()  # the server's one pool, started on the first run: none need wait
-class_student.banner()  # the class's question, above every page, once this session joined
+# The class's question, above every page, once this session joined a class. Drawn after
+# the page, so that a class joined on this run (the Join page) shows at once.
+class_panel = st.container()
 current.run()
+with class_panel:
+    class_student.banner()

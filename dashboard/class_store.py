@@ -393,6 +393,8 @@ def vote(
     row = _locked_row(conn, code, now)
     if row is None:
         raise Refusal("This class has ended.")
+    if row.current_qid == qid and row.round_no > round_no:
+        raise Refusal("A new round has started: answer again.")
     if row.current_qid != qid or row.round_no != round_no or row.revealed:
         raise Refusal("This question no longer takes answers: the teacher moved on.")
     question = _question(conn, code, qid)

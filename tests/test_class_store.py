@@ -61,7 +61,7 @@ def test_a_class_goes_through_two_rounds(engine):
     assert store.my_vote(engine, code, qid, 1, "s1") == "b"
     assert store.tally(engine, code, key, qid, NOW).counts == {1: {"a": 1, "b": 1}}
     store.vote_again(engine, code, key, NOW)
-    with pytest.raises(Refusal, match="moved on"):
+    with pytest.raises(Refusal, match="new round"):
         store.vote(engine, code, qid, 1, "s3", "a", NOW)  # round 1 is over
     store.vote(engine, code, qid, 2, "s1", "b", NOW)
     store.vote(engine, code, qid, 2, "s2", "b", NOW)

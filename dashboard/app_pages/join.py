@@ -20,7 +20,7 @@ CODE_HELP = (
 
 
 def try_join(text: str) -> None:
-    """Join, then run the app again so that its class panel appears above this page."""
+    """Join (app.py then draws the class panel above this page, after it ran)."""
     try:
         problem = class_student.join(text)
     except StoreDown as e:
@@ -28,8 +28,6 @@ def try_join(text: str) -> None:
         return
     if problem:
         st.warning(problem, icon=":material/block:")
-    else:
-        st.rerun()
 
 
 ui.page_header(

@@ -25,7 +25,7 @@ try:
     teacher = class_teacher.signed_in()
 except StoreDown as e:
     class_db.down_note(e)
-    st.stop()
+    teacher = None
 class_teacher.said()
 
 if teacher is None:
@@ -42,20 +42,19 @@ if teacher is None:
             icon=":material/add_circle:",
             help="Anyone can make a class; only the teacher link can run it.",
         )
-    st.stop()
-
-code, _ = teacher
-st.subheader(f"Your class {class_keys.shown_code(code)}")
-class_teacher.new_link_box()
-class_teacher.students_box(code)
-class_teacher.ask_box(teacher)
-st.subheader("Live answers")
-class_live.live(teacher)
-with st.container(horizontal=True, gap="small"):
-    class_live.results_button(teacher)
-    st.button(
-        "Stop teaching here",
-        on_click=class_teacher.sign_out,
-        icon=":material/logout:",
-        help="This tab forgets the class; the teacher link opens it again.",
-    )
+else:
+    code, _ = teacher
+    st.subheader(f"Your class {class_keys.shown_code(code)}")
+    class_teacher.new_link_box()
+    class_teacher.students_box(code)
+    class_teacher.ask_box(teacher)
+    st.subheader("Live answers")
+    class_live.live(teacher)
+    with st.container(horizontal=True, gap="small"):
+        class_live.results_button(teacher)
+        st.button(
+            "Stop teaching here",
+            on_click=class_teacher.sign_out,
+            icon=":material/logout:",
+            help="This tab forgets the class; the teacher link opens it again.",
+        )
