@@ -311,8 +311,11 @@ FIRST_CONTROL_JS = """() => {
               step: input.step, checked: input.checked};
     }
   }
-  const anyWidget = document.querySelector('[data-testid="stMain"] input,'
-    + '[data-testid="stMain"] textarea, [data-testid="stSidebar"] input');
+  // A field in a form (typed, then submitted: the class code on "Join a class") is an
+  // action, not a view setting; any other field should have been found above.
+  const anyWidget = [...document.querySelectorAll('[data-testid="stMain"] input,'
+    + '[data-testid="stMain"] textarea, [data-testid="stSidebar"] input')]
+    .find(w => !w.closest('[data-testid="stForm"]'));
   return anyWidget ? {key: null, kind: 'unsupported', value: anyWidget.outerHTML.slice(0, 200)}
                    : null;
 }"""
