@@ -118,3 +118,33 @@ def test_a_class_votes_twice_and_the_teacher_downloads_the_results(
         wait_for_text(again, "Live answers")
         assert "key" not in parse_qs(urlsplit(again.url).query), "the key left the address bar"
         assert errors == []
+
+
+def test_uploaded_points_reopen_from_the_share_link(
+    warm_app: str, browser, server_log: Path, tmp_path: Path
+) -> None:
+    """A student uploads a CSV in the training lab; the address bar then names the data,
+    and that link opens the same points in a classmate's fresh browser. A bad file is
+    refused with its reason."""
+    lab = appdriver.page_url(warm_app, page_info("training_lab.py"))
+    small = "?steps=40&depth=2&width=4&variants=Plain+ReLU&batch=16"
+    good, bad = tmp_path / "points.csv", tmp_path / "bad.csv"
+    good.write_text("x1,x2,label\n" + "".join(f"{i / 10},{(-1) ** i},{i % 2}\n" for i in range(30)))
+    bad.write_text("x1;x2;label\n1,5;2,5;0\n")
+    with open_page(browser) as (page, errors):
+        goto_drawn(page, lab + small)
+        page.get_by_text("Your own data").first.click()
+        upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+        upload.set_input_files(str(bad))
+        wait_for_text(page, "separated by semicolons")
+        upload.set_input_files(str(good))
+        page.wait_for_function("() => new URL(location.href).searchParams.has('data')")
+        wait_for_text(page, "Training on your own data: 30 points")
+        shared = page.url
+        assert exceptions_on(page) == [], exception_report(page, server_log)
+        assert errors == []
+    with open_page(browser, "dark", "phone") as (classmate, errors):
+        goto_drawn(classmate, shared)
+        wait_for_text(classmate, "Training on your own data: 30 points")
+        assert exceptions_on(classmate) == [], exception_report(classmate, server_log)
+        assert errors == []
