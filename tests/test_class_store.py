@@ -239,3 +239,25 @@ def test_a_dead_database_says_so_without_its_address(database_url):
     # What a log shows of it: the traceback, which hides the driver's error ("from None").
     text = "".join(traceback.format_exception(info.value))
     assert "hunter2" not in text and "127.0.0.1" not in text and "did not answer" in text
+
+
+def test_a_locked_sqlite_database_says_so_and_acknowledges_nothing(tmp_path, monkeypatch):
+    """Another writer holds SQLite's lock past the busy timeout: the vote raises
+    StoreDown (the page says class features are unavailable), nothing is half-stored,
+    and once the lock is gone the same vote goes through."""
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
+    url = f"sqlite:///{tmp_path / 'classes.sqlite3'}"
+    engine = store.prepare_engine(sa.create_engine(url))
+    store.ensure_schema(engine)
+    code, key = new_class(engine)
+    qid = store.ask(engine, code, key, NOW, Q)
+    other = store.prepare_engine(sa.create_engine(url))
+    with other.begin() as holder:  # BEGIN IMMEDIATE: holds the write lock until the end
+        holder.execute(sa.text("UPDATE bp_classes SET touched_at = 0"))
+        with pytest.raises(StoreDown, match="did not answer"):
+            store.vote(engine, code, qid, 1, "s1", "a", NOW)
+    assert store.count_votes(engine, code) == 0
+    store.vote(engine, code, qid, 1, "s1", "a", NOW)
+    assert store.count_votes(engine, code) == 1
+    other.dispose()
+    engine.dispose()
