@@ -51,7 +51,7 @@ def _read_upload(upload) -> str | None:
     try:
         points = parse_csv(upload.getvalue())
     except Refused as e:
-        st.error(f"This file cannot be used. {e}", icon=":material/error:")
+        st.error(f"This file cannot be used. {ui.plain(str(e))}", icon=":material/error:")
         return None
     st.session_state.setdefault(_KEPT, {})[points.digest] = points
     try:

@@ -94,3 +94,14 @@ def test_votes_figure_axis_fits_the_counts(n):
     fig = votes_figure(frame, "t")
     low, high = fig.layout.xaxis.range
     assert low == 0 and high >= max(n, 1) and math.isfinite(high)
+
+
+def test_votes_figure_shows_typed_markup_as_text():
+    q = Question("q", (("1", "<b>bold</b> & <a href='javascript:x'>y</a>"), ("2", "ok")), None)
+    fig = votes_figure(class_results.vote_frame(q, Tally({1: {"1": 1}}, {})), "t")
+    texts = [*fig.data[0].y, *fig.data[0].customdata]
+    assert all("<b>" not in t and "<a " not in t for t in texts)
+    assert (
+        fig.data[0].customdata[0]
+        == "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href='javascript:x'&gt;y&lt;/a&gt;"
+    )

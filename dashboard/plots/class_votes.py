@@ -3,9 +3,12 @@ round 2 (peer instruction's "vote again"). No streamlit here.
 
 One color per round from the Okabe-Ito palette; the right choice is marked in its label
 only when the page says so (after the reveal: the teacher's screen may be projected).
+Choices are a teacher's typed text: escaped, since plotly renders a subset of HTML.
 """
 
 from __future__ import annotations
+
+import html
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,9 +23,10 @@ MIN_HEIGHT = 240
 
 
 def short_label(text: str, right: bool) -> str:
-    """A choice's axis label: cut to LABEL_CHARS, marked when it is the right one."""
+    """A choice's axis label: cut to LABEL_CHARS, marked when it is the right one, and
+    escaped (plotly reads <b>, <a href=...> and entities in its texts)."""
     cut = text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
-    return (RIGHT_MARK if right else "") + cut
+    return (RIGHT_MARK if right else "") + html.escape(cut, quote=False)
 
 
 def votes_figure(frame: pd.DataFrame, title: str, show_right: bool = False) -> go.Figure:
@@ -52,7 +56,7 @@ def votes_figure(frame: pd.DataFrame, title: str, show_right: bool = False) -> g
                 ],
                 textposition="outside",
                 cliponaxis=False,
-                customdata=order,
+                customdata=[html.escape(c, quote=False) for c in order],
                 hovertemplate="%{customdata}<br>%{x} students<extra>%{fullData.name}</extra>",
             )
         )
