@@ -56,7 +56,8 @@ def _question(state: ClassState, q: Question, tally: Tally) -> None:
         key="class_votes_chart",
     )
     if tally.total(2):
-        st.markdown(f"**Between the rounds.** {class_results.shift_text(q, tally)}")
+        shift = class_results.shift_text(q, tally, state.revealed)
+        st.markdown(f"**Between the rounds.** {shift}")
         moves = class_results.moves_frame(q, tally)
         if len(moves):
             ui.table(moves, MOVES_COLUMNS)

@@ -49,12 +49,13 @@ def right_share(question: Question, tally: Tally, round_no: int) -> tuple[int, i
     return counts.get(question.correct or "", 0), sum(counts.values())
 
 
-def shift_text(question: Question, tally: Tally) -> str:
-    """The shift between the rounds in one or two sentences (round 2 needs votes)."""
+def shift_text(question: Question, tally: Tally, revealed: bool) -> str:
+    """The shift between the rounds in one or two sentences (round 2 needs votes); the
+    right answers' shares only once revealed (the teacher's screen may be projected)."""
     both = sum(tally.moves.values())
     changed = sum(n for (a, b), n in tally.moves.items() if a != b)
     parts = []
-    if question.correct is not None:
+    if question.correct is not None and revealed:
         shares = []
         for round_no in (1, 2):
             right, total = right_share(question, tally, round_no)

@@ -101,10 +101,14 @@ def _say(kind: str, message: str) -> None:
 
 
 def said() -> None:
-    """Show the message a callback left, once."""
+    """Show the message a callback left, once: a success as a toast (it fades; the page
+    shows the result anyway), a problem where the teacher looks."""
     if found := st.session_state.pop(_SAID, None):
         kind, message = found
-        getattr(st, kind)(message, icon=":material/info:")
+        if kind == "success":
+            st.toast(message, icon=":material/check_circle:")
+        else:
+            getattr(st, kind)(message, icon=":material/info:")
 
 
 def sign_out() -> None:

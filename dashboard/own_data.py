@@ -32,7 +32,6 @@ UPLOAD_HELP = (
     "label with two values (0/1, or two words). At most 5,000 points and 1 MB. "
     "The link then names your data, so your class can open it too; it is kept a week."
 )
-EXAMPLE = "x1,x2,label\n0.5,1.2,0\n-0.3,0.8,1\n1.1,-0.4,0\n…"
 
 
 def _load(digest: str) -> Points | None:
@@ -84,7 +83,9 @@ def section(controls: ui.Controls) -> Points | None:
             key=f"own_data_{st.session_state.get(_UPLOADER, 0)}",
             help=UPLOAD_HELP,
         )
-        st.caption(f"For example: `{EXAMPLE}`. {ALLOWED}")
+        st.caption(
+            f"For example, a first line `x1,x2,label`, then lines like `0.5,1.2,0`. {ALLOWED}"
+        )
         if upload is not None and st.session_state.get(_READ) != upload.file_id:
             st.session_state[_READ] = upload.file_id
             digest = _read_upload(upload) or digest

@@ -48,9 +48,14 @@ def test_vote_frame_has_every_choice_of_every_round_with_shares():
     assert len(frame) == 6 and list(frame["choice"][:3]) == ["+2", "two", "@three"]
     assert frame.loc[(frame["round"] == 1) & (frame["choice_id"] == "b"), "share"].item() == 0.75
     assert frame["right"].sum() == 2  # the right choice, in each round
-    assert class_results.shift_text(Q, tally) == (
+    assert class_results.shift_text(Q, tally, revealed=True) == (
         "Right answers: 3 of 4 (75%) in round 1, 4 of 4 (100%) in round 2. "
         "Of the 4 students who answered in both rounds, 1 changed their answer."
+    )
+    before_the_reveal = class_results.shift_text(Q, tally, revealed=False)
+    assert (
+        before_the_reveal
+        == "Of the 4 students who answered in both rounds, 1 changed their answer."
     )
     moves = class_results.moves_frame(Q, tally)
     assert moves.to_dict("records") == [{"from": "+2", "to": "two", "students": 1}]

@@ -56,7 +56,7 @@ def session(secrets: dict, page: str, query: dict | None = None) -> AppTest:
 
 def texts(at: AppTest) -> str:
     parts = [m.value for m in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)]
-    parts += [m.value for m in (*at.success, *at.info)]
+    parts += [m.value for m in (*at.success, *at.info, *at.toast)]
     parts += [m.value for m in (*at.warning, *at.error)]
     return "\n".join(parts)
 
@@ -120,9 +120,10 @@ def test_a_whole_class_two_rounds(secrets):
     for s in students:
         s.run()
         vote(s, asked.correct)
+    teacher.run()
+    assert "Between the rounds" in texts(teacher) and "Right answers" not in texts(teacher)
     teacher.button(key="class_reveal").click()
     teacher.run()
-    assert "Between the rounds" in texts(teacher)
     assert "Right answers: 1 of 2 (50%) in round 1, 3 of 3 (100%) in round 2" in texts(teacher)
     chart = teacher.get("plotly_chart")[0].proto.spec
     assert "Round 1 (2 answers)" in chart and "Round 2 (3 answers)" in chart

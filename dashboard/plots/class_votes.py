@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from dashboard.plots.style import OKABE_ITO, SMALL_FONT_SIZE, base_layout
 
 ROUND_COLORS = {1: OKABE_ITO["blue"], 2: OKABE_ITO["orange"]}
-LABEL_CHARS = 40  # a choice's text on the axis; the hover has it whole
+LABEL_CHARS = 28  # a choice's text on the axis (room for the bars on a phone); hover: whole
 RIGHT_MARK = "✓ "
 BAR_ROW_HEIGHT = 46  # pixels per choice: room for two rounds' bars and their numbers
 MIN_HEIGHT = 240

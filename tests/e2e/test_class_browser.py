@@ -86,8 +86,9 @@ def test_a_class_votes_twice_and_the_teacher_downloads_the_results(
             wait_for_text(s, "vote again", PANEL)
             vote(s, right)
         wait_for_text(teacher, "Between the rounds")
-        wait_for_text(teacher, "Right answers: 1 of 3 (33%) in round 1, 3 of 3 (100%) in round 2")
+        assert teacher.get_by_text("Right answers").count() == 0, "not before the reveal"
         teacher.get_by_role("button", name="Reveal the answer").click()
+        wait_for_text(teacher, "Right answers: 1 of 3 (33%) in round 1, 3 of 3 (100%) in round 2")
         for s in students:
             wait_for_text(s, "You got it", PANEL)
         s1.locator(PANEL).get_by_role("link").first.wait_for(timeout=WAIT_MS)
