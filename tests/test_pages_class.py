@@ -32,12 +32,19 @@ HOSTILE = (
 
 
 @pytest.fixture
-def secrets(database_url: str) -> dict:
+def both(database_url: str) -> dict:
     """at.secrets for a session: none for the default SQLite file (a fresh folder per
     test), a [connections.classes] url for PostgreSQL."""
     if database_url.startswith("sqlite"):
         return {}
     return {"connections": {"classes": {"url": database_url}}}
+
+
+@pytest.fixture
+def secrets() -> dict:
+    """The default class database only: the SQL is tested on both databases in
+    tests/test_class_store.py, the page's connection to each by the whole class below."""
+    return {}
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +105,8 @@ def vote(student: AppTest, choice: str) -> None:
     assert not student.exception
 
 
-def test_a_whole_class_two_rounds(secrets):
+def test_a_whole_class_two_rounds(both):
+    secrets = both
     teacher, code, _ = create_class(secrets)
     students = [session(secrets, "join.py", {"class": code}) for _ in range(3)]
     for s in students:
@@ -209,7 +217,8 @@ def test_own_questions_are_checked_and_bounded(secrets):
     assert made == Question("Which one?", (("1", "yes"), ("2", "no")), "2")
 
 
-def test_results_csv_has_every_round_and_choice(secrets):
+def test_results_csv_has_every_round_and_choice(both):
+    secrets = both
     from dashboard import class_db, class_results, class_store
 
     teacher, code, key = create_class(secrets)
