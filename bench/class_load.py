@@ -28,7 +28,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -231,6 +231,17 @@ def counted_once(database_url: str, code: str, key: str, rounds: list[Round]) ->
               f"acknowledged {dict(sorted(expected.items()))}")  # fmt: skip
         ok = ok and found == expected
     return ok
+
+
+def add_arguments(parser: ArgumentParser) -> None:
+    """server_load.py's options for a class."""
+    parser.add_argument(
+        "--class", dest="class_students", type=int, default=0, metavar="N",
+        help="instead: a live class, a teacher and N students, two rounds (bench/class_load.py)",
+    )  # fmt: skip
+    parser.add_argument("--window", type=float, default=10, help="--class: s to answer in")
+    parser.add_argument("--restart", action="store_true", help="--class: restart between rounds")
+    parser.add_argument("--postgres", action="store_true", help="--class: a PostgreSQL database")
 
 
 def p50_p95_max(values: list[float]) -> str:

@@ -208,10 +208,9 @@ class Session:
     async def run(
         self, path: str, kind: str, query: str = "", widgets: tuple = (), fragment: str = ""
     ) -> float:
-        """One rerun request; seconds until script_finished. Raises Broken.
-        kind "widget": a widget's new value (widgets: WidgetState protos), the way the
-        browser sends a click or a pick; with fragment, only that fragment reruns (as
-        st.fragment's widgets and its run_every timer do)."""
+        """One rerun request; seconds until script_finished. Raises Broken. kind "widget":
+        widgets' new values (WidgetState protos) as a click or pick sends them; with
+        fragment, only that fragment reruns (its widgets and run_every timer do that)."""
         if self.ws is None:
             await self.open()
         assert self.ws is not None
@@ -469,13 +468,7 @@ def main() -> int:
     parser.add_argument("--wide", type=float, default=0.2, help="share of values anywhere in range")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--url", help="a running app on loopback, e.g. http://127.0.0.1:8501")
-    parser.add_argument(
-        "--class", dest="class_students", type=int, default=0, metavar="N",
-        help="instead: a live class, a teacher and N students, two rounds (bench/class_load.py)",
-    )  # fmt: skip
-    parser.add_argument("--window", type=float, default=10, help="--class: s to answer in")
-    parser.add_argument("--restart", action="store_true", help="--class: restart between rounds")
-    parser.add_argument("--postgres", action="store_true", help="--class: a PostgreSQL database")
+    class_load.add_arguments(parser)  # --class N [--window S] [--restart] [--postgres]
     args = parser.parse_args()
     if args.class_students:
         return class_load.main(args, Session, Stats())
