@@ -53,6 +53,7 @@ from websockets.typing import Origin, Subprotocol
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import class_load  # noqa: E402  (bench/, the folder of this script)
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
@@ -65,6 +66,7 @@ DISTINCT_FOR_MEMORY = 300
 CACHE_AGE = 2  # the frontend drops a cached message 2 script runs after its last use
 OPEN_END = 1e12
 SUCCESS = ForwardMsg.FINISHED_SUCCESSFULLY
+DONE = {SUCCESS, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 # Each page's path as the server sees it: PAGES[0], the default page, is served at "/".
 PATHS = [appdriver.page_url("", p).strip("/") for p in PAGES]
 ALLOWED = re.compile(
@@ -169,6 +171,8 @@ class Session:
         self.cache: dict[str, tuple[int, bytes]] = {}  # hash -> (run of last use, message)
         self.finished_runs = 0
         self.page: str | None = None
+        self.elements: list[tuple[str, object]] = []  # (fragment id, Element) of the last run
+        self.fragment = ""  # the run_every fragment of the page, once known (bench/class_load)
 
     async def open(self) -> None:
         """Connect as the frontend does; raises Broken("connect failed") if the server won't."""
@@ -201,8 +205,12 @@ class Session:
             await self.ws.close()
             self.ws = None
 
-    async def run(self, path: str, kind: str, query: str = "") -> float:
-        """One rerun request; seconds until script_finished. Raises Broken."""
+    async def run(
+        self, path: str, kind: str, query: str = "", widgets: tuple = (), fragment: str = ""
+    ) -> float:
+        """One rerun request; seconds until script_finished. Raises Broken. kind "widget":
+        widgets' new values (WidgetState protos) as a click or pick sends them; with
+        fragment, only that fragment reruns (its widgets and run_every timer do that)."""
         if self.ws is None:
             await self.open()
         assert self.ws is not None
@@ -214,6 +222,9 @@ class Session:
         else:
             rs.page_script_hash = self.stats.hashes[path]
             rs.is_history_navigation = kind == "set"
+        rs.widget_states.widgets.extend(widgets)
+        rs.fragment_id = fragment
+        self.elements = []
         rs.cached_message_hashes.extend(self.cache)
         ci = rs.context_info
         ci.timezone, ci.locale, ci.color_scheme = "UTC", "en-US", "light"
@@ -255,6 +266,7 @@ class Session:
                 self.cache[msg.hash] = (self.finished_runs, data)
             if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 el = msg.delta.new_element
+                self.elements.append((msg.delta.fragment_id, el))
                 if el.WhichOneof("type") == "exception":
                     stats.errors.append(("exception", f"{what}: {el.exception.message:.160}"))
                 elif c := control_of(el):
@@ -273,7 +285,7 @@ class Session:
                 self.finished_runs += 1
                 runs = self.finished_runs
                 self.cache = {h: v for h, v in self.cache.items() if runs - v[0] <= CACHE_AGE}
-                if msg.script_finished == SUCCESS:
+                if msg.script_finished in DONE:
                     return numbers
                 early = msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
                 reruns += early
@@ -477,7 +489,10 @@ def main() -> int:
     parser.add_argument("--wide", type=float, default=0.2, help="share of values anywhere in range")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--url", help="a running app on loopback, e.g. http://127.0.0.1:8501")
+    class_load.add_arguments(parser)  # --class N [--window S] [--restart] [--postgres]
     args = parser.parse_args()
+    if args.class_students:
+        return class_load.main(args, Session, Stats())
     log = ROOT / "test-output" / "server-load-server.log"
     proc = None
     if args.url:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,7 @@ from core.network import (
     output_loss,
     sgd_step,
 )
+from core.points import Points
 from core.variants import short_label
 
 BATCH_SEED_OFFSET = 2_000_003  # minibatch order of train_variants(seed=s)
@@ -267,22 +268,33 @@ class TrainingSettings:
     grid_size: int = 60
 
 
+UPLOAD = "upload:"  # a run on a class's own points: its dataset is UPLOAD + their digest
+
+
 def check_training(
-    specs: Mapping[str, NetworkSpec], settings: TrainingSettings
+    specs: Mapping[str, NetworkSpec], settings: TrainingSettings, points: Points | None = None
 ) -> TrainingSettings:
     """settings checked against core.limits for these networks (record_every filled in),
     as train_variants checks them: Refused past any limit, the estimated time and memory
-    of all the networks together included."""
+    of all the networks together included. With points (core.points.parse_csv's), the
+    networks learn those instead of a toy data set: the checked settings name them
+    (dataset UPLOAD + digest, n_samples their number, noise 0)."""
     specs = check_specs(specs)
     for name, spec in specs.items():
         _check_training_spec(name, spec)
     if not isinstance(settings, TrainingSettings):
         raise ValueError("settings must be a TrainingSettings")
     s = settings
-    check_choice("dataset", s.dataset, DATASETS)
-    n_samples = check_int(
-        "n_samples", s.n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
-    )
+    if points is None:
+        check_choice("dataset", s.dataset, DATASETS)
+        n_samples = check_int(
+            "n_samples", s.n_samples, MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, "MAX_TRAIN_SAMPLES"
+        )
+    elif not isinstance(points, Points):
+        raise Refused(f"points must be core.points.Points (from parse_csv); got {points!r:.60}")
+    else:
+        s = replace(s, dataset=UPLOAD + points.digest, n_samples=points.n, noise=0.0)
+        n_samples = points.n
     steps = check_int("steps", s.steps, 1, MAX_TRAIN_STEPS, "MAX_TRAIN_STEPS")
     low_batch = 2 if any(spec.batchnorm for spec in specs.values()) else 1
     batch = check_int("batch", s.batch, low_batch, min(MAX_BATCH, n_samples), "MAX_BATCH")
@@ -310,14 +322,20 @@ def check_training(
     return checked
 
 
-def _data(s: TrainingSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The training set X, Y and the grid: its axes and its (grid^2, 2) points."""
-    X, Y = make_dataset(s.dataset, s.n_samples, s.noise, s.seed)
+def _data(
+    s: TrainingSettings, points: Points | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The training set X, Y (the toy data set, or the points) and the grid: its axes and
+    its (grid^2, 2) points."""
+    if points is None:
+        X, Y = make_dataset(s.dataset, s.n_samples, s.noise, s.seed)
+    else:
+        X, Y = points.X, points.y
     return X, Y, *_grid(X, s.grid_size)
 
 
-def _task(s: TrainingSettings) -> _Task:
-    X, Y, _, _, grid_points = _data(s)
+def _task(s: TrainingSettings, points: Points | None = None) -> _Task:
+    X, Y, _, _, grid_points = _data(s, points)
     order = minibatch_order(s.n_samples, s.batch, s.steps + 1, s.seed)
     return _Task(X, Y, order, s.seed, s.lr, s.loss, s.record_every, grid_points, s.grid_size)
 
@@ -328,13 +346,18 @@ def _check_progress(progress: Progress | None) -> None:
 
 
 def train_network(
-    name: str, spec: NetworkSpec, settings: TrainingSettings, progress: Progress | None = None
+    name: str,
+    spec: NetworkSpec,
+    settings: TrainingSettings,
+    progress: Progress | None = None,
+    points: Points | None = None,
 ) -> VariantRun:
     """One network's run, bit for bit the one train_variants gives it beside any others:
     every network trains on its own, from the same data, start and batches. So a caller
     can keep each run and train only the networks it has not seen (the training lab).
-    progress(fraction_done, text) is called after every record, if given."""
-    settings = check_training({name: spec}, settings)
+    progress(fraction_done, text) is called after every record, if given. points: a
+    class's own points instead of settings' toy data set (see check_training)."""
+    settings = check_training({name: spec}, settings, points)
     _check_progress(progress)
     steps = settings.steps
 
@@ -342,20 +365,25 @@ def train_network(
         if progress is not None:
             progress(step / steps, f"{short_label(name)}: step {step} of {steps}")
 
-    run = _train_one(name, spec, _task(settings), report)
+    run = _train_one(name, spec, _task(settings, points), report)
     if progress is not None:
         progress(1.0, "done")
     return run
 
 
-def training_result(runs: Mapping[str, VariantRun], settings: TrainingSettings) -> TrainingResult:
-    """A TrainingResult of runs that train_network made with these settings: the runs
-    with the data set they learned and the axes of their maps' grid."""
+def training_result(
+    runs: Mapping[str, VariantRun], settings: TrainingSettings, points: Points | None = None
+) -> TrainingResult:
+    """A TrainingResult of runs that train_network made with these settings (and points,
+    if they learned a class's own): the runs with the data set they learned and the axes
+    of their maps' grid."""
     if not isinstance(settings, TrainingSettings):
         raise ValueError("settings must be a TrainingSettings")
     if not runs or not all(isinstance(r, VariantRun) for r in runs.values()):
         raise ValueError("runs must map each network's name to its VariantRun")
-    X, Y, grid_x, grid_y, _ = _data(settings)
+    if points is not None:
+        settings = replace(settings, dataset=UPLOAD + points.digest, n_samples=points.n)
+    X, Y, grid_x, grid_y, _ = _data(settings, points)
     return TrainingResult(dict(runs), X, Y, grid_x, grid_y, settings.dataset, settings.loss)
 
 
@@ -400,10 +428,40 @@ def train_variants(
     given = TrainingSettings(
         dataset, n_samples, noise, steps, lr, batch, seed, record_every, loss, grid_size
     )
-    settings = check_training(specs, given)
+    return _train_all(specs, given, None, progress)
+
+
+def train_points(
+    specs: Mapping[str, NetworkSpec],
+    points: Points,
+    *,
+    steps: int = 500,
+    lr: float = 0.5,
+    batch: int = 32,
+    seed: int = 0,
+    record_every: int | None = None,
+    loss: str = "bce",
+    grid_size: int = 60,
+    progress: Progress | None = None,
+) -> TrainingResult:
+    """train_variants on a class's own points (core.points.parse_csv checked them), all
+    of them, as they are; the seed picks the starting weights and the batch order.
+    The result's dataset is UPLOAD ("upload:") and the points' digest."""
+    given = TrainingSettings(UPLOAD, 0, 0.0, steps, lr, batch, seed, record_every, loss, grid_size)
+    return _train_all(specs, given, points, progress)
+
+
+def _train_all(
+    specs: Mapping[str, NetworkSpec],
+    given: TrainingSettings,
+    points: Points | None,
+    progress: Progress | None,
+) -> TrainingResult:
+    """Every network trained in turn on the same task (train_variants, train_points)."""
+    settings = check_training(specs, given, points)
     specs = check_specs(specs)
     _check_progress(progress)
-    task = _task(settings)
+    task = _task(settings, points)
     runs = {}
     for k, (name, spec) in enumerate(specs.items()):
 
@@ -415,4 +473,4 @@ def train_variants(
         runs[name] = _train_one(name, spec, task, report)
     if progress is not None:
         progress(1.0, "done")
-    return training_result(runs, settings)
+    return training_result(runs, settings, points)

@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # streamlit only puts dashboard/ on the path
 
 import streamlit as st  # noqa: E402
 
-from dashboard import compute, ui  # noqa: E402
+from dashboard import class_student, compute, ui  # noqa: E402
 from dashboard.navigation import PAGES  # noqa: E402
 
 st.set_page_config(
@@ -48,4 +48,9 @@ current = st.navigation(pages)
 ui.on_page(current.title)  # controls forget values other pages left under the same keys
 ui.page_style()  # contrast, wide tables and keyboard focus, on every page
 compute.worker_pool()  # the server's one pool, started on the first run: none need wait
+# The class's question, above every page, once this session joined a class. Drawn after
+# the page, so that a class joined on this run (the Join page) shows at once.
+class_panel = st.container()
 current.run()
+with class_panel:
+    class_student.banner()

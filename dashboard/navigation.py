@@ -36,6 +36,8 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("training_lab.py", "Training lab", "training-lab", ":material/model_training:"),
     PageInfo("myths.py", "Myths and measurements", "myths", ":material/fact_check:"),
     PageInfo("glossary.py", "Glossary", "glossary", ":material/menu_book:"),
+    PageInfo("join.py", "Join a class", "join", ":material/login:"),
+    PageInfo("teach.py", "Teach a class", "teach", ":material/groups:"),
 )
 
 

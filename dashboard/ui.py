@@ -21,6 +21,7 @@ why; reopening the address gives the same view and the same message).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,13 @@ def on_page(page: str) -> None:
     may not be allowed here, and once it was refused back to itself in an endless rerun.
     """
     st.session_state[_PAGE] = page
+
+
+def plain(text: str) -> str:
+    """Typed text shown as typed in Markdown (a label, a choice, a paragraph): every ASCII
+    punctuation character is backslash-escaped, so nothing in it is syntax (CommonMark
+    allows the escape for each; Streamlit's LaTeX $ included)."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
 
 
 def set_values(values: Mapping[str, Any]) -> None:
@@ -341,6 +349,11 @@ class Controls:
         self._shown_as[key] = shown
         self._defaults[key], self._values[key] = tuple(default), value
         return value
+
+    def extra(self, key: str, value: str, default: str = "") -> None:
+        """A view-defining URL value that no widget draws (the page keeps it in
+        st.query_params itself): the share link carries it unless it is the default."""
+        self._defaults[key], self._values[key] = default, value
 
     # --- sharing ----------------------------------------------------------------------
     def share_box(self, where: Any = None, promise: str = "the same numbers") -> str:

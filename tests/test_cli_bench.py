@@ -130,3 +130,19 @@ def test_server_load_runs_a_short_class_without_errors():
     for path in ("worked-example", "update-sizes", "vanishing-lab", "training-lab", "myths"):
         assert f"'{path}': " in out, path  # its URL keys were found
     assert "server memory (PSS, server and workers): after warm-up" in out and "server CPU:" in out
+
+
+def test_server_load_runs_a_small_live_class_with_a_restart():
+    """bench/server_load.py --class as documented, small: a teacher and 6 students, two
+    rounds with the server restarted between them, on its own throwaway SQLite database
+    (--postgres, the same on PostgreSQL, is left to the README's load runs: the class's
+    SQL is tested on PostgreSQL in tests/test_class_store.py). It exits 1 unless every
+    vote was acknowledged and is in the database exactly once."""
+    done = _subprocess(
+        str(ROOT / "bench" / "server_load.py"), "--class", "6", "--window", "3", "--restart"
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "round 1: 6 of 6 votes acknowledged" in out and "round 2: 6 of 6" in out
+    assert "server restarted between the rounds" in out and "errors: none" in out
+    assert "in the database exactly once: yes" in out

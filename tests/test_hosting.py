@@ -220,7 +220,7 @@ def test_streamlit_config_keeps_protections_on() -> None:
     server = config.get("server", {})
     assert server.get("enableXsrfProtection", True) is True
     assert server.get("enableCORS", True) is True
-    assert server.get("maxUploadSize", 200) <= 1  # the app takes no uploads
+    assert server.get("maxUploadSize", 200) <= 1  # uploads: a CSV of points, 1 MB at most
     # a hosted app shows no exception messages or code to visitors ("full" is the default)
     assert str(config.get("client", {}).get("showErrorDetails", "full")).lower() in {
         "none",

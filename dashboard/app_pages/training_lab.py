@@ -1,7 +1,8 @@
 """Training lab: the four networks learn the same toy problem side by side.
 
 URL keys: ds, variants (repeated, one per network: ?variants=plain_relu&variants=residual;
-an empty ?variants= means none), act, depth, width, lr, steps, batch, n, noise, seed, loss.
+an empty ?variants= means none), act, depth, width, lr, steps, batch, n, noise, seed, loss,
+and data: the digest of uploaded points (dashboard/own_data.py), which replace ds.
 The page trains as soon as it opens (a shared link shows its results without a click);
 each network's run is cached on its own, so a rerun, a return to earlier settings, or
 adding or removing a network trains nothing that was trained before.
@@ -33,7 +34,7 @@ from core.experiments import (
 )
 from core.losses import LOSSES
 from core.variants import network_activation
-from dashboard import compute, ui
+from dashboard import compute, own_data, ui
 from dashboard.plots.format import fmt
 from dashboard.plots.summaries import (
     curves_summary,
@@ -426,6 +427,7 @@ with st.container(border=True):
         )
         loss = controls.choice("Loss", "loss", LOSSES, DEFAULTS["loss"], where=row, help=LOSS_HELP)
 
+own = own_data.section(controls)  # uploaded points, or None for the toy data sets
 with st.expander("Ideas to try", icon=":material/lightbulb:"):
     for number, (title, text, changes) in enumerate(IDEAS):
         st.markdown(f"**{title}** {text}")
@@ -441,7 +443,14 @@ settings = controls.values
 if not variants:
     st.info("Pick at least one network above to train.", icon=":material/info:")
 else:
-    result, problem = train(ds, variants, act, loss, depth, width, lr, steps, batch, n, noise, seed)
+    if own is not None:
+        result, problem = own_data.train(
+            own.digest, own, variants, act, loss, depth, width, lr, steps, batch, seed
+        )
+    else:
+        result, problem = train(
+            ds, variants, act, loss, depth, width, lr, steps, batch, n, noise, seed
+        )
     if result is None:
         st.error(f"These settings cannot be trained: {problem}", icon=":material/error:")
     else:

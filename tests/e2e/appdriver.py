@@ -64,11 +64,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, log_path: Path) -> subprocess.Popen:
+def start_app(port: int, log_path: Path, extra: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start the app exactly as the README does, bound to loopback, in its own process group.
 
     `scripts/app.sh` installs requirements.txt into .venv if needed and then execs
-    `streamlit run dashboard/app.py`; extra arguments go to streamlit.
+    `streamlit run dashboard/app.py`; extra arguments go to streamlit (e.g.
+    ("--secrets.files", path)).
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")
@@ -81,6 +82,7 @@ def start_app(port: int, log_path: Path) -> subprocess.Popen:
         "127.0.0.1",
         "--server.headless",
         "true",
+        *extra,
     ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     try:
@@ -331,8 +333,11 @@ FIRST_CONTROL_JS = """() => {
               step: input.step, checked: input.checked};
     }
   }
-  const anyWidget = document.querySelector('[data-testid="stMain"] input,'
-    + '[data-testid="stMain"] textarea, [data-testid="stSidebar"] input');
+  // A field in a form (typed, then submitted: the class code on "Join a class") is an
+  // action, not a view setting; any other field should have been found above.
+  const anyWidget = [...document.querySelectorAll('[data-testid="stMain"] input,'
+    + '[data-testid="stMain"] textarea, [data-testid="stSidebar"] input')]
+    .find(w => !w.closest('[data-testid="stForm"]'));
   return anyWidget ? {key: null, kind: 'unsupported', value: anyWidget.outerHTML.slice(0, 200)}
                    : null;
 }"""

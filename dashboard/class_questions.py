@@ -1,0 +1,97 @@
+"""The questions a class can be asked: the guided lesson's predictions, with the answers
+core computes, and the teacher's own, checked and bounded. No SQL and no widgets here.
+
+A lesson question keeps its id (lesson_id), so that after the reveal a student gets the
+link to the view that shows the answer: the stop's own link if it has one, else the
+stop in the lesson. A teacher's text is stored as typed, within the limits below, and
+escaped wherever it is shown (dashboard.ui.plain).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dashboard.class_model import Question
+from dashboard.content.lesson import STOPS, asked, stop_number
+from dashboard.content.lesson_facts import Facts
+from dashboard.content.lesson_model import Link, Stop
+
+MAX_TEXT = 300
+MAX_CHOICE = 100
+MIN_CHOICES, MAX_CHOICES = 2, 6
+_SPACES = re.compile(r"\s+")
+_STOP_OF = {q.id: s for s in STOPS for q in s.questions}
+
+
+@dataclass(frozen=True)
+class LessonLink:
+    """Where the answer to a lesson question can be seen: a page file, its query, a label."""
+
+    page: str
+    params: dict[str, str]
+    label: str
+
+
+def stops_with_questions() -> tuple[Stop, ...]:
+    """The lesson's stops that ask something, in order."""
+    return tuple(s for s in STOPS if s.questions)
+
+
+def stop_label(s: Stop) -> str:
+    return f"{stop_number(s.id)}. {s.title}"
+
+
+def lesson_questions(s: Stop, load: Callable[[str], Any]) -> tuple[Question, ...]:
+    """The stop's questions as a class asks them, texts filled in and answers computed
+    from core (load(name) gives a lesson measurement, e.g. a cached worker call)."""
+    return tuple(
+        Question(q.text, q.choices, q.correct, q.right, lesson_id=q.id)
+        for q in asked(s, Facts(load))
+    )
+
+
+def answer_link(lesson_id: str | None) -> LessonLink | None:
+    """The view that shows a lesson question's answer (None for a teacher's own)."""
+    s = _STOP_OF.get(lesson_id or "")
+    if s is None:
+        return None
+    if s.link is not None:
+        link: Link = s.link
+        return LessonLink(link.page, dict(link.params), link.label)
+    return LessonLink("lesson.py", {"stop": str(stop_number(s.id))}, f"Stop {stop_label(s)}")
+
+
+def one_line(text: str) -> str:
+    """Text with every run of white space (line breaks too) turned into one space."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def own_question(text: str, choices_text: str, right: int) -> Question | str:
+    """The teacher's question from the form, or what is wrong with it (a message).
+
+    text: the question (at most MAX_TEXT characters); choices_text: one choice per line,
+    MIN_CHOICES to MAX_CHOICES of them, each at most MAX_CHOICE characters; right: the
+    right choice's number (1-based), or 0 if none is right (an opinion poll)."""
+    question = one_line(text)
+    choices = [one_line(line) for line in choices_text.splitlines() if line.strip()]
+    if not question:
+        return "Write the question first."
+    if len(question) > MAX_TEXT:
+        return f"The question has {len(question)} characters; at most {MAX_TEXT} are allowed."
+    if not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
+        return (
+            f"Write {MIN_CHOICES} to {MAX_CHOICES} choices, one per line; there are {len(choices)}."
+        )
+    if any(len(c) > MAX_CHOICE for c in choices):
+        return f"Each choice may have at most {MAX_CHOICE} characters."
+    if len(set(choices)) != len(choices):
+        return "Two choices are the same."
+    if not 0 <= right <= len(choices):
+        return f"The right choice must be 1 to {len(choices)}, or none."
+    ids = [str(n) for n in range(1, len(choices) + 1)]
+    return Question(
+        question, tuple(zip(ids, choices, strict=True)), ids[right - 1] if right else None
+    )

@@ -1,0 +1,266 @@
+"""Class mode in AppTest, on SQLite and on PostgreSQL: a teacher session and student
+sessions of the real app share one class through the database. Make a class, join it by
+link and by typed code, ask, answer (a change replaces), reveal, vote again, results;
+hostile codes and keys in the URL; a wrong key never opens the class; hostile question
+text is shown as text; a dead database leaves the rest of the app working."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import class_keys
+from dashboard.class_model import Question
+from dashboard.content.lesson import STOPS, asked
+from dashboard.content.lesson_facts import Facts
+from dashboard.content.lesson_model import AskedQuestion
+from tests.share import APP
+
+TIMEOUT = 90
+HOSTILE = (
+    "<script>window.__pwned=1</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "' OR '1'='1",
+    "$\\frac{1}{0}$ **bold** # heading",
+)
+
+
+@pytest.fixture
+def both(database_url: str) -> dict:
+    """at.secrets for a session: none for the default SQLite file (a fresh folder per
+    test), a [connections.classes] url for PostgreSQL."""
+    if database_url.startswith("sqlite"):
+        return {}
+    return {"connections": {"classes": {"url": database_url}}}
+
+
+@pytest.fixture
+def secrets() -> dict:
+    """The default class database only: the SQL is tested on both databases in
+    tests/test_class_store.py, the page's connection to each by the whole class below."""
+    return {}
+
+
+@pytest.fixture(autouse=True)
+def fresh_data_dir(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BACKPROP_DATA_DIR", str(tmp_path / "data"))
+
+
+def session(secrets: dict, page: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets.update(secrets)
+    at.run()
+    at.switch_page(f"app_pages/{page}")
+    at.query_params = dict(query or {})
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)]
+    parts += [m.value for m in (*at.success, *at.info, *at.toast)]
+    parts += [m.value for m in (*at.warning, *at.error)]
+    return "\n".join(parts)
+
+
+def create_class(secrets: dict) -> tuple[AppTest, str, str]:
+    teacher = session(secrets, "teach.py")
+    next(b for b in teacher.button if b.label == "Create a class").click()
+    teacher.run()
+    assert not teacher.exception
+    link = teacher.code[0].value
+    code = link.split("class=")[1].split("&")[0]
+    key = link.split("key=")[1]
+    assert class_keys.normalize_code(code) == code and class_keys.is_key_shaped(key)
+    return teacher, code, key
+
+
+def lesson_question(question_id: str) -> AskedQuestion:
+    """A lesson question as core answers it (only its stop's numbers are computed)."""
+    s = next(s for s in STOPS if any(q.id == question_id for q in s.questions))
+    return next(q for q in asked(s, Facts()) if q.id == question_id)
+
+
+def ask_lesson(teacher: AppTest, question_id: str) -> None:
+    s = next(s for s in STOPS if any(q.id == question_id for q in s.questions))
+    teacher.selectbox(key="class_stop").set_value(s.id)
+    teacher.run()
+    if len(s.questions) > 1:
+        teacher.radio(key="class_lesson_q").set_value(question_id)
+        teacher.run()
+    teacher.button(key="class_ask_lesson").click()
+    teacher.run()
+    assert "The question is on screen." in texts(teacher)
+
+
+def vote(student: AppTest, choice: str) -> None:
+    radio = next(r for r in student.radio if r.key.startswith("class_vote_"))
+    radio.set_value(choice)
+    student.run()
+    assert not student.exception
+
+
+def test_a_whole_class_two_rounds(both):
+    secrets = both
+    teacher, code, _ = create_class(secrets)
+    students = [session(secrets, "join.py", {"class": code}) for _ in range(3)]
+    for s in students:
+        assert f"Class {class_keys.shown_code(code)}" in texts(s)
+        assert "Waiting for the teacher" in texts(s)
+    asked = lesson_question("output_updates_larger")
+    ask_lesson(teacher, "output_updates_larger")
+    wrong = next(c for c, _ in asked.choices if c != asked.correct)
+    for s in students:
+        s.run()
+    vote(students[0], wrong)
+    vote(students[0], asked.correct)  # changed: replaces the first answer
+    vote(students[1], wrong)
+    assert "Your answer is in" in texts(students[0])
+    teacher.run()
+    assert teacher.metric[0].value == "2"
+    teacher.button(key="class_again").click()
+    teacher.run()
+    for s in students:
+        s.run()
+        vote(s, asked.correct)
+    teacher.run()
+    assert "Between the rounds" in texts(teacher) and "Right answers" not in texts(teacher)
+    teacher.button(key="class_reveal").click()
+    teacher.run()
+    assert "Right answers: 1 of 2 (50%) in round 1, 3 of 3 (100%) in round 2" in texts(teacher)
+    chart = teacher.get("plotly_chart")[0].proto.spec
+    assert "Round 1 (2 answers)" in chart and "Round 2 (3 answers)" in chart
+    students[2].run()
+    assert "You got it" in texts(students[2])
+    assert any(
+        "Worked example" in p.proto.label or p.proto.page for p in students[2].get("page_link")
+    )
+    assert students[2].radio[0].proto.disabled  # closed after the reveal
+
+
+def test_a_typed_code_joins_and_a_bad_one_is_refused_without_an_echo(secrets):
+    _, code, _ = create_class(secrets)
+    student = session(secrets, "join.py")
+    for bad in ("<b>x</b>", "[a](b)", "ABCDE", "OOOOOO", "1l1l1l", code[:-1] + "#", "ZZZZZZ"):
+        student.text_input[0].set_value(bad)
+        next(b for b in student.button if b.label == "Join").click()
+        student.run()
+        shown = texts(student)
+        assert "You are not in a class" in shown and not student.radio
+        assert bad not in shown.replace("KQ7-M4P", "")
+        assert "six letters and digits" in shown or "No class with this code" in shown
+    student.text_input[0].set_value(code.lower()[:3] + " - " + code.lower()[3:])
+    next(b for b in student.button if b.label == "Join").click()
+    student.run()
+    assert f"You are in class **{class_keys.shown_code(code)}**" in texts(student)
+
+
+def test_hostile_codes_and_keys_in_teacher_links_never_open_a_class(secrets):
+    _, code, key = create_class(secrets)
+    other_key = class_keys.new_key()
+    for query in (
+        {"class": code, "key": other_key},
+        {"class": code, "key": key[:-1] + ("A" if key[-1] != "A" else "B")},
+        {"class": code},
+        {"key": key},
+        {"class": HOSTILE[0], "key": key},
+        {"class": code, "key": HOSTILE[1]},
+        {"class": code, "key": [key, other_key]},
+        {"class": code, "key": key * 1000},
+    ):
+        at = session(secrets, "teach.py", query)
+        assert not at.exception, query
+        shown = texts(at)
+        assert "does not open a class" in shown, query
+        assert "Live answers" not in shown and all(h not in shown for h in HOSTILE)
+        assert "key" not in at.query_params and "class" not in at.query_params
+    right = session(secrets, "teach.py", {"class": code, "key": key})
+    assert "Live answers" in texts(right)
+    assert "key" not in right.query_params, "the key leaves the address bar at once"
+    assert right.code == [] or key not in right.code[0].value  # not shown again
+
+
+def test_hostile_question_text_is_shown_as_text(secrets):
+    teacher, code, _ = create_class(secrets)
+    student = session(secrets, "join.py", {"class": code})
+    own = next(t for t in teacher.text_area if t.label == "Question")
+    own.set_value(" ".join(HOSTILE))
+    next(t for t in teacher.text_area if t.label.startswith("Choices")).set_value(
+        "\n".join(HOSTILE[:3])
+    )
+    next(s for s in teacher.selectbox if s.label == "Right choice").set_value(2)
+    [b for b in teacher.button if b.label == "Ask the class"][-1].click()
+    teacher.run()
+    assert not teacher.exception
+    student.run()
+    for element in (*student.markdown, *student.radio):
+        raw = element.value if hasattr(element, "value") else ""
+        assert "<script>" not in str(raw)
+    radio = next(r for r in student.radio if r.key.startswith("class_vote_"))
+    assert "\\<script\\>" in radio.proto.label or any("\\<" in o for o in radio.proto.options)
+
+
+def test_own_questions_are_checked_and_bounded(secrets):
+    from dashboard.class_questions import MAX_TEXT, own_question
+
+    assert isinstance(own_question("x" * (MAX_TEXT + 1), "a\nb", 0), str)
+    assert isinstance(own_question("q", "only one", 0), str)
+    assert isinstance(own_question("q", "a\na", 0), str)
+    assert isinstance(own_question("q", "a\nb", 3), str)
+    assert isinstance(own_question("", "a\nb", 0), str)
+    made = own_question("  Which\n one? ", "yes\n\n no \n", 2)
+    assert made == Question("Which one?", (("1", "yes"), ("2", "no")), "2")
+
+
+def test_results_csv_has_every_round_and_choice(both):
+    secrets = both
+    from dashboard import class_db, class_results, class_store
+
+    teacher, code, key = create_class(secrets)
+    ask_lesson(teacher, "output_blame_sign")
+    student = session(secrets, "join.py", {"class": code})
+    asked = lesson_question("output_blame_sign")
+    vote(student, asked.correct)
+    engine = _engine_for(secrets)
+    rows = class_store.results(engine, code, key, __import__("time").time())
+    frame = pd.read_csv(io.StringIO(class_results.results_csv(rows)))
+    assert list(frame.columns) == list(class_results.CSV_COLUMNS)
+    assert len(frame) == len(asked.choices)  # round 1 only, every choice
+    assert frame.loc[frame["choice"] == asked.correct, "votes"].item() == 1
+    assert frame["votes"].sum() == 1 and set(frame["right"]) == {"yes", "no"}
+    assert class_db.CONNECTION == "classes"
+
+
+def _engine_for(secrets: dict):
+    import os
+
+    import sqlalchemy as sa
+
+    from dashboard import class_store
+
+    url = secrets.get("connections", {}).get("classes", {}).get("url")
+    url = url or f"sqlite:///{Path(os.environ['BACKPROP_DATA_DIR']) / 'classes.sqlite3'}"
+    return class_store.prepare_engine(sa.create_engine(url))
+
+
+def test_a_dead_database_is_said_and_the_rest_works(tmp_path, caplog):
+    password = "hunter2-dead-db"
+    dead = {"connections": {"classes": {"url": f"postgresql+psycopg://u:{password}@127.0.0.1:1/x"}}}
+    caplog.set_level(logging.DEBUG)
+    for page, query in (("teach.py", {}), ("join.py", {"class": "KQ7M4P"})):
+        at = session(dead, page, query)
+        if page == "teach.py":
+            next(b for b in at.button if b.label == "Create a class").click()
+            at.run()
+        assert not at.exception
+        shown = texts(at)
+        assert "Class features are unavailable" in shown
+        assert password not in shown and "127.0.0.1" not in shown
+    lab = session(dead, "worked_example.py")
+    assert not lab.exception and lab.title
+    assert password not in caplog.text and "127.0.0.1:1" not in caplog.text
