@@ -64,7 +64,9 @@ def test_update_sizes_in_numbers_even_past_underflow():
         | {"log10_mean_abs_update": [-400.0, -2.0, -3.0]}
     )
     text = summaries.update_size_summary(table, claim_factor=10)
-    assert text.startswith(f"Mean |update| {power(-2.0)} at the output layer, {power(-400.0)}")
+    assert text.startswith(
+        f"Mean |update| {power(-2.0)} at the output layer (layer 3), {power(-400.0)} at layer 1,"
+    )
     assert f"{fmt(10.0**199)}× smaller per layer back, against the course's 10×." in text
 
 

@@ -104,8 +104,12 @@ def test_a_wrong_quiz_answer_points_to_the_stage_that_computes_it(quantity):
 
 
 # --- landing on the section a link or a button names --------------------------------------
+STYLESHEET = (Path(APP).parent / "accessibility.css").read_text(encoding="utf-8")
+
+
 def landing_scripts(at: AppTest) -> list[str]:
-    return [e.proto.body for e in at.get("html")]
+    """The page's st.html elements but the app's own stylesheet (drawn on every run)."""
+    return [e.proto.body for e in at.get("html") if STYLESHEET.strip() not in e.proto.body]
 
 
 def test_show_me_step_also_takes_the_student_to_the_step_through():
