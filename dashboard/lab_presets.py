@@ -87,16 +87,19 @@ PRESETS: tuple[Preset, ...] = (
         "relu_no_he",
         "ReLU without He initialization",
         "Every network now starts with LeCun weights (σw² = 1) instead of He's σw² = 2. "
-        "Watch plain ReLU: it no longer stays flat but fades too, more slowly than sigmoid.",
+        "Watch plain ReLU: its backward signal no longer stays flat but fades, more slowly "
+        "than sigmoid's. Switch the chart to update size: the updates stay level, because "
+        "the forward signal fades just as fast on the way up.",
         ("plain_relu",),
         {"act": "relu", "init": "lecun"},
     ),
     Preset(
         "residual_unscaled",
-        "Unscaled residual explodes",
-        "ReLU residual branches added at full strength: each one adds to the signal, so it "
-        "grows layer after layer toward the input. Set the branch scale to 1/sqrt(depth) "
-        "to tame it.",
+        "Unscaled residual: the blame grows",
+        "ReLU residual blocks added at full strength: each block adds its own spread to the "
+        "signal, so the backward signal grows layer after layer toward the input. Switch the "
+        "chart to update size: the updates stay about level, because the forward signal grows "
+        "just as fast. A branch scale of 1/sqrt(depth) tames the growth.",
         ("residual",),
         {"act": "relu", "scale": "1"},
     ),
