@@ -22,6 +22,9 @@ from tests.e2e.test_browser import THEMES, goto_drawn, open_page, reveal_everyth
 pytestmark = pytest.mark.browser
 
 TAB_PRESSES = 400  # more than any page has focusable things (the worked example: ~130)
+# Pages with little text of their own (a form to join or start a class): the sidebar's
+# links and their few lines; any other page has more than 20 texts.
+FEW_TEXTS = {"join": 10, "teach": 10}
 PHONE_MAP_SHARE = 0.55  # a map's plot area, as a share of a phone's width (was ~0.3)
 
 
@@ -37,7 +40,8 @@ def test_every_text_has_aa_contrast(warm_app: str, browser, info: PageInfo, them
         reveal_everything(tab)
         texts = tab.evaluate(a11y.TEXT_COLORS_JS)
         assert errors == []
-    assert len(texts) > 20, f"{info.url_path}: only {len(texts)} texts found"
+    enough = FEW_TEXTS.get(info.url_path, 20)  # the page was drawn, not just its frame
+    assert len(texts) > enough, f"{info.url_path}: only {len(texts)} texts found"
     low = sorted((a11y.contrast(t), _shown(t)) for t in texts if a11y.contrast(t) < a11y.AA_TEXT)
     report = "\n".join(f"  {ratio:.2f}:1  {what}" for ratio, what in low)
     assert low == [], f"{info.url_path}, {theme} theme: {len(low)} texts below 4.5:1:\n{report}"

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.content.lesson import STOPS, asked
 from dashboard.content.lesson_facts import Facts
@@ -44,6 +45,20 @@ def first_question():
 def vote(page, choice: int) -> None:
     page.locator(f'{PANEL} [data-testid="stRadioOption"]').nth(choice).click()
     page.locator(PANEL).get_by_text("Your answer is in").wait_for(timeout=WAIT_MS)
+
+
+def follow_panel_link(page, tries: int = 5) -> None:
+    """Click the panel's link until the page moves: the panel redraws itself every few
+    seconds, and a click that lands while it redraws hits a link about to be replaced."""
+    path = urlsplit(page.url).path
+    for _ in range(tries):
+        page.locator(PANEL).get_by_role("link").first.click()
+        try:
+            page.wait_for_function("p => location.pathname !== p", arg=path, timeout=WAIT_MS)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the class panel's link never left {path} in {tries} clicks")
 
 
 def wait_for_text(page, text: str, where: str = "body") -> None:
@@ -105,8 +120,7 @@ def test_a_class_votes_twice_and_the_teacher_downloads_the_results(
 
         # A student follows the panel's link to the view that shows the answer: another
         # page of the app, in the same session, and the panel is still above it.
-        s2.locator(PANEL).get_by_role("link").first.click()
-        s2.wait_for_function("p => location.pathname !== p", arg=urlsplit(s2.url).path)
+        follow_panel_link(s2)
         wait_for_text(s2, "You got it", PANEL)
         assert JOIN.title not in s2.locator("h1").first.inner_text()
 
