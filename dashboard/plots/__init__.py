@@ -12,6 +12,8 @@ No streamlit in any of them.
 - updates: update sizes by distance from the output (update-sizes page).
 - profiles: the vanishing-gradient lab's profiles, forward pass and depth story.
 - training: the training lab's loss and accuracy curves, gradient maps, decision maps.
+- playback, playback_parts: the training lab's run played back in the browser (plotly
+  animation frames, Play / Pause and a step slider).
 - slopes: the slopes of sigmoid and ReLU with the 0.25 ceiling (the lesson).
 - summaries: one line of numbers per figure, from the same data (under each chart).
 
