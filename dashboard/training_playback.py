@@ -19,15 +19,17 @@ from core.experiments import TrainingResult
 from dashboard import ui
 from dashboard.plots.format import fmt, parse
 from dashboard.plots.playback import frame_steps, playback_figure
-from dashboard.plots.playback_parts import PLAY_FRAME_MS
+from dashboard.plots.playback_parts import PLAY_FRAME_MS, SLIDER_LABELS_CLASS
 from dashboard.plots.training import training_variant_label
 
 KEY = "frame"  # the URL key
 CHART_KEY = "playback"
 
-_SCRIPT = """<script>
+_SCRIPT = """<style>.st-key-%(chart)s .%(labels)s { display: none; }</style>
+<script>
 (() => {
   // The playback chart of this run: keys, and the slider's position in the address bar.
+  // (The style above hides the slider's stop labels: 30 of them pile up on a phone.)
   const KEY = %(key)s, LAST = %(last)d;
   const find = () => document.querySelector('.st-key-%(chart)s .js-plotly-plot');
   const link = n => {
@@ -70,12 +72,12 @@ _SCRIPT = """<script>
       if (e.key === ' ') {
         e.preventDefault();
         if (gd.__playing) go([null], {frame: {duration: 0, redraw: false}});
-        else go(null, {fromcurrent: true, frame: {duration: %(ms)d, redraw: true}});
+        else go(null, {fromcurrent: true, frame: {duration: %(ms)d, redraw: false}});
       } else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
         e.preventDefault();
         const k = Math.max(0, Math.min(LAST - 1,
           current(gd) + (e.key === 'ArrowRight' ? 1 : -1)));
-        go([String(k)], {frame: {duration: 0, redraw: true}});
+        go([String(k)], {frame: {duration: 0, redraw: false}});
       }
     });
     return true;
@@ -154,6 +156,7 @@ def section(result: TrainingResult, controls: ui.Controls) -> None:
             "last": len(steps),
             "chart": CHART_KEY,
             "ms": PLAY_FRAME_MS,
+            "labels": SLIDER_LABELS_CLASS,
             "label": json.dumps("Training playback: space plays or pauses, arrows step"),
         },
         unsafe_allow_javascript=True,

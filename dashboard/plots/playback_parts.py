@@ -36,27 +36,23 @@ from dashboard.plots.training import (
     training_variant_label,
 )
 
-# Pixels unless said. From the top: the step as the title, the buttons, the slider, the
+# Pixels unless said. From the top: the buttons, the slider under the shown step, the
 # legend, then the panels (each under a title of up to two lines) and the color bar.
 PLAY_CURVE_HEIGHT = 200
 PLAY_ROW_HEIGHT = 250  # a network's row: its map to scale and its gradient map
-PLAY_BUTTONS_TOP = 34
-PLAY_SLIDER_TOP = 68
-PLAY_LEGEND_TOP = 112
-PLAY_CONTROLS = 185  # the top margin: everything above the first row's titles
+PLAY_BUTTONS_TOP = 6
+PLAY_SLIDER_TOP = 44
+PLAY_LEGEND_TOP = 118
+PLAY_CONTROLS = 200  # the top margin: everything above the first row's titles (on a
+# phone the legend takes three lines)
+# Shares of the width: the maps get more (they are drawn to scale, so a narrow column
+# shrinks them both ways); between the columns room for the right panels' axis titles.
+PLAY_COLUMN_WIDTHS = (0.56, 0.44)
+PLAY_COLUMN_GAP = 0.16
 PLAY_BOTTOM = 110  # the last row's axis titles, then the gradient maps' color bar
 PLAY_GAP = 60 + 2 * PANEL_TITLE_LINE  # tick labels, an axis title, a two-line title
 PLAY_FRAME_MS = 300  # a frame's time while playing: 30 frames in about 9 s
-# The title (the shown step) at the top left, above the buttons.
-TITLE_PLACE = {
-    "x": 0,
-    "xref": "paper",
-    "xanchor": "left",
-    "y": 1,
-    "yref": "container",
-    "yanchor": "top",
-    "pad": {"t": 8},
-}
+SLIDER_LABELS_CLASS = "slider-labels"  # plotly's group of a slider's stop labels
 
 
 def paper_y(from_top: int, plot_height: int) -> float:
@@ -69,7 +65,7 @@ def buttons(plot_height: int) -> dict:
     """Play (from the shown frame to the last, once) and Pause, as opaque badges that
     read the same in the light and the dark theme."""
     play = {
-        "frame": {"duration": PLAY_FRAME_MS, "redraw": True},
+        "frame": {"duration": PLAY_FRAME_MS, "redraw": False},
         "transition": {"duration": 0},
         "fromcurrent": True,
         "mode": "immediate",
@@ -99,9 +95,10 @@ def buttons(plot_height: int) -> dict:
 
 
 def slider(steps: Sequence[int], start: int, plot_height: int) -> dict:
-    """The step slider: one stop per frame. Its stops' labels are drawn transparent (30
-    labels would pile up on a phone); the title says the step instead."""
-    go_to = {"frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
+    """The step slider: one stop per frame, the shown step written over it ("Step 36 of
+    500"). Its stops' own labels would pile up on a phone: the page's style hides them
+    (SLIDER_LABELS_CLASS)."""
+    go_to = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
     return {
         "active": start,
         "x": 0,
@@ -110,8 +107,15 @@ def slider(steps: Sequence[int], start: int, plot_height: int) -> dict:
         "y": paper_y(PLAY_SLIDER_TOP, plot_height),
         "yanchor": "top",
         "pad": {"t": 0, "b": 0},
-        "currentvalue": {"visible": False},
-        "font": {"color": "rgba(0,0,0,0)", "size": 1},
+        "currentvalue": {
+            "visible": True,
+            "prefix": "Step ",
+            "suffix": f" of {steps[-1]}",
+            "xanchor": "left",
+            "offset": 6,
+            "font": {"size": FONT_SIZE + 2},
+        },
+        "font": {"size": FONT_SIZE},
         "bgcolor": BADGE_FILL,
         "bordercolor": BADGE_BORDER,
         "activebgcolor": OKABE_ITO["sky_blue"],
@@ -176,6 +180,7 @@ def add_curves(fig: go.Figure, result: TrainingResult, names: Sequence[str], las
             mode="lines",
             line={"color": THEORY_COLOR, "width": 1.5, "dash": "dash"},
             name="guessing (50%)",
+            showlegend=False,
             hoverinfo="skip",
         ),
         row=1,
