@@ -140,7 +140,9 @@ def section(result: TrainingResult, controls: ui.Controls) -> None:
         "closer together at the start, where the networks change fastest. **❚❚ Pause** "
         "stops it; the slider under the buttons goes to any moment. Each network's map "
         "shows its answer at that moment, the markers on the curves its loss and "
-        "accuracy, and the dotted line where the moment falls on the gradient maps. "
+        "accuracy (the dashed line is the 50% of guessing), and the dotted line where the "
+        "moment falls on the gradient maps (the color: how big each layer's gradient is, "
+        "as in the maps below). "
         "With the chart selected (click it or Tab to it), the space bar plays and "
         "pauses, and the arrow keys step. The address bar keeps the moment shown."
     )

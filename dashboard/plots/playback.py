@@ -188,12 +188,12 @@ def _titles(result: TrainingResult, names: Sequence[str]) -> list[dict]:
     shapes or traces in place, and a frame that changes traces (without a full redraw)
     left the other panels' traces undrawn. The slider says the step; the markers say how
     each network does there."""
-    texts = ["Loss (log scale)", "Points classified correctly (dashed: guessing)"]
+    texts = ["Loss (log scale)", "Accuracy"]
     for variant in names:
         title = training_variant_label(variant)
         if (stopped := result.runs[variant].diverged_at) is not None:
             title += f"<br>diverged at step {stopped}: its map stops there"
-        texts += [title, "Gradient of each layer"]
+        texts += [title, "Gradient size"]
     return [
         {
             "text": text,

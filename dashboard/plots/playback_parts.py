@@ -47,8 +47,8 @@ PLAY_CONTROLS = 200  # the top margin: everything above the first row's titles (
 # phone the legend takes three lines)
 # Shares of the width: the maps get more (they are drawn to scale, so a narrow column
 # shrinks them both ways); between the columns room for the right panels' axis titles.
-PLAY_COLUMN_WIDTHS = (0.56, 0.44)
-PLAY_COLUMN_GAP = 0.16
+PLAY_COLUMN_WIDTHS = (0.62, 0.38)
+PLAY_COLUMN_GAP = 0.2  # a phone: ~58 px, for "100%" and an axis title
 PLAY_BOTTOM = 110  # the last row's axis titles, then the gradient maps' color bar
 PLAY_GAP = 60 + 2 * PANEL_TITLE_LINE  # tick labels, an axis title, a two-line title
 PLAY_FRAME_MS = 300  # a frame's time while playing: 30 frames in about 9 s
