@@ -19,17 +19,15 @@ from core.experiments import TrainingResult
 from dashboard import ui
 from dashboard.plots.format import fmt, parse
 from dashboard.plots.playback import frame_steps, playback_figure
-from dashboard.plots.playback_parts import PLAY_FRAME_MS, SLIDER_LABELS_CLASS
+from dashboard.plots.playback_parts import PLAY_FRAME_MS
 from dashboard.plots.training import training_variant_label
 
 KEY = "frame"  # the URL key
-CHART_KEY = "playback"
+CHART_KEY = "playback"  # dashboard/accessibility.css hides its slider's stop labels
 
-_SCRIPT = """<style>.st-key-%(chart)s .%(labels)s { display: none; }</style>
-<script>
+_SCRIPT = """<script>
 (() => {
   // The playback chart of this run: keys, and the slider's position in the address bar.
-  // (The style above hides the slider's stop labels: 30 of them pile up on a phone.)
   const KEY = %(key)s, LAST = %(last)d;
   const find = () => document.querySelector('.st-key-%(chart)s .js-plotly-plot');
   const link = n => {
@@ -158,7 +156,6 @@ def section(result: TrainingResult, controls: ui.Controls) -> None:
             "last": len(steps),
             "chart": CHART_KEY,
             "ms": PLAY_FRAME_MS,
-            "labels": SLIDER_LABELS_CLASS,
             "label": json.dumps("Training playback: space plays or pauses, arrows step"),
         },
         unsafe_allow_javascript=True,

@@ -246,8 +246,8 @@ def playback_figure(
     fig.update_layout(
         **_frame_layout(result, names, steps[start]),
         annotations=_titles(result, names),
-        updatemenus=[parts.buttons(plot_height)],
-        sliders=[parts.slider(steps, start, plot_height)],
+        updatemenus=[parts.buttons(parts.paper_y(parts.PLAY_BUTTONS_TOP, plot_height))],
+        sliders=[parts.slider(steps, start, parts.paper_y(parts.PLAY_SLIDER_TOP, plot_height))],
         legend={"y": parts.paper_y(parts.PLAY_LEGEND_TOP, plot_height), "yanchor": "top"},
     )
     figure = fig.to_dict()

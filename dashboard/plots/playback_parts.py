@@ -52,7 +52,6 @@ PLAY_COLUMN_GAP = 0.2  # a phone: ~58 px, for "100%" and an axis title
 PLAY_BOTTOM = 110  # the last row's axis titles, then the gradient maps' color bar
 PLAY_GAP = 60 + 2 * PANEL_TITLE_LINE  # tick labels, an axis title, a two-line title
 PLAY_FRAME_MS = 300  # a frame's time while playing: 30 frames in about 9 s
-SLIDER_LABELS_CLASS = "slider-labels"  # plotly's group of a slider's stop labels
 
 
 def paper_y(from_top: int, plot_height: int) -> float:
@@ -61,11 +60,12 @@ def paper_y(from_top: int, plot_height: int) -> float:
     return 1 + (PLAY_CONTROLS - from_top) / plot_height
 
 
-def buttons(plot_height: int) -> dict:
+def buttons(y: float, redraw: bool = False) -> dict:
     """Play (from the shown frame to the last, once) and Pause, as opaque badges that
-    read the same in the light and the dark theme."""
+    read the same in the light and the dark theme, their top at paper height y. redraw:
+    whether a frame redraws the whole figure (needed when it changes annotations)."""
     play = {
-        "frame": {"duration": PLAY_FRAME_MS, "redraw": False},
+        "frame": {"duration": PLAY_FRAME_MS, "redraw": redraw},
         "transition": {"duration": 0},
         "fromcurrent": True,
         "mode": "immediate",
@@ -77,7 +77,7 @@ def buttons(plot_height: int) -> dict:
         "showactive": False,
         "x": 0,
         "xanchor": "left",
-        "y": paper_y(PLAY_BUTTONS_TOP, plot_height),
+        "y": y,
         "yanchor": "top",
         "pad": {"l": 0, "t": 0},
         "bgcolor": BADGE_FILL,
@@ -94,23 +94,31 @@ def buttons(plot_height: int) -> dict:
     }
 
 
-def slider(steps: Sequence[int], start: int, plot_height: int) -> dict:
-    """The step slider: one stop per frame, the shown step written over it ("Step 36 of
-    500"). Its stops' own labels would pile up on a phone: the page's style hides them
-    (SLIDER_LABELS_CLASS)."""
-    go_to = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
+def slider(
+    steps: Sequence[int],
+    start: int,
+    y: float,
+    redraw: bool = False,
+    words: tuple[str, str] | None = None,
+) -> dict:
+    """The step slider, its top at paper height y: one stop per frame, the shown step
+    written over it (words: what goes before and after the number; default "Step 36 of
+    500"). Its stops' own labels would pile up on a phone: the app's stylesheet hides
+    them (dashboard/accessibility.css, by the chart's key). redraw: as for buttons."""
+    go_to = {"frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}}
+    prefix, suffix = words or ("Step ", f" of {steps[-1]}")
     return {
         "active": start,
         "x": 0,
         "len": 1,
         "xanchor": "left",
-        "y": paper_y(PLAY_SLIDER_TOP, plot_height),
+        "y": y,
         "yanchor": "top",
         "pad": {"t": 0, "b": 0},
         "currentvalue": {
             "visible": True,
-            "prefix": "Step ",
-            "suffix": f" of {steps[-1]}",
+            "prefix": prefix,
+            "suffix": suffix,
             "xanchor": "left",
             "offset": 6,
             "font": {"size": FONT_SIZE + 2},

@@ -199,3 +199,41 @@ def test_playback_screenshots_at_three_moments(warm_app, browser, screenshot_dir
             assert shot["active"] == k and shot["drawnMaps"] == 4
             tab.screenshot(path=screenshot_dir / f"playback-{theme}-{viewport}-step{STEPS[k]}.png")
         no_server_run(tab, sent)
+
+
+WORKED = page("worked_example.py")
+UPDATES_GD = "document.querySelector('.st-key-updates_playback .js-plotly-plot')"
+UPDATES_STATE_JS = f"""() => {{
+  const gd = {UPDATES_GD};
+  return {{active: gd._fullLayout.sliders[0].active,
+          numbers: gd._fullLayout.annotations.map(a => a.text),
+          marker: [gd.data[gd.data.length - 1].x[0], gd.data[gd.data.length - 1].y[0]]}};
+}}"""
+
+
+def test_the_worked_examples_updates_play_back_in_the_browser(warm_app, browser):
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    sent: list[int] = []
+    tab.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
+    try:
+        goto_drawn(tab, appdriver.page_url(warm_app, WORKED) + "?step=14&n=200")
+        tab.evaluate(appdriver.WATCH_RUNS_JS)
+        sent.clear()
+        end = tab.evaluate(UPDATES_STATE_JS)
+        assert end["active"] == LAST and "The network after 200 updates" in end["numbers"]
+        tab.locator(".st-key-updates_playback .updatemenu-button").nth(0).click()
+        tab.wait_for_function(f"() => {UPDATES_GD}._fullLayout.sliders[0].active >= 5")
+        tab.locator(".st-key-updates_playback .updatemenu-button").nth(1).click()
+        tab.wait_for_timeout(500)
+        paused = tab.evaluate(UPDATES_STATE_JS)
+        tab.wait_for_timeout(1000)
+        assert tab.evaluate(UPDATES_STATE_JS) == paused
+        n = checkpoint_steps(200)[paused["active"]]
+        assert f"The network after {n} updates" in paused["numbers"]
+        assert paused["numbers"][:6] != end["numbers"][:6]  # the weights changed back
+        assert paused["marker"][0] == n and paused["marker"][1] > end["marker"][1]  # E higher
+        no_server_run(tab, sent)
+    finally:
+        context.close()
