@@ -115,6 +115,8 @@ def test_play_runs_once_from_the_shown_frame_and_the_slider_jumps(default_run):
     assert layout["yaxis"]["type"] == "log" and layout["xaxis"]["title"]["text"]
     assert layout["yaxis2"]["tickformat"] == ".0%"
     assert layout["yaxis3"]["scaleanchor"] == "x3"
+    # Over a map picture a zero line would pass for its 50% line.
+    assert layout["xaxis3"]["zeroline"] is False and layout["yaxis3"]["zeroline"] is False
     assert layout["xaxis9"]["title"]["text"] == "x₁"  # the last row: the fourth network
     assert layout["xaxis10"]["title"]["text"] == "Training step"
     assert layout["yaxis9"]["title"]["text"] == "x₂"

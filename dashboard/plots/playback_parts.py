@@ -257,7 +257,10 @@ def axes(fig: go.Figure, result: TrainingResult, count: int, last: int) -> None:
     x_range = [float(result.grid_x[0]), float(result.grid_x[-1])]
     y_range = [float(result.grid_y[0]), float(result.grid_y[-1])]
     for row in range(2, count + 2):
-        fig.update_xaxes(range=x_range, constrain="domain", showgrid=False, row=row, col=1)
+        # No zero lines: drawn over the map picture, one would pass for a 50% line.
+        fig.update_xaxes(
+            range=x_range, constrain="domain", showgrid=False, zeroline=False, row=row, col=1
+        )
         fig.update_yaxes(
             title_text="x₂",
             range=y_range,
@@ -266,6 +269,7 @@ def axes(fig: go.Figure, result: TrainingResult, count: int, last: int) -> None:
             constrain="domain",
             constraintoward="top",
             showgrid=False,
+            zeroline=False,
             row=row,
             col=1,
         )
