@@ -61,6 +61,11 @@ _SCRIPT = """<script>
     gd.on('plotly_animated', () => { gd.__playing = false; });
     gd.on('plotly_animationinterrupted', () => { gd.__playing = false; });
     gd.on('plotly_sliderchange', e => remember(e.slider.active));
+    // A link's frame: make it plotly's current frame too, so that Play goes on from it
+    // (plotly plays from the first frame until one has been shown by an animation).
+    const opened = current(gd);
+    if (opened !== LAST - 1) window.Plotly.animate(gd, [String(opened)], {
+      mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0}});
     const box = gd.closest('[data-testid="stPlotlyChart"]') || gd;
     box.tabIndex = 0;
     box.setAttribute('aria-label', %(label)s);

@@ -181,6 +181,15 @@ def test_a_link_with_a_frame_reopens_at_that_step(warm_app, browser):
         tab.wait_for_timeout(300)
         assert state(tab)["maps"] == shown["maps"]
         no_server_run(tab, sent)
+    with lab(browser, warm_app, query="?frame=8") as (tab, sent):
+        tab.evaluate(
+            f"() => {{ window.__seen = []; {GD}.on('plotly_animatingframe', "
+            "e => window.__seen.push(Number(e.name))); }"
+        )
+        button(tab, "play").click()  # Play goes on from the link's frame, not from step 0
+        tab.wait_for_function("() => window.__seen.length >= 2")
+        assert tab.evaluate("() => window.__seen")[0] == 8
+        no_server_run(tab, sent)
     with lab(browser, warm_app, query="?frame=99") as (tab, _):
         assert state(tab)["active"] == LAST
         warning = tab.locator('[data-testid="stAlert"]').all_inner_texts()
