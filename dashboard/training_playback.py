@@ -91,6 +91,18 @@ _SCRIPT = """<script>
 </script>"""
 
 
+def script(frames: int) -> str:
+    """The page's script for a playback of `frames` frames (only that number varies:
+    nothing from a link goes into it)."""
+    return _SCRIPT % {
+        "key": json.dumps(KEY),
+        "last": int(frames),
+        "chart": CHART_KEY,
+        "ms": PLAY_FRAME_MS,
+        "label": json.dumps("Training playback: space plays or pauses, arrows step"),
+    }
+
+
 def chosen_frame(raw: str | None, count: int) -> tuple[int, str | None]:
     """(the frame to open, 0-based; a message or None) for a link's ?frame= text, with
     count frames: a whole number from 1 to count opens that frame; another number the
@@ -154,14 +166,4 @@ def section(result: TrainingResult, controls: ui.Controls) -> None:
         summary=summary(result, names, steps),
         key=CHART_KEY,
     )
-    st.html(
-        _SCRIPT
-        % {
-            "key": json.dumps(KEY),
-            "last": len(steps),
-            "chart": CHART_KEY,
-            "ms": PLAY_FRAME_MS,
-            "label": json.dumps("Training playback: space plays or pauses, arrows step"),
-        },
-        unsafe_allow_javascript=True,
-    )
+    st.html(script(len(steps)), unsafe_allow_javascript=True)
