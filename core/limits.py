@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from core.calibration import cost_scale
+from core.checkpoints import CHECKPOINT_COUNT, checkpoint_stride
 from core.network import NetworkSpec
 
 MAX_DEPTH = 1000  # hidden layers
@@ -215,15 +216,21 @@ def estimate_training_seconds(
 ) -> float:
     """Estimated time of a training run on this machine: every step a pass over the
     batch and an update, every record a forward pass over the whole training set, the
-    network's spread at the start and the final grid."""
+    network's spread at the start and the final grid, and every snapshot for playback
+    (core.checkpoints) a pass over the training set and its grid."""
     records = steps // record_every + 2
+    snaps = min(steps + 1, CHECKPOINT_COUNT)
+    snap_side = -(-grid_size // checkpoint_stride(grid_size))
     forward_rows = (records + 1) * n_samples + grid_size * grid_size
+    forward_rows += snaps * (n_samples + snap_side * snap_side)
     products = rest = 0.0
     for spec in specs.values():
         for fi, fo in _layer_shapes(spec):
             products += ((steps + 1) * 3 * batch + forward_rows) * fi * fo * _S_MAC
             step = fi * fo * _S_UPDATE + batch * fo * _S_TRAIN_ENTRY + _S_TRAIN_LAYER
-            forward = forward_rows * fo * _S_TRAIN_ENTRY + (records + 2) * _S_TRAIN_LAYER
+            forward = (
+                forward_rows * fo * _S_TRAIN_ENTRY + (records + 2 + 2 * snaps) * _S_TRAIN_LAYER
+            )
             rest += (steps + 1) * step + forward / 2
     return _on_this_machine(products, _S_TRAIN_CALL + rest)
 

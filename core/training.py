@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.activations import sigmoid
+from core.checkpoints import Checkpoints, Recorder
 from core.datasets import DATASETS, make_dataset
 from core.limits import (
     MAX_BATCH,
@@ -70,6 +71,8 @@ class VariantRun:
     the training inputs (their standard deviation over the data, averaged over its
     units): near 0, every input reaches the output looking the same, and the network
     has forgotten which input it was given (NaN for a network without hidden layers).
+    checkpoints: snapshots for playing the run back (core.checkpoints): the decision map,
+    loss and accuracy at checkpoint_steps(steps), up to the last finite one.
     """
 
     history: pd.DataFrame
@@ -78,6 +81,7 @@ class VariantRun:
     diverged_at: int | None
     message: str
     start_spread: float = math.nan
+    checkpoints: Checkpoints | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,18 +157,29 @@ def _spread(params: list[LayerParams], spec: NetworkSpec, task: _Task) -> float:
     return float(np.mean(np.std(cache.layers[-2].out, axis=0)))
 
 
-def _grid_prob(params: list[LayerParams], spec: NetworkSpec, task: _Task) -> np.ndarray:
-    """The trained network's probability of class 1 over the grid, (grid, grid).
+def _grid_prob(
+    params: list[LayerParams], spec: NetworkSpec, task: _Task, points: np.ndarray | None = None
+) -> tuple[float, float, np.ndarray] | None:
+    """Loss and accuracy on the whole training set, and the network's probability of
+    class 1 at the grid points (default: the whole grid, as (grid, grid)); None if the
+    loss is not finite.
 
     Batchnorm layers judge the grid with the training set's statistics (mode "eval"):
     the grid's own would be meaningless. A network with huge weights may overflow on
     grid points far from the data; sigmoid maps +-inf to 1 and 0, and a nan stays nan
     (shown as a gap)."""
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        _, on_data = forward_unchecked(params, spec, task.X)
-        y_grid, cache = forward_unchecked(params, spec, task.grid_points, "eval", on_data.bn_stats)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        y_all, on_data = forward_unchecked(params, spec, task.X)  # as _whole_set
+        out = output_loss(y_all, on_data, task.Y, task.loss)
+        if not math.isfinite(out.value):
+            return None
+        grid = task.grid_points if points is None else points
+        y_grid, cache = forward_unchecked(params, spec, grid, "eval", on_data.bn_stats)
         prob = sigmoid(cache.logits) if task.loss == "bce" else y_grid
-    return prob.reshape(task.grid_size, task.grid_size)
+    accuracy = float(np.mean((out.prob > 0.5) == (task.Y > 0.5)))
+    if points is None:
+        prob = prob.reshape(task.grid_size, task.grid_size)
+    return out.value, accuracy, prob
 
 
 def _run_tables(
@@ -197,6 +212,8 @@ def _train_one(
     history: list[tuple[int, float, float]] = []
     norms: list[np.ndarray] = []
     diverged_at = None
+    snaps = Recorder(steps, task.grid_size)  # the last one is the final map, below
+    snap_points = snaps.keep(task.grid_points, task.grid_size)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for step in range(steps + 1):
             rows = task.order[step]
@@ -216,6 +233,9 @@ def _train_one(
                 report(step)
             if step == steps:
                 break
+            # A snapshot with a non-finite loss is left out; training goes on as before.
+            if step in snaps.wanted and (snap := _grid_prob(params, spec, task, snap_points)):
+                snaps.add(step, *snap)
             sgd_step(params, grads, task.lr, in_place=True)
     frame, grad_norms = _run_tables(history, norms, spec.n_layers)
     if diverged_at is not None:
@@ -224,14 +244,17 @@ def _train_one(
             "for float64 (inf or nan), so training stopped there. A smaller learning "
             "rate usually helps."
         )
-        return VariantRun(frame, grad_norms, None, diverged_at, message, spread)
+        checkpoints = snaps.result(task.grid_size)
+        return VariantRun(frame, grad_norms, None, diverged_at, message, spread, checkpoints)
     final = history[-1]
     message = (
         f"{short_label(name)}: after {steps} steps the training loss is {final[1]:.3g} and "
         f"{final[2]:.0%} of the points are classified correctly."
     )
-    grid = _grid_prob(params, spec, task)
-    return VariantRun(frame, grad_norms, grid, None, message, spread)
+    grid = _grid_prob(params, spec, task)[2]  # the history's last record: finite
+    snaps.add(steps, final[1], final[2], grid[:: snaps.stride, :: snaps.stride])
+    checkpoints = snaps.result(task.grid_size)
+    return VariantRun(frame, grad_norms, grid, None, message, spread, checkpoints)
 
 
 def _check_training_spec(name: str, spec: NetworkSpec) -> None:

@@ -21,6 +21,7 @@ from dashboard.plots.format import fmt
 from dashboard.plots.network import MAX_POINTS, error_curve_figure
 from dashboard.plots.style import spans_decades
 from dashboard.plots.summaries import error_curve_summary
+from dashboard.plots.worked_playback import updates_playback_figure
 
 ENDS = 4  # rows shown at each end of a run (all rows, up to 2 * ENDS + 1)
 STEP_COLUMN = "updates applied"
@@ -134,6 +135,7 @@ def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
             "With this many updates the chart draws the lowest and highest value of each "
             "short stretch of them, so that no jump is lost; the download has every one."
         )
+    playback(table, shown, target)
     cut = len(table) > 2 * ENDS + 1
     st.markdown(
         "**The weights after each update**"
@@ -171,3 +173,35 @@ def rows_shown(table: pd.DataFrame, shown: Shown) -> pd.DataFrame:
         return text
     gap = pd.DataFrame([["…"] * len(text.columns)], columns=text.columns)
     return pd.concat([text.head(ENDS), gap, text.tail(ENDS)], ignore_index=True)
+
+
+PLAYBACK_KEY = "updates_playback"  # accessibility.css hides its slider's stop labels
+
+
+def playback(table: pd.DataFrame, shown: Shown, target: float) -> None:
+    """The updates played back in the browser (dashboard.plots.worked_playback): the
+    diagram's weights, ŷ and E after each update. It gives every update away, so it
+    waits until the step-through has shown E, ŷ and every update."""
+    if {"E", "y_hat", *(f"d{w}" for w in WEIGHT_NAMES)} & shown.hidden:
+        st.caption(
+            "Once the step-through above has shown every number, you can play the updates "
+            "back here: the weights, ŷ and E of the network after each one."
+        )
+        return
+    rows = table[[COLUMNS[c] for c in TRAJECTORY_COLUMNS]].to_numpy()
+    n_steps = len(rows) - 1
+    st.markdown(
+        "**Watch the updates.** Press ▶ Play to see the network's weights, its prediction "
+        "ŷ and its error E change update by update (closer together at the start); the "
+        "slider goes to any of them, ❚❚ Pause stops."
+    )
+    errors, y_hats = table[COLUMNS["E"]], table[COLUMNS["y_hat"]]
+    ui.chart(
+        updates_playback_figure(rows, (shown.step.x1, shown.step.x2), target),
+        summary=(
+            f"Over {n_steps} updates E goes from {fmt(errors.iloc[0])} to "
+            f"{fmt(errors.iloc[-1])} and ŷ from {fmt(y_hats.iloc[0])} to "
+            f"{fmt(y_hats.iloc[-1])} (target {fmt(target)})."
+        ),
+        key=PLAYBACK_KEY,
+    )

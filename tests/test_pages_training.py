@@ -46,7 +46,7 @@ def specs_by_key(at: AppTest) -> dict[str, dict]:
     return out
 
 
-KEYS = ("loss_chart", "accuracy_chart", "grad_maps", "boundary_maps")
+KEYS = ("playback", "loss_chart", "accuracy_chart", "grad_maps", "boundary_maps")
 CHARTS = len(KEYS)  # the maps are one figure per kind, with a panel per network
 
 

@@ -34,7 +34,7 @@ from core.experiments import (
 )
 from core.losses import LOSSES
 from core.variants import network_activation
-from dashboard import compute, own_data, ui
+from dashboard import compute, own_data, training_playback, ui
 from dashboard.plots.format import fmt
 from dashboard.plots.summaries import (
     curves_summary,
@@ -75,7 +75,7 @@ SAMPLES_RANGE = ui.Allowed(MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, integer=True)
 NOISE_RANGE = ui.Allowed(0.0, MAX_NOISE)
 SEED_RANGE = ui.Allowed(0, 10_000, integer=True)
 FIELD_WIDTH = 150  # pixels: two fields side by side on a phone
-CACHE_ENTRIES = 32  # a few hundred kB each (four 60 x 60 grids and the tables)
+CACHE_ENTRIES = 32  # per network: ~0.5 MB each (its map, 30 playback snapshots, tables)
 
 # Each idea sets every control in one click (its changes on top of DEFAULTS); every one
 # runs within core's limits (tests/test_pages_training.py runs them).
@@ -287,13 +287,15 @@ def show_maps(result: TrainingResult, diverged: dict[str, int]) -> None:
             )
 
 
-def show(result: TrainingResult, settings: dict[str, Any]) -> None:
+def show(result: TrainingResult, settings: dict[str, Any], controls: ui.Controls) -> None:
     diverged = {n: r.diverged_at for n, r in result.runs.items() if r.diverged_at is not None}
     for run in result.runs.values():
         if run.diverged_at is not None:
             st.warning(run.message, icon=":material/trending_up:")
 
     ui.table(summary_table(result), SUMMARY_COLUMNS)
+    training_playback.section(result, controls)
+    st.subheader("The whole run")
     history = result.history_frame()
     loss_col, acc_col = st.columns(2)
     ui.chart(
@@ -454,6 +456,6 @@ else:
     if result is None:
         st.error(f"These settings cannot be trained: {problem}", icon=":material/error:")
     else:
-        show(result, settings)
+        show(result, settings, controls)
 
 controls.share_box(promise="the same settings and trains the same networks")

@@ -12,6 +12,10 @@ No streamlit in any of them.
 - updates: update sizes by distance from the output (update-sizes page).
 - profiles: the vanishing-gradient lab's profiles, forward pass and depth story.
 - training: the training lab's loss and accuracy curves, gradient maps, decision maps.
+- playback, playback_parts: the training lab's run played back in the browser (plotly
+  animation frames, Play / Pause and a step slider); raster: a map as a PNG and its
+  level line as a path, which a frame can change without a full redraw;
+  worked_playback: the worked example's updates played back (weights, ŷ, E).
 - slopes: the slopes of sigmoid and ReLU with the 0.25 ceiling (the lesson).
 - summaries: one line of numbers per figure, from the same data (under each chart).
 

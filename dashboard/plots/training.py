@@ -233,7 +233,7 @@ def gradient_heatmap_figure(
     """
     diverged = diverged or {}
     names = list(variants if variants is not None else dict.fromkeys(grad_norms["variant"]))
-    zmin, zmax = _grad_color_range(grad_norms, diverged)
+    zmin, zmax = grad_color_range(grad_norms, diverged)
     last_step = int(grad_norms["step"].max()) if len(grad_norms) else 1
     top = int(grad_norms["layer"].max()) if len(grad_norms) else 1
     by_variant = {v: grad_norms[grad_norms["variant"] == v] for v in names}
@@ -244,14 +244,14 @@ def gradient_heatmap_figure(
     fig, cols = panel_grid(titles, TRAIN_HEATMAP_ROW_HEIGHT, TRAIN_COLORBAR_MARGIN, columns)
     for index, (variant, rows) in enumerate(by_variant.items()):
         _add_heatmap(fig, variant, rows, diverged.get(variant), panel_cell(index, cols))
-    fig.update_layout(coloraxis=_grad_coloraxis(zmin, zmax))
+    fig.update_layout(coloraxis=grad_coloraxis(zmin, zmax))
     fig.update_xaxes(range=[0, max(last_step, 1)])
     fig.update_yaxes(dtick=1 if top <= 12 else None, range=[0.5, top + 0.5])
     panel_axes(fig, len(names), cols, "Training step", f"Layer (1 = input side, {top} = output)")
     return fig
 
 
-def _grad_color_range(grad_norms: pd.DataFrame, diverged: dict[str, int]) -> tuple[float, float]:
+def grad_color_range(grad_norms: pd.DataFrame, diverged: dict[str, int]) -> tuple[float, float]:
     """The color range of the maps: the finite log10 norms of the networks that did not
     diverge (of all of them if every one did), -1..1 when there are none, widened when
     one value fills it."""
@@ -313,7 +313,7 @@ def _add_heatmap(
         panel_note(fig, note, cell)
 
 
-def _grad_coloraxis(zmin: float, zmax: float) -> dict:
+def grad_coloraxis(zmin: float, zmax: float) -> dict:
     """The one color scale all maps share, with its bar under them."""
     return {
         "cmin": zmin,
