@@ -9,6 +9,12 @@ The key is what makes a browser the class's teacher: 192 random bits (token_urls
 32 characters). The database keeps only its SHA-256: a key of that strength needs no
 slow password hash, and a stolen database cannot run a class. Keys are compared with
 hmac.compare_digest, whose time does not depend on where two values first differ.
+
+The voter token is what makes a browser tab one voter of a class: 128 random bits
+(token_urlsafe, 22 characters), made when the tab joins and kept in its address
+(?class=CODE&voter=...), so that a reload or a phone that dropped the tab rejoins as
+the same voter and its answer replaces the earlier one. It names no one; it is never
+put in a link the app offers for sharing (the student link has only the code).
 """
 
 from __future__ import annotations
@@ -23,6 +29,10 @@ CODE_LENGTH = 6
 KEY_BYTES = 24  # 192 bits; the issue asks for at least 128
 KEY_CHARS = 32  # len(token_urlsafe(24))
 _KEY = re.compile(rf"^[A-Za-z0-9_-]{{{KEY_CHARS}}}$")
+VOTER_BYTES = 16  # 128 bits: a classmate cannot guess another's seat
+VOTER_CHARS = 22  # len(token_urlsafe(16))
+VOTER_PARAM = "voter"  # its key in the address
+_VOTER = re.compile(rf"^[A-Za-z0-9_-]{{{VOTER_CHARS}}}$")
 _SEPARATORS = re.compile(r"[\s\-_.·]+")
 
 
@@ -68,3 +78,14 @@ def key_matches(key: object, stored_hash: str) -> bool:
     if not is_key_shaped(key):
         return False
     return hmac.compare_digest(key_hash(str(key)), stored_hash)
+
+
+def new_voter() -> str:
+    """A fresh voter token: 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(VOTER_BYTES)
+
+
+def is_voter_shaped(text: object) -> bool:
+    """Could text be a voter token (length and characters)? Anything else from an
+    address is ignored, and the tab gets a fresh token."""
+    return isinstance(text, str) and bool(_VOTER.match(text))

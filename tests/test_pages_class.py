@@ -19,7 +19,7 @@ from dashboard.class_model import Question
 from dashboard.content.lesson import STOPS, asked
 from dashboard.content.lesson_facts import Facts
 from dashboard.content.lesson_model import AskedQuestion
-from tests.share import APP
+from tests.share import APP, ui_share_link
 
 TIMEOUT = 90
 HOSTILE = (
@@ -141,6 +141,49 @@ def test_a_whole_class_two_rounds(both):
         "Worked example" in p.proto.label or p.proto.page for p in students[2].get("page_link")
     )
     assert students[2].radio[0].proto.disabled  # closed after the reveal
+
+
+def test_a_reloaded_student_rejoins_as_the_same_voter(secrets):
+    """A reload (or a phone that dropped the tab) is a new session with the same address:
+    it must come back into the class as the same voter, its answer replaced, not added."""
+    from dashboard import class_store
+
+    teacher, code, key = create_class(secrets)
+    asked = lesson_question("output_updates_larger")
+    ask_lesson(teacher, "output_updates_larger")
+    wrong = next(c for c, _ in asked.choices if c != asked.correct)
+    student = session(secrets, "join.py", {"class": code})
+    address = dict(student.query_params)  # what the browser's address bar now holds
+    assert address["class"] == code and class_keys.is_voter_shaped(address["voter"])
+    vote(student, wrong)
+    for page in ("join.py", "lesson.py"):  # reloaded on the Join page, or on another one
+        again = session(secrets, page, address)
+        assert not again.exception
+        shown = texts(again)
+        assert f"Class {class_keys.shown_code(code)}" in shown, page
+        assert "Your answer is in" in shown, "the database remembers this voter's answer"
+        assert dict(again.query_params)["voter"] == address["voter"]
+    assert "voter" not in ui_share_link(again) and address["voter"] not in ui_share_link(again)
+    vote(again, asked.correct)
+    teacher.run()
+    assert teacher.metric[0].value == "1", "one student, one answer"
+    engine = _engine_for(secrets)
+    tally = class_store.tally(engine, code, key, 1, __import__("time").time())
+    assert tally.counts == {1: {asked.correct: 1}}
+    assert "voter" not in (teacher.code[0].value if teacher.code else "")
+
+
+def test_a_bad_voter_token_gets_a_fresh_one_and_leave_clears_the_address(secrets):
+    _, code, _ = create_class(secrets)
+    for bad in ("short", HOSTILE[0], "x" * 23, ""):
+        student = session(secrets, "join.py", {"class": code, "voter": bad})
+        assert f"Class {class_keys.shown_code(code)}" in texts(student)
+        voter = dict(student.query_params)["voter"]
+        assert voter != bad and class_keys.is_voter_shaped(voter)
+    student.button(key="class_leave").click()
+    student.run()
+    assert "class" not in student.query_params and "voter" not in student.query_params
+    assert "You are not in a class" in texts(student)
 
 
 def test_a_typed_code_joins_and_a_bad_one_is_refused_without_an_echo(secrets):
