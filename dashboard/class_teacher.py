@@ -3,8 +3,10 @@ class, the teacher link and its key, what students need to join, asking a questi
 the live answers, and the results.
 
 The key never stays in the address bar: the page reads ?class=...&key=... once, checks
-it, keeps the class in this browser session and removes both from the address, so a
-projected screen does not show it. The key is shown once, when the class is made.
+it, keeps the class in this browser session and removes the key from the address, so a
+projected screen does not show it; the code stays (it is no secret), so a reload, which
+starts a new session without the key, can say which class this was and that the teacher
+link opens it again. The key is shown once, when the class is made.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from dashboard.content.lesson_facts import MEASUREMENTS
 _TEACHER = "_class_teacher"  # (code, key) of the class this session runs
 _NEW = "_class_new_link"  # the teacher link of a class made in this session, until hidden
 _SAID = "_class_said"  # (kind, message) to show once after a button's callback
+_STOPPING = "_class_stopping"  # "Stop teaching here" was pressed once: ask to confirm
+CLASS_PARAM, KEY_PARAM = "class", "key"
 
 Teacher = tuple[str, str]  # (code, key)
 
@@ -57,24 +61,46 @@ def student_link(code: str) -> str:
 
 def signed_in() -> Teacher | None:
     """The class this session teaches, after reading a teacher link if the address has one
-    (StoreDown if the database cannot check it)."""
-    raw_code = st.query_params.pop("class", None)
-    raw_key = st.query_params.pop("key", None)
-    if raw_code is not None or raw_key is not None:
-        code = class_keys.normalize_code(raw_code)
-        try:
-            if code is None or raw_key is None:
-                raise WrongKey("no code or key")
-            class_store.check_key(class_db.engine(), code, raw_key, time.time())
-        except WrongKey:
-            st.error(
-                "This teacher link does not open a class: its key is wrong, or the class "
-                "has ended (classes end after a week). Make a new class below.",
-                icon=":material/key_off:",
+    (StoreDown if the database cannot check it). The address keeps ?class=CODE while this
+    session teaches it, never the key."""
+    raw_code = st.query_params.get(CLASS_PARAM)
+    raw_key = st.query_params.pop(KEY_PARAM, None)
+    teaching = st.session_state.get(_TEACHER)
+    if raw_key is not None or (raw_code is not None and teaching is None):
+        _read_link(raw_code, raw_key)
+    teacher = st.session_state.get(_TEACHER)
+    if teacher and st.query_params.get(CLASS_PARAM) != teacher[0]:
+        st.query_params[CLASS_PARAM] = teacher[0]
+    return teacher
+
+
+def _read_link(raw_code: str | None, raw_key: str | None) -> None:
+    """A teacher link (code and key), or an address with the code alone: a reload, which
+    starts a new session without the key. A student's address (it has a voter token) is
+    the class panel's, not a teacher's."""
+    code = class_keys.normalize_code(raw_code)
+    if raw_key is None and code is not None:
+        if class_keys.VOTER_PARAM not in st.query_params:
+            st.info(
+                f"This is class **{class_keys.shown_code(code)}**: open your teacher link to "
+                "go on teaching it. The app never keeps the key in the address, so a reload "
+                "forgets it; a new class below starts afresh.",
+                icon=":material/key:",
             )
-        else:
-            st.session_state[_TEACHER] = (code, raw_key)
-    return st.session_state.get(_TEACHER)
+        return
+    try:
+        if code is None or raw_key is None:
+            raise WrongKey("no code or key")
+        class_store.check_key(class_db.engine(), code, raw_key, time.time())
+    except WrongKey:
+        st.query_params.pop(CLASS_PARAM, None)
+        st.error(
+            "This teacher link does not open a class: its key is wrong, or the class "
+            "has ended (classes end after a week). Make a new class below.",
+            icon=":material/key_off:",
+        )
+    else:
+        st.session_state[_TEACHER] = (code, raw_key)
 
 
 def create() -> None:
@@ -112,8 +138,43 @@ def said() -> None:
 
 
 def sign_out() -> None:
-    for key in (_TEACHER, _NEW):
+    """Forget the class in this tab (and its code in the address)."""
+    for key in (_TEACHER, _NEW, _STOPPING):
         st.session_state.pop(key, None)
+    st.query_params.pop(CLASS_PARAM, None)
+
+
+def _stop(code: str) -> None:
+    sign_out()
+    _say(
+        "info",
+        f"This tab no longer teaches class {class_keys.shown_code(code)}. The class goes on "
+        "(students can still answer the question on screen) until it is a week old; your "
+        "teacher link opens it here again.",
+    )
+
+
+def stop_box(code: str) -> None:
+    """The "Stop teaching here" button, confirmed by a second click: a tab that forgets
+    its class can open it again only with the teacher link."""
+    if not st.session_state.get(_STOPPING):
+        st.button(
+            "Stop teaching here",
+            on_click=st.session_state.__setitem__,
+            args=(_STOPPING, True),
+            icon=":material/logout:",
+            help="This tab forgets the class; the teacher link opens it again.",
+        )
+        return
+    with st.container(border=True, key="class_stop_confirm"):
+        st.warning(
+            f"Stop teaching class {class_keys.shown_code(code)} in this tab? Only your "
+            "teacher link opens it again. The class itself goes on.",
+            icon=":material/logout:",
+        )
+        with st.container(horizontal=True, gap="small"):
+            st.button("Yes, stop teaching here", on_click=_stop, args=(code,), type="primary")
+            st.button("Cancel", on_click=st.session_state.pop, args=(_STOPPING, None))
 
 
 def new_link_box() -> None:

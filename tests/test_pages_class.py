@@ -209,7 +209,6 @@ def test_hostile_codes_and_keys_in_teacher_links_never_open_a_class(secrets):
     for query in (
         {"class": code, "key": other_key},
         {"class": code, "key": key[:-1] + ("A" if key[-1] != "A" else "B")},
-        {"class": code},
         {"key": key},
         {"class": HOSTILE[0], "key": key},
         {"class": code, "key": HOSTILE[1]},
@@ -225,7 +224,35 @@ def test_hostile_codes_and_keys_in_teacher_links_never_open_a_class(secrets):
     right = session(secrets, "teach.py", {"class": code, "key": key})
     assert "Live answers" in texts(right)
     assert "key" not in right.query_params, "the key leaves the address bar at once"
+    assert right.query_params["class"] == code, "the code stays: a reload can name it"
     assert right.code == [] or key not in right.code[0].value  # not shown again
+
+
+def test_a_teacher_reload_names_the_class_and_stopping_asks_first(secrets):
+    teacher, code, key = create_class(secrets)
+    assert teacher.query_params["class"] == code and "key" not in teacher.query_params
+    reloaded = session(secrets, "teach.py", dict(teacher.query_params))  # F5: no key
+    shown = texts(reloaded)
+    assert f"This is class **{class_keys.shown_code(code)}**: open your teacher link" in shown
+    assert "Live answers" not in shown and key not in shown
+    assert any(b.label == "Create a class" for b in reloaded.button)
+
+    back = session(secrets, "teach.py", {"class": code, "key": key})
+    next(b for b in back.button if b.label == "Stop teaching here").click()
+    back.run()
+    assert "Live answers" in texts(back), "one click only asks"
+    assert "Only your teacher link opens it again" in texts(back)
+    next(b for b in back.button if b.label == "Cancel").click()
+    back.run()
+    assert "Live answers" in texts(back) and back.query_params["class"] == code
+    next(b for b in back.button if b.label == "Stop teaching here").click()
+    back.run()
+    next(b for b in back.button if b.label == "Yes, stop teaching here").click()
+    back.run()
+    shown = texts(back)
+    assert "Live answers" not in shown
+    assert f"This tab no longer teaches class {class_keys.shown_code(code)}" in shown
+    assert "class" not in back.query_params
 
 
 def test_hostile_question_text_is_shown_as_text(secrets):
