@@ -178,12 +178,16 @@ def stop_box(code: str) -> None:
 
 
 def new_link_box() -> None:
-    """The teacher link of a class just made: shown once, with the warning to keep it."""
+    """The teacher link of a class just made: shown once, below what students need, with
+    the warning to keep it private."""
     link = st.session_state.get(_NEW)
     if not link:
         return
     with st.container(border=True, key="class_teacher_link"):
-        st.markdown("**Your teacher link: save it now**")
+        st.markdown(
+            "**:material/lock: Private: your teacher link.** Save it now, and scroll it off "
+            "the projector first."
+        )
         st.code(link, language=None, wrap_lines=True)
         st.warning(
             "This is the only time the app shows it: it keeps only a fingerprint of the "

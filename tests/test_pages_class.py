@@ -80,6 +80,14 @@ def create_class(secrets: dict) -> tuple[AppTest, str, str]:
     return teacher, code, key
 
 
+def in_page_order(node) -> list:
+    """Every element under node, in the order the page draws them."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [node]
+    return [e for i in sorted(children) for e in in_page_order(children[i])]
+
+
 def lesson_question(question_id: str) -> AskedQuestion:
     """A lesson question as core answers it (only its stop's numbers are computed)."""
     s = next(s for s in STOPS if any(q.id == question_id for q in s.questions))
@@ -141,6 +149,23 @@ def test_a_whole_class_two_rounds(both):
         "Worked example" in p.proto.label or p.proto.page for p in students[2].get("page_link")
     )
     assert students[2].radio[0].proto.disabled  # closed after the reveal
+
+
+def test_what_students_need_comes_before_the_private_teacher_link(secrets):
+    teacher, _, key = create_class(secrets)
+    drawn = in_page_order(teacher.main)
+    where = {
+        "students": next(i for i, e in enumerate(drawn) if "Students join" in str(e.value)),
+        "qr": next(i for i, e in enumerate(drawn) if e.type == "image"),
+        "teacher link": next(i for i, e in enumerate(drawn) if key in str(e.value)),
+        "private": next(i for i, e in enumerate(drawn) if "Private" in str(e.value)),
+    }
+    assert where["students"] < where["qr"] < where["private"] < where["teacher link"], where
+    warning = next(w.value for w in teacher.warning if "only time" in w.value)
+    assert "do not project it" in warning
+    next(b for b in teacher.button if b.label.startswith("I saved it")).click()
+    teacher.run()
+    assert not teacher.code and key not in texts(teacher), "shown once"
 
 
 def test_a_reloaded_student_rejoins_as_the_same_voter(secrets):

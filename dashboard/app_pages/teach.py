@@ -46,8 +46,10 @@ if teacher is None:
 else:
     code, _ = teacher
     st.subheader(f"Your class {class_keys.shown_code(code)}")
-    class_teacher.new_link_box()
+    # The students' box first: a projecting teacher shows the top of the page to the room,
+    # and the teacher link below it is private.
     class_teacher.students_box(code)
+    class_teacher.new_link_box()
     class_teacher.ask_box(teacher)
     st.subheader("Live answers")
     class_live.live(teacher)
