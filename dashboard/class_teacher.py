@@ -25,6 +25,7 @@ from dashboard.class_questions import (
     MAX_CHOICE,
     MAX_CHOICES,
     MAX_TEXT,
+    MIN_CHOICES,
     lesson_questions,
     own_question,
     stop_label,
@@ -255,16 +256,25 @@ def _lesson_picker(teacher: Teacher) -> None:
 
 
 def _own_form(teacher: Teacher) -> None:
+    # No max_chars on the fields: the browser then cut typing silently mid-word and left a
+    # longer paste out altogether. The limits are checked on "Ask the class" instead,
+    # with a message that says how long and where, and the text stays to be shortened.
     with st.form("class_own", border=False):
-        text = st.text_area("Question", max_chars=MAX_TEXT, help=f"At most {MAX_TEXT} characters.")
+        text = st.text_area(
+            f"Question (at most {MAX_TEXT} characters)",
+            key="class_own_text",
+            help="Line breaks become spaces.",
+        )
         choices = st.text_area(
-            "Choices, one per line",
-            max_chars=MAX_CHOICES * (MAX_CHOICE + 1),
-            help=f"2 to {MAX_CHOICES} choices, each at most {MAX_CHOICE} characters.",
+            f"Choices, one per line ({MIN_CHOICES} to {MAX_CHOICES}, each at most "
+            f"{MAX_CHOICE} characters)",
+            key="class_own_choices",
+            help="Blank lines are skipped; choice 1 is the first line with text.",
         )
         right = st.selectbox(
             "Right choice",
             range(MAX_CHOICES + 1),
+            key="class_own_right",
             format_func=lambda n: f"choice {n}" if n else "none (a poll)",
             help="Shown to students at the reveal; none for a question of opinion.",
         )

@@ -283,12 +283,9 @@ def test_a_teacher_reload_names_the_class_and_stopping_asks_first(secrets):
 def test_hostile_question_text_is_shown_as_text(secrets):
     teacher, code, _ = create_class(secrets)
     student = session(secrets, "join.py", {"class": code})
-    own = next(t for t in teacher.text_area if t.label == "Question")
-    own.set_value(" ".join(HOSTILE))
-    next(t for t in teacher.text_area if t.label.startswith("Choices")).set_value(
-        "\n".join(HOSTILE[:3])
-    )
-    next(s for s in teacher.selectbox if s.label == "Right choice").set_value(2)
+    teacher.text_area(key="class_own_text").set_value(" ".join(HOSTILE))
+    teacher.text_area(key="class_own_choices").set_value("\n".join(HOSTILE[:3]))
+    teacher.selectbox(key="class_own_right").set_value(2)
     [b for b in teacher.button if b.label == "Ask the class"][-1].click()
     teacher.run()
     assert not teacher.exception
@@ -300,10 +297,35 @@ def test_hostile_question_text_is_shown_as_text(secrets):
     assert "\\<script\\>" in radio.proto.label or any("\\<" in o for o in radio.proto.options)
 
 
+def test_over_long_own_text_is_refused_with_its_length_and_kept(secrets):
+    """A 501-character paste used to leave the field empty, and typing stopped at 300."""
+    teacher, _, _ = create_class(secrets)
+    fields = [teacher.text_area(key=k) for k in ("class_own_text", "class_own_choices")]
+    assert "at most 300 characters" in fields[0].label
+    assert "2 to 6, each at most 100 characters" in fields[1].label
+    assert all(not f.proto.max_chars or f.proto.max_chars > 300 for f in fields)
+    pasted = "Why " * 125 + "?"  # 501 characters
+    fields[0].set_value(pasted)
+    fields[1].set_value("yes\n\n" + "n" * 120 + "\nmaybe")
+    [b for b in teacher.button if b.label == "Ask the class"][-1].click()
+    teacher.run()
+    said = texts(teacher)
+    assert "The question has 501 characters; at most 300 are allowed" in said
+    assert teacher.text_area(key="class_own_text").value == pasted, "kept to be shortened"
+    teacher.text_area(key="class_own_text").set_value("Why?")
+    [b for b in teacher.button if b.label == "Ask the class"][-1].click()
+    teacher.run()
+    said = texts(teacher)
+    assert "Choice 2 (line 3) has 120 characters; each choice may have at most 100" in said
+    assert "The question is on screen" not in said
+
+
 def test_own_questions_are_checked_and_bounded(secrets):
     from dashboard.class_questions import MAX_TEXT, own_question
 
-    assert isinstance(own_question("x" * (MAX_TEXT + 1), "a\nb", 0), str)
+    too_long = own_question("x" * (MAX_TEXT + 1), "a\nb", 0)
+    assert too_long.startswith(f"The question has {MAX_TEXT + 1} characters")
+    assert own_question("q", "a\n" + "b" * 101, 0).startswith("Choice 2 (line 2) has 101")
     assert isinstance(own_question("q", "only one", 0), str)
     assert isinstance(own_question("q", "a\na", 0), str)
     assert isinstance(own_question("q", "a\nb", 3), str)
