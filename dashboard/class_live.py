@@ -48,8 +48,13 @@ def _question(state: ClassState, q: Question, tally: Tally) -> None:
     st.markdown(f"**Question {q.qid}, round {state.round_no}** ({stage}): {ui.plain(q.text)}")
     n = tally.total(state.round_no)
     st.metric(f"Answers in round {state.round_no}", n, help="One per browser session.")
-    frame = class_results.vote_frame(q, tally)
-    title = "The class's answers" + (" (✓ the right one)" if state.revealed and q.correct else "")
+    # Every round up to the open one: at the start of round 2 its bars are at zero beside
+    # round 1's, which would otherwise stand alone and read as round 2's.
+    frame = class_results.vote_frame(q, tally, state.round_no)
+    title = f"The class's answers, round {state.round_no}" + (
+        " beside round 1" if state.round_no == 2 else ""
+    )
+    title += " (✓ the right one)" if state.revealed and q.correct else ""
     st.plotly_chart(
         votes_figure(frame, title, show_right=state.revealed),
         width="stretch",

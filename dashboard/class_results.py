@@ -21,11 +21,12 @@ CSV_COLUMNS = (
 )
 
 
-def vote_frame(question: Question, tally: Tally) -> pd.DataFrame:
-    """One row per round with votes (round 1 always) and choice, in the choices' order:
-    round, choice_id, choice (text), right, votes, share of that round's answers."""
+def vote_frame(question: Question, tally: Tally, last_round: int = 1) -> pd.DataFrame:
+    """One row per round and choice, in the choices' order: round, choice_id, choice
+    (text), right, votes, share of that round's answers. Rounds: 1 to last_round (the
+    round open now: all its choices at 0 votes until its first vote), and any with votes."""
     rows = []
-    for round_no in sorted({1, *tally.counts}):
+    for round_no in sorted({*range(1, last_round + 1), *tally.counts}):
         counts = tally.counts.get(round_no, {})
         total = sum(counts.values())
         for choice_id, text in question.choices:

@@ -93,6 +93,21 @@ def test_votes_figure_bars_per_round_labelled_axes_and_the_mark_only_when_asked(
     assert [y for y in shown.data[0].y if y.startswith("✓")] == ["✓ two"]
 
 
+def test_a_new_round_starts_at_zero_bars_beside_round_1_each_named():
+    """After "Vote again", before the first new vote: round 2's bars at zero, and the
+    legend naming both rounds (round 1's bars alone read as round 2's)."""
+    tally = Tally({1: {"a": 2, "b": 1}}, {})
+    frame = class_results.vote_frame(Q, tally, last_round=2)
+    assert sorted(set(frame["round"])) == [1, 2]
+    assert list(frame.loc[frame["round"] == 2, "votes"]) == [0, 0, 0]
+    fig = votes_figure(frame, "The class's answers, round 2 beside round 1")
+    assert [t.name for t in fig.data] == ["Round 1 (3 answers)", "Round 2 (0 answers)"]
+    assert list(fig.data[1].x) == [0, 0, 0] and fig.layout.showlegend is True
+    alone = votes_figure(class_results.vote_frame(Q, tally), "t")
+    assert [t.name for t in alone.data] == ["Round 1 (3 answers)"]
+    assert alone.layout.showlegend is True, "a lone round is named too"
+
+
 @pytest.mark.parametrize("n", [0, 1, 7, 400])
 def test_votes_figure_axis_fits_the_counts(n):
     frame = class_results.vote_frame(Q, Tally({1: {"a": n}} if n else {}, {}))

@@ -133,6 +133,9 @@ def test_a_whole_class_two_rounds(both):
     assert teacher.metric[0].value == "2"
     teacher.button(key="class_again").click()
     teacher.run()
+    chart = teacher.get("plotly_chart")[0].proto.spec
+    assert "Round 2 (0 answers)" in chart and "Round 1 (2 answers)" in chart
+    assert "round 2 beside round 1" in chart
     for s in students:
         s.run()
         vote(s, asked.correct)
