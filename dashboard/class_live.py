@@ -103,13 +103,13 @@ def results_button(teacher: Teacher) -> None:
     """Every question asked so far, with its votes per round and choice, as CSV."""
     code, key = teacher
 
-    def csv() -> str:
+    def csv() -> bytes:
         try:
             return class_results.results_csv(
                 class_store.results(class_db.engine(), code, key, time.time())
             )
         except (StoreDown, WrongKey):
-            return "error\nthe class database did not answer, or the class has ended\n"
+            return b"error\nthe class database did not answer, or the class has ended\n"
 
     st.download_button(
         "Download the class's results (CSV)",

@@ -53,6 +53,13 @@ def lesson_questions(s: Stop, load: Callable[[str], Any]) -> tuple[Question, ...
     )
 
 
+def lesson_stop_name(lesson_id: str | None) -> str:
+    """The lesson stop a question came from, as a teacher reads it ("Stop 8. The chain
+    rule"), or "" for a teacher's own question."""
+    s = _STOP_OF.get(lesson_id or "")
+    return f"Stop {stop_label(s)}" if s is not None else ""
+
+
 def answer_link(lesson_id: str | None) -> LessonLink | None:
     """The view that shows a lesson question's answer (None for a teacher's own)."""
     s = _STOP_OF.get(lesson_id or "")

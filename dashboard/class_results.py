@@ -7,11 +7,12 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.class_model import Question, Tally
+from dashboard.class_questions import lesson_stop_name
 
 CSV_COLUMNS = (
     "question",
     "question_text",
-    "from_lesson",
+    "from_lesson",  # the lesson stop's number and title, empty for a teacher's own
     "round",
     "choice",
     "choice_text",
@@ -90,7 +91,7 @@ def results_frame(results: list[tuple[Question, Tally]]) -> pd.DataFrame:
                 {
                     "question": question.qid,
                     "question_text": question.text,
-                    "from_lesson": question.lesson_id or "",
+                    "from_lesson": lesson_stop_name(question.lesson_id),
                     "round": row.round,
                     "choice": row.choice_id,
                     "choice_text": row.choice,
@@ -102,14 +103,15 @@ def results_frame(results: list[tuple[Question, Tally]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(CSV_COLUMNS))
 
 
-def results_csv(results: list[tuple[Question, Tally]]) -> str:
-    """results_frame as CSV text. A cell that starts with = + - @ gets a leading
-    apostrophe: a spreadsheet would run it as a formula (a teacher's or a lesson's text
-    may start so)."""
+def results_csv(results: list[tuple[Question, Tally]]) -> bytes:
+    """results_frame as CSV, UTF-8 with a byte-order mark: without it Excel reads the
+    file as the system's code page and shows "Δw₁₁" garbled. A cell that starts with
+    = + - @ gets a leading apostrophe: a spreadsheet would run it as a formula (a
+    teacher's or a lesson's text may start so)."""
     frame = results_frame(results)
-    for column in ("question_text", "choice_text"):
+    for column in ("question_text", "from_lesson", "choice_text"):
         frame[column] = frame[column].map(_no_formula)
-    return frame.to_csv(index=False)
+    return frame.to_csv(index=False).encode("utf-8-sig")
 
 
 def _no_formula(text: str) -> str:

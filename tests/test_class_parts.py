@@ -12,6 +12,7 @@ import pytest
 
 from dashboard import class_keys, class_results
 from dashboard.class_model import Question, Tally
+from dashboard.content.lesson import STOPS, stop_number
 from dashboard.plots.class_votes import ROUND_COLORS, votes_figure
 from dashboard.plots.style import OKABE_ITO
 
@@ -68,12 +69,29 @@ def test_a_round_without_votes_still_lists_its_choices():
 
 def test_results_csv_keeps_spreadsheets_from_running_formulas():
     tally = Tally({1: {"a": 2}}, {})
-    text = class_results.results_csv([(Q, tally)])
+    text = class_results.results_csv([(Q, tally)]).decode("utf-8-sig")
     frame = pd.read_csv(io.StringIO(text), keep_default_na=False)
     assert list(frame.columns) == list(class_results.CSV_COLUMNS)
     assert set(frame["question_text"]) == {"'=1+1 is?"}
     assert list(frame["choice_text"]) == ["'+2", "two", "'@three"]
     assert list(frame["votes"]) == [2, 0, 0] and list(frame["right"]) == ["no", "yes", "no"]
+
+
+def test_results_csv_opens_in_excel_and_names_the_lesson_stop():
+    """Excel needs the byte-order mark to read UTF-8 ("Δw₁₁", not "Î”wâ‚â‚"); a lesson
+    question's from_lesson is its stop's number and title, not an internal id."""
+    s = next(s for s in STOPS if s.questions)
+    lesson_q = Question(
+        "Δw₁₁ is?", (("a", "Δw₁₁ > 0"), ("b", "no")), "a", lesson_id=s.questions[0].id
+    )
+    raw = class_results.results_csv([(lesson_q, Tally({1: {"a": 1}}, {})), (Q, Tally({}, {}))])
+    assert raw.startswith(b"\xef\xbb\xbf") and not raw.startswith(b"\xef\xbb\xbf\xef\xbb\xbf")
+    frame = pd.read_csv(io.StringIO(raw.decode("utf-8-sig")), keep_default_na=False)
+    assert list(frame.columns) == list(class_results.CSV_COLUMNS)
+    assert set(frame.loc[frame["question"] == 0, "choice_text"]) >= {"Δw₁₁ > 0"}
+    stops = set(frame["from_lesson"])
+    assert stops == {f"Stop {stop_number(s.id)}. {s.title}", ""}, stops
+    assert s.questions[0].id not in raw.decode("utf-8-sig")
 
 
 def test_votes_figure_bars_per_round_labelled_axes_and_the_mark_only_when_asked():

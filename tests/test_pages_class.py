@@ -348,7 +348,7 @@ def test_results_csv_has_every_round_and_choice(both):
     vote(student, asked.correct)
     engine = _engine_for(secrets)
     rows = class_store.results(engine, code, key, __import__("time").time())
-    frame = pd.read_csv(io.StringIO(class_results.results_csv(rows)))
+    frame = pd.read_csv(io.BytesIO(class_results.results_csv(rows)), encoding="utf-8-sig")
     assert list(frame.columns) == list(class_results.CSV_COLUMNS)
     assert len(frame) == len(asked.choices)  # round 1 only, every choice
     assert frame.loc[frame["choice"] == asked.correct, "votes"].item() == 1

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from dashboard.class_questions import stop_label
 from dashboard.content.lesson import STOPS, asked
 from dashboard.content.lesson_facts import Facts
 from dashboard.navigation import page as page_info
@@ -36,10 +37,14 @@ METRIC_IS = """n => {
 }"""
 
 
+def first_stop():
+    """The stop the teacher's lesson picker opens on: the lesson's first with questions."""
+    return next(s for s in STOPS if s.questions)
+
+
 def first_question():
     """The question the teacher's "Ask the class" puts first: the lesson's first stop."""
-    s = next(s for s in STOPS if s.questions)
-    return next(iter(asked(s, Facts())))
+    return next(iter(asked(first_stop(), Facts())))
 
 
 def vote(page, choice: int) -> None:
@@ -112,11 +117,14 @@ def test_a_class_votes_twice_and_the_teacher_downloads_the_results(
 
         with teacher.expect_download(timeout=WAIT_MS) as download:
             teacher.get_by_role("button", name="Download the class's results (CSV)").click()
-        rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+        raw = Path(download.value.path()).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), "a byte-order mark, for Excel"
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
         votes = {(r["round"], r["choice"]): int(r["votes"]) for r in rows}
         assert votes[("1", q.correct)] == 1 and votes[("1", ids[wrong])] == 2
         assert votes[("2", q.correct)] == 3 and sum(votes.values()) == 6
         assert {r["question_text"] for r in rows} == {q.text}
+        assert {r["from_lesson"] for r in rows} == {f"Stop {stop_label(first_stop())}"}
 
         # A student follows the panel's link to the view that shows the answer: another
         # page of the app, in the same session, and the panel is still above it.
