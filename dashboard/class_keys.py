@@ -57,6 +57,29 @@ def normalize_code(text: object) -> str | None:
     return code
 
 
+# Characters people type for a code that no code has, by the group they are mistaken in.
+_LOOK_ALIKES = {"0": "0 or O", "O": "0 or O", "1": "1, I or L", "I": "1, I or L"}
+_LOOK_ALIKES |= {"L": "1, I or L", "U": "U or V", "V": "U or V"}
+CODE_RULE = (
+    "A class code has six characters: the letters A to Z without I, L, O, U and V, and "
+    "the digits 2 to 9. Your teacher shows it like KQ7-M4P."
+)
+
+
+def why_not_code(text: object) -> str:
+    """What is wrong with text as a code (normalize_code gave None), without repeating
+    it: its length, or the look-alike characters it has that no code uses."""
+    if not isinstance(text, str) or len(text) > 3 * CODE_LENGTH:
+        return f"That is too long for a class code. {CODE_RULE}"
+    typed = _SEPARATORS.sub("", text).upper()
+    if len(typed) != CODE_LENGTH:
+        return f"That has {len(typed)} characters, not six. {CODE_RULE}"
+    groups = sorted({_LOOK_ALIKES[c] for c in typed if c in _LOOK_ALIKES})
+    if groups:
+        return f"No class code has {', nor '.join(groups)}: check those characters. {CODE_RULE}"
+    return f"That has a character no class code uses. {CODE_RULE}"
+
+
 def new_key() -> str:
     """A fresh teacher key: 192 random bits, URL-safe."""
     return secrets.token_urlsafe(KEY_BYTES)

@@ -61,7 +61,7 @@ def join(text: str, voter: object = None) -> str | None:
     a new one."""
     code = class_keys.normalize_code(text)
     if code is None:
-        return "A class code has six letters and digits, like KQ7-M4P."
+        return class_keys.why_not_code(text)
     if not _allowed(_LOOKED, RATE_LOOKUPS, LOOKUP_SECONDS):
         return "Too many codes tried in a minute; wait a moment and try again."
     if class_store.class_state(class_db.engine(), code, time.time()) is None:

@@ -31,6 +31,27 @@ def test_codes_have_no_look_alikes_and_read_back_however_typed():
         assert class_keys.normalize_code(bad) is None
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("ABC-123", "No class code has 1, I or L"),
+        ("KQ0-M4P", "No class code has 0 or O"),
+        ("kql-m4p", "No class code has 1, I or L"),  # a lower-case l
+        ("OUI-234", "No class code has 0 or O, nor 1, I or L, nor U or V"),
+        ("ABC-12", "has 5 characters, not six"),
+        ("ABC#23", "a character no class code uses"),
+        ("A" * 40, "too long"),
+    ],
+)
+def test_a_wrong_code_is_told_what_is_wrong_without_an_echo(typed, said):
+    """'ABC-123' has six characters: saying 'a code has six letters and digits' did not
+    tell the student that 1 is what no code has."""
+    assert class_keys.normalize_code(typed) is None
+    message = class_keys.why_not_code(typed)
+    assert said in message and class_keys.CODE_RULE in message
+    assert typed not in message and typed.upper() not in message
+
+
 def test_keys_are_long_random_and_only_their_hash_matches():
     keys = {class_keys.new_key() for _ in range(200)}
     assert len(keys) == 200

@@ -224,7 +224,7 @@ def test_a_typed_code_joins_and_a_bad_one_is_refused_without_an_echo(secrets):
         shown = texts(student)
         assert "You are not in a class" in shown and not student.radio
         assert bad not in shown.replace("KQ7-M4P", "")
-        assert "six letters and digits" in shown or "No class with this code" in shown
+        assert "A class code has six characters" in shown or "No class with this code" in shown
     student.text_input[0].set_value(code.lower()[:3] + " - " + code.lower()[3:])
     next(b for b in student.button if b.label == "Join").click()
     student.run()

@@ -15,8 +15,8 @@ from dashboard import class_db, class_keys, class_student, ui
 from dashboard.class_model import StoreDown
 
 CODE_HELP = (
-    "Six letters and digits, shown by your teacher (like KQ7-M4P). Case, spaces and the "
-    "dash do not matter. No name or account: your answers are counted anonymously."
+    f"{class_keys.CODE_RULE} Case, spaces and the dash do not matter. No name or account: "
+    "your answers are counted anonymously."
 )
 
 
