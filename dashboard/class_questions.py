@@ -46,9 +46,11 @@ def stop_label(s: Stop) -> str:
 
 def lesson_questions(s: Stop, load: Callable[[str], Any]) -> tuple[Question, ...]:
     """The stop's questions as a class asks them, texts filled in and answers computed
-    from core (load(name) gives a lesson measurement, e.g. a cached worker call)."""
+    from core (load(name) gives a lesson measurement, e.g. a cached worker call). The
+    explanation is said to every student at the reveal, wrong or right: without the
+    lesson's "Right:" (AskedQuestion.explanation)."""
     return tuple(
-        Question(q.text, q.choices, q.correct, q.right, lesson_id=q.id)
+        Question(q.text, q.choices, q.correct, q.explanation, lesson_id=q.id)
         for q in asked(s, Facts(load))
     )
 

@@ -16,6 +16,7 @@ from dashboard.content.lesson import STOPS, stop_number
 from dashboard.plots.class_votes import ROUND_COLORS, votes_figure
 from dashboard.plots.style import OKABE_ITO
 
+RATIO = "key_observation_ratio"  # a lesson question whose right text starts "Right:"
 Q = Question("=1+1 is?", (("a", "+2"), ("b", "two"), ("c", "@three")), "b", "why")
 
 
@@ -50,6 +51,18 @@ def test_a_wrong_code_is_told_what_is_wrong_without_an_echo(typed, said):
     message = class_keys.why_not_code(typed)
     assert said in message and class_keys.CODE_RULE in message
     assert typed not in message and typed.upper() not in message
+
+
+def test_a_lesson_question_explains_without_calling_a_wrong_answer_right():
+    """The explanation is shown at the reveal to every student: "Not quite: the answer
+    is X. Right: ..." read as praise to those who got it wrong."""
+    from dashboard.class_questions import lesson_questions, stops_with_questions
+    from dashboard.content.lesson_facts import measure
+
+    s = next(s for s in stops_with_questions() if any(q.id == RATIO for q in s.questions))
+    q = next(q for q in lesson_questions(s, measure) if q.lesson_id == RATIO)
+    assert q.explain and not q.explain.lower().startswith("right")
+    assert q.explain.startswith("Δv₁ ÷ Δw₁₁ = "), q.explain
 
 
 def test_keys_are_long_random_and_only_their_hash_matches():

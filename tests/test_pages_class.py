@@ -141,11 +141,15 @@ def test_a_whole_class_two_rounds(both):
         vote(s, asked.correct)
     teacher.run()
     assert "Between the rounds" in texts(teacher) and "Right answers" not in texts(teacher)
+    vote(students[1], wrong)  # and sticks to it
     teacher.button(key="class_reveal").click()
     teacher.run()
-    assert "Right answers: 1 of 2 (50%) in round 1, 3 of 3 (100%) in round 2" in texts(teacher)
+    assert "Right answers: 1 of 2 (50%) in round 1, 2 of 3 (67%) in round 2" in texts(teacher)
     chart = teacher.get("plotly_chart")[0].proto.spec
     assert "Round 1 (2 answers)" in chart and "Round 2 (3 answers)" in chart
+    students[1].run()
+    said = next(m.value for m in students[1].success if "Not quite" in m.value)
+    assert "Not quite: the answer is" in said and "Right" not in said, said
     students[2].run()
     assert "You got it" in texts(students[2])
     assert any(
