@@ -70,14 +70,15 @@ def _question(state: ClassState, q: Question, tally: Tally) -> None:
 
 def _buttons(teacher: Teacher, state: ClassState) -> None:
     with st.container(horizontal=True, gap="small"):
+        # Once revealed it is done: no longer the main action, and it says so.
         st.button(
-            "Reveal the answer",
+            "Answer revealed" if state.revealed else "Reveal the answer",
             key="class_reveal",
             on_click=teacher_call,
             args=(class_store.reveal, teacher),
             disabled=state.revealed,
-            type="primary",
-            icon=":material/visibility:",
+            type="secondary" if state.revealed else "primary",
+            icon=":material/check:" if state.revealed else ":material/visibility:",
             help="Students see the right answer and a link to the view that shows it.",
         )
         st.button(

@@ -64,9 +64,8 @@ def shift_text(question: Question, tally: Tally, revealed: bool) -> str:
             share = f"{right / total:.0%}" if total else "–"
             shares.append(f"{right} of {total} ({share})")
         parts.append(f"Right answers: {shares[0]} in round 1, {shares[1]} in round 2.")
-    parts.append(
-        f"Of the {both} students who answered in both rounds, {changed} changed their answer."
-    )
+    who = "student who" if both == 1 else "students who"
+    parts.append(f"Of the {both} {who} answered in both rounds, {changed} changed their answer.")
     return " ".join(parts)
 
 

@@ -97,6 +97,13 @@ def test_vote_frame_has_every_choice_of_every_round_with_shares():
     assert moves.to_dict("records") == [{"from": "+2", "to": "two", "students": 1}]
 
 
+def test_one_student_is_one_student():
+    tally = Tally({1: {"a": 1}, 2: {"b": 1}}, {("a", "b"): 1})
+    assert class_results.shift_text(Q, tally, revealed=False) == (
+        "Of the 1 student who answered in both rounds, 1 changed their answer."
+    )
+
+
 def test_a_round_without_votes_still_lists_its_choices():
     frame = class_results.vote_frame(Q, Tally({}, {}))
     assert list(frame["votes"]) == [0, 0, 0] and list(frame["share"]) == [0.0, 0.0, 0.0]

@@ -142,8 +142,12 @@ def test_a_whole_class_two_rounds(both):
     teacher.run()
     assert "Between the rounds" in texts(teacher) and "Right answers" not in texts(teacher)
     vote(students[1], wrong)  # and sticks to it
+    assert teacher.button(key="class_reveal").proto.type == "primary"
     teacher.button(key="class_reveal").click()
     teacher.run()
+    done = teacher.button(key="class_reveal")
+    assert done.proto.type == "secondary" and done.disabled, "no longer the main action"
+    assert done.label == "Answer revealed"
     assert "Right answers: 1 of 2 (50%) in round 1, 2 of 3 (67%) in round 2" in texts(teacher)
     chart = teacher.get("plotly_chart")[0].proto.spec
     assert "Round 1 (2 answers)" in chart and "Round 2 (3 answers)" in chart
