@@ -97,11 +97,11 @@ def _rejoin() -> None:
     """A reloaded tab (a new session) whose address names a class and a voter: join it
     again as that voter. A bare ?class= is a student link (the Join page reads it) or a
     teacher's address, not a seat."""
-    raw_voter = st.query_params.get(VOTER_PARAM)
-    if raw_voter is None:
+    raw_code, raw_voter = st.query_params.get(CLASS_PARAM), st.query_params.get(VOTER_PARAM)
+    if raw_code is None or raw_voter is None:
         return
     try:
-        problem = join(st.query_params.get(CLASS_PARAM, ""), raw_voter)
+        problem = join(raw_code, raw_voter)
     except StoreDown as e:
         class_db.down_note(e)
         return

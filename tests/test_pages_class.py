@@ -216,6 +216,9 @@ def test_a_bad_voter_token_gets_a_fresh_one_and_leave_clears_the_address(secrets
         assert f"Class {class_keys.shown_code(code)}" in texts(student)
         voter = dict(student.query_params)["voter"]
         assert voter != bad and class_keys.is_voter_shaped(voter)
+    for page in ("lesson.py", "join.py"):  # a token without a class is no seat: ignored
+        alone = session(secrets, page, {"voter": voter})
+        assert not alone.exception and "Not back in your class" not in texts(alone)
     student.button(key="class_leave").click()
     student.run()
     assert "class" not in student.query_params and "voter" not in student.query_params
