@@ -47,7 +47,9 @@ def _question(state: ClassState, q: Question, tally: Tally) -> None:
     stage = "answer revealed" if state.revealed else "taking answers"
     st.markdown(f"**Question {q.qid}, round {state.round_no}** ({stage}): {ui.plain(q.text)}")
     n = tally.total(state.round_no)
-    st.metric(f"Answers in round {state.round_no}", n, help="One per browser session.")
+    st.metric(
+        f"Answers in round {state.round_no}", n, help="One per student's tab; a reload keeps it."
+    )
     # Every round up to the open one: at the start of round 2 its bars are at zero beside
     # round 1's, which would otherwise stand alone and read as round 2's.
     frame = class_results.vote_frame(q, tally, state.round_no)
