@@ -47,9 +47,16 @@ def _question(state: ClassState, q: Question, tally: Tally) -> None:
     stage = "answer revealed" if state.revealed else "taking answers"
     st.markdown(f"**Question {q.qid}, round {state.round_no}** ({stage}): {ui.plain(q.text)}")
     n = tally.total(state.round_no)
-    st.metric(f"Answers in round {state.round_no}", n, help="One per browser session.")
-    frame = class_results.vote_frame(q, tally)
-    title = "The class's answers" + (" (✓ the right one)" if state.revealed and q.correct else "")
+    st.metric(
+        f"Answers in round {state.round_no}", n, help="One per student's tab; a reload keeps it."
+    )
+    # Every round up to the open one: at the start of round 2 its bars are at zero beside
+    # round 1's, which would otherwise stand alone and read as round 2's.
+    frame = class_results.vote_frame(q, tally, state.round_no)
+    title = f"The class's answers, round {state.round_no}" + (
+        " beside round 1" if state.round_no == 2 else ""
+    )
+    title += " (✓ the right one)" if state.revealed and q.correct else ""
     st.plotly_chart(
         votes_figure(frame, title, show_right=state.revealed),
         width="stretch",
@@ -65,14 +72,15 @@ def _question(state: ClassState, q: Question, tally: Tally) -> None:
 
 def _buttons(teacher: Teacher, state: ClassState) -> None:
     with st.container(horizontal=True, gap="small"):
+        # Once revealed it is done: no longer the main action, and it says so.
         st.button(
-            "Reveal the answer",
+            "Answer revealed" if state.revealed else "Reveal the answer",
             key="class_reveal",
             on_click=teacher_call,
             args=(class_store.reveal, teacher),
             disabled=state.revealed,
-            type="primary",
-            icon=":material/visibility:",
+            type="secondary" if state.revealed else "primary",
+            icon=":material/check:" if state.revealed else ":material/visibility:",
             help="Students see the right answer and a link to the view that shows it.",
         )
         st.button(
@@ -98,13 +106,13 @@ def results_button(teacher: Teacher) -> None:
     """Every question asked so far, with its votes per round and choice, as CSV."""
     code, key = teacher
 
-    def csv() -> str:
+    def csv() -> bytes:
         try:
             return class_results.results_csv(
                 class_store.results(class_db.engine(), code, key, time.time())
             )
         except (StoreDown, WrongKey):
-            return "error\nthe class database did not answer, or the class has ended\n"
+            return b"error\nthe class database did not answer, or the class has ended\n"
 
     st.download_button(
         "Download the class's results (CSV)",

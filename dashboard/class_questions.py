@@ -46,11 +46,20 @@ def stop_label(s: Stop) -> str:
 
 def lesson_questions(s: Stop, load: Callable[[str], Any]) -> tuple[Question, ...]:
     """The stop's questions as a class asks them, texts filled in and answers computed
-    from core (load(name) gives a lesson measurement, e.g. a cached worker call)."""
+    from core (load(name) gives a lesson measurement, e.g. a cached worker call). The
+    explanation is said to every student at the reveal, wrong or right: without the
+    lesson's "Right:" (AskedQuestion.explanation)."""
     return tuple(
-        Question(q.text, q.choices, q.correct, q.right, lesson_id=q.id)
+        Question(q.text, q.choices, q.correct, q.explanation, lesson_id=q.id)
         for q in asked(s, Facts(load))
     )
+
+
+def lesson_stop_name(lesson_id: str | None) -> str:
+    """The lesson stop a question came from, as a teacher reads it ("Stop 8. The chain
+    rule"), or "" for a teacher's own question."""
+    s = _STOP_OF.get(lesson_id or "")
+    return f"Stop {stop_label(s)}" if s is not None else ""
 
 
 def answer_link(lesson_id: str | None) -> LessonLink | None:
@@ -76,17 +85,26 @@ def own_question(text: str, choices_text: str, right: int) -> Question | str:
     MIN_CHOICES to MAX_CHOICES of them, each at most MAX_CHOICE characters; right: the
     right choice's number (1-based), or 0 if none is right (an opinion poll)."""
     question = one_line(text)
-    choices = [one_line(line) for line in choices_text.splitlines() if line.strip()]
+    lines = [(n, one_line(line)) for n, line in enumerate(choices_text.splitlines(), 1)]
+    numbered = [(n, c) for n, c in lines if c]  # (line number, choice): blank lines skipped
+    choices = [c for _, c in numbered]
     if not question:
         return "Write the question first."
     if len(question) > MAX_TEXT:
-        return f"The question has {len(question)} characters; at most {MAX_TEXT} are allowed."
+        return (
+            f"The question has {len(question)} characters; at most {MAX_TEXT} are allowed. "
+            f"Shorten it by {len(question) - MAX_TEXT}: your text is still in the field."
+        )
     if not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
         return (
             f"Write {MIN_CHOICES} to {MAX_CHOICES} choices, one per line; there are {len(choices)}."
         )
-    if any(len(c) > MAX_CHOICE for c in choices):
-        return f"Each choice may have at most {MAX_CHOICE} characters."
+    for number, (line, choice) in enumerate(numbered, 1):
+        if len(choice) > MAX_CHOICE:
+            return (
+                f"Choice {number} (line {line}) has {len(choice)} characters; each choice may "
+                f"have at most {MAX_CHOICE}. Shorten it by {len(choice) - MAX_CHOICE}."
+            )
     if len(set(choices)) != len(choices):
         return "Two choices are the same."
     if not 0 <= right <= len(choices):

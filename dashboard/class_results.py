@@ -7,11 +7,12 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.class_model import Question, Tally
+from dashboard.class_questions import lesson_stop_name
 
 CSV_COLUMNS = (
     "question",
     "question_text",
-    "from_lesson",
+    "from_lesson",  # the lesson stop's number and title, empty for a teacher's own
     "round",
     "choice",
     "choice_text",
@@ -21,11 +22,12 @@ CSV_COLUMNS = (
 )
 
 
-def vote_frame(question: Question, tally: Tally) -> pd.DataFrame:
-    """One row per round with votes (round 1 always) and choice, in the choices' order:
-    round, choice_id, choice (text), right, votes, share of that round's answers."""
+def vote_frame(question: Question, tally: Tally, last_round: int = 1) -> pd.DataFrame:
+    """One row per round and choice, in the choices' order: round, choice_id, choice
+    (text), right, votes, share of that round's answers. Rounds: 1 to last_round (the
+    round open now: all its choices at 0 votes until its first vote), and any with votes."""
     rows = []
-    for round_no in sorted({1, *tally.counts}):
+    for round_no in sorted({*range(1, last_round + 1), *tally.counts}):
         counts = tally.counts.get(round_no, {})
         total = sum(counts.values())
         for choice_id, text in question.choices:
@@ -62,9 +64,8 @@ def shift_text(question: Question, tally: Tally, revealed: bool) -> str:
             share = f"{right / total:.0%}" if total else "–"
             shares.append(f"{right} of {total} ({share})")
         parts.append(f"Right answers: {shares[0]} in round 1, {shares[1]} in round 2.")
-    parts.append(
-        f"Of the {both} students who answered in both rounds, {changed} changed their answer."
-    )
+    who = "student who" if both == 1 else "students who"
+    parts.append(f"Of the {both} {who} answered in both rounds, {changed} changed their answer.")
     return " ".join(parts)
 
 
@@ -89,7 +90,7 @@ def results_frame(results: list[tuple[Question, Tally]]) -> pd.DataFrame:
                 {
                     "question": question.qid,
                     "question_text": question.text,
-                    "from_lesson": question.lesson_id or "",
+                    "from_lesson": lesson_stop_name(question.lesson_id),
                     "round": row.round,
                     "choice": row.choice_id,
                     "choice_text": row.choice,
@@ -101,14 +102,15 @@ def results_frame(results: list[tuple[Question, Tally]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(CSV_COLUMNS))
 
 
-def results_csv(results: list[tuple[Question, Tally]]) -> str:
-    """results_frame as CSV text. A cell that starts with = + - @ gets a leading
-    apostrophe: a spreadsheet would run it as a formula (a teacher's or a lesson's text
-    may start so)."""
+def results_csv(results: list[tuple[Question, Tally]]) -> bytes:
+    """results_frame as CSV, UTF-8 with a byte-order mark: without it Excel reads the
+    file as the system's code page and shows "Δw₁₁" garbled. A cell that starts with
+    = + - @ gets a leading apostrophe: a spreadsheet would run it as a formula (a
+    teacher's or a lesson's text may start so)."""
     frame = results_frame(results)
-    for column in ("question_text", "choice_text"):
+    for column in ("question_text", "from_lesson", "choice_text"):
         frame[column] = frame[column].map(_no_formula)
-    return frame.to_csv(index=False)
+    return frame.to_csv(index=False).encode("utf-8-sig")
 
 
 def _no_formula(text: str) -> str:

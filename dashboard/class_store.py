@@ -10,7 +10,8 @@ Tables (schema version SCHEMA_VERSION, created on first use by ensure_schema):
 - bp_questions  each question a class was asked: text, choices (JSON), right choice
                 (or none), the explanation, the lesson question's id if it is one
 - bp_votes      one row per (class, question, round, voter): the choice. voter is a
-                random id per browser session; nothing personal is stored
+                random token per browser tab (class_keys.new_voter, kept in the tab's
+                address, so a reload votes as the same voter); nothing personal is stored
 - bp_datasets   uploaded points by content digest (core.points), as canonical CSV text
 
 Bounds: MAX_CLASSES live classes, MAX_QUESTIONS per class, MAX_VOTERS per question and

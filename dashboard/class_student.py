@@ -7,13 +7,16 @@ sent as soon as a choice is picked, and changing it replaces it. "Your answer is
 appears only after the database committed the vote. After the reveal it shows the
 right answer, why, and a link to the view that shows it.
 
-A session is one voter: a random id made when it joins (nothing else is stored). Votes
-are rate-limited per session (RATE_VOTES per RATE_SECONDS), and so are code lookups.
+A tab is one voter: a random token made when it joins (dashboard.class_keys; nothing
+else is stored). The tab's address keeps the class and the token (?class=CODE&voter=...)
+on every page, so a reload, or a phone that dropped the tab, rejoins as the same voter:
+its answer is replaced, not counted again, and "Your answer is in" comes back from the
+database. Votes are rate-limited per session (RATE_VOTES per RATE_SECONDS), and so are
+code lookups.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
 
 import streamlit as st
@@ -26,11 +29,13 @@ REFRESH_SECONDS = 4
 RATE_VOTES, RATE_SECONDS = 6, 30.0
 RATE_LOOKUPS, LOOKUP_SECONDS = 10, 60.0
 _CLASS = "_class_code"  # the class this session joined
-_VOTER = "_class_voter"  # this session's random voter id
+_VOTER = "_class_voter"  # this tab's voter token (class_keys.new_voter)
 _SENT = "_class_sent"  # times of recent votes / lookups, for the rate limits
 _LOOKED = "_class_looked"
 _ACK = "_class_ack"  # (code, qid, round) -> the choice the database confirmed
 _PROBLEM = "_class_problem"  # a message about the last vote, shown once
+CLASS_PARAM = "class"  # with class_keys.VOTER_PARAM: the tab's address while in a class
+VOTER_PARAM = class_keys.VOTER_PARAM
 
 
 def joined() -> str | None:
@@ -49,23 +54,60 @@ def _allowed(key: str, most: int, seconds: float) -> bool:
     return True
 
 
-def join(text: str) -> str | None:
+def join(text: str, voter: object = None) -> str | None:
     """Join the class whose code text is; None on success, else why not (a message that
-    never repeats the text: it may come from a link). StoreDown if the database fails."""
+    never repeats the text: it may come from a link). StoreDown if the database fails.
+    voter: the token a reloaded address carried, kept if it is one; else this tab's, or
+    a new one."""
     code = class_keys.normalize_code(text)
     if code is None:
-        return "A class code has six letters and digits, like KQ7-M4P."
+        return class_keys.why_not_code(text)
     if not _allowed(_LOOKED, RATE_LOOKUPS, LOOKUP_SECONDS):
         return "Too many codes tried in a minute; wait a moment and try again."
     if class_store.class_state(class_db.engine(), code, time.time()) is None:
         return "No class with this code is running (a class ends after a week)."
     st.session_state[_CLASS] = code
-    st.session_state.setdefault(_VOTER, secrets.token_hex(16))
+    if _VOTER not in st.session_state:
+        shaped = class_keys.is_voter_shaped(voter)
+        st.session_state[_VOTER] = voter if shaped else class_keys.new_voter()
     return None
+
+
+def forget_address() -> None:
+    """Take the class and the voter token out of the address (a failed join, Leave)."""
+    for param in (CLASS_PARAM, VOTER_PARAM):
+        st.query_params.pop(param, None)
 
 
 def leave() -> None:
     st.session_state.pop(_CLASS, None)
+    forget_address()
+
+
+def _keep_in_address(code: str) -> None:
+    """The class and this tab's voter token in the address, on every page: Streamlit
+    leaves them out when the page changes, and a reload needs them."""
+    voter = st.session_state[_VOTER]
+    for param, value in ((CLASS_PARAM, code), (VOTER_PARAM, voter)):
+        if st.query_params.get(param) != value:
+            st.query_params[param] = value
+
+
+def _rejoin() -> None:
+    """A reloaded tab (a new session) whose address names a class and a voter: join it
+    again as that voter. A bare ?class= is a student link (the Join page reads it) or a
+    teacher's address, not a seat."""
+    raw_code, raw_voter = st.query_params.get(CLASS_PARAM), st.query_params.get(VOTER_PARAM)
+    if raw_code is None or raw_voter is None:
+        return
+    try:
+        problem = join(raw_code, raw_voter)
+    except StoreDown as e:
+        class_db.down_note(e)
+        return
+    if problem:
+        forget_address()
+        st.warning(f"Not back in your class: {problem}", icon=":material/block:")
 
 
 def _send(code: str, question: Question, round_no: int, widget: str) -> None:
@@ -92,8 +134,12 @@ def _send(code: str, question: Question, round_no: int, widget: str) -> None:
 
 
 def banner() -> None:
-    """The class panel, if this session joined a class (app.py calls it on every page)."""
-    if joined():
+    """The class panel, if this session joined a class (app.py calls it on every page,
+    after the page); a reloaded tab rejoins here."""
+    if not joined():
+        _rejoin()
+    if code := joined():
+        _keep_in_address(code)
         _panel()
 
 
@@ -122,7 +168,7 @@ def _panel() -> None:
 def _question(state: ClassState) -> None:
     q, round_no = state.question, state.round_no
     assert q is not None
-    ack = st.session_state.get(_ACK, {}).get((state.code, q.qid, round_no))
+    ack = _acknowledged(state.code, q.qid, round_no)
     texts = dict(q.choices)
     label = f"**Question {q.qid}**" + (" · **vote again**" if round_no == 2 else "")
     st.markdown(f"{label}: {ui.plain(q.text)}")
@@ -145,6 +191,21 @@ def _question(state: ClassState) -> None:
         st.caption(f":material/check: Your answer is in: {ui.plain(texts[ack])}")
     if state.revealed:
         _reveal(q, ack)
+
+
+def _acknowledged(code: str, qid: int, round_no: int) -> str | None:
+    """This voter's committed answer in that round: this session's acknowledgement, or
+    the database's once (a reloaded tab voted before the reload)."""
+    acks = st.session_state.setdefault(_ACK, {})
+    if (code, qid, round_no) not in acks:
+        try:
+            voter = st.session_state[_VOTER]
+            acks[(code, qid, round_no)] = class_store.my_vote(
+                class_db.engine(), code, qid, round_no, voter
+            )
+        except StoreDown:
+            return None  # asked again on the next refresh
+    return acks[(code, qid, round_no)]
 
 
 def _reveal(q: Question, ack: str | None) -> None:

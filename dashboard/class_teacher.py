@@ -3,8 +3,10 @@ class, the teacher link and its key, what students need to join, asking a questi
 the live answers, and the results.
 
 The key never stays in the address bar: the page reads ?class=...&key=... once, checks
-it, keeps the class in this browser session and removes both from the address, so a
-projected screen does not show it. The key is shown once, when the class is made.
+it, keeps the class in this browser session and removes the key from the address, so a
+projected screen does not show it; the code stays (it is no secret), so a reload, which
+starts a new session without the key, can say which class this was and that the teacher
+link opens it again. The key is shown once, when the class is made.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dashboard.class_questions import (
     MAX_CHOICE,
     MAX_CHOICES,
     MAX_TEXT,
+    MIN_CHOICES,
     lesson_questions,
     own_question,
     stop_label,
@@ -33,6 +36,8 @@ from dashboard.content.lesson_facts import MEASUREMENTS
 _TEACHER = "_class_teacher"  # (code, key) of the class this session runs
 _NEW = "_class_new_link"  # the teacher link of a class made in this session, until hidden
 _SAID = "_class_said"  # (kind, message) to show once after a button's callback
+_STOPPING = "_class_stopping"  # "Stop teaching here" was pressed once: ask to confirm
+CLASS_PARAM, KEY_PARAM = "class", "key"
 
 Teacher = tuple[str, str]  # (code, key)
 
@@ -57,24 +62,46 @@ def student_link(code: str) -> str:
 
 def signed_in() -> Teacher | None:
     """The class this session teaches, after reading a teacher link if the address has one
-    (StoreDown if the database cannot check it)."""
-    raw_code = st.query_params.pop("class", None)
-    raw_key = st.query_params.pop("key", None)
-    if raw_code is not None or raw_key is not None:
-        code = class_keys.normalize_code(raw_code)
-        try:
-            if code is None or raw_key is None:
-                raise WrongKey("no code or key")
-            class_store.check_key(class_db.engine(), code, raw_key, time.time())
-        except WrongKey:
-            st.error(
-                "This teacher link does not open a class: its key is wrong, or the class "
-                "has ended (classes end after a week). Make a new class below.",
-                icon=":material/key_off:",
+    (StoreDown if the database cannot check it). The address keeps ?class=CODE while this
+    session teaches it, never the key."""
+    raw_code = st.query_params.get(CLASS_PARAM)
+    raw_key = st.query_params.pop(KEY_PARAM, None)
+    teaching = st.session_state.get(_TEACHER)
+    if raw_key is not None or (raw_code is not None and teaching is None):
+        _read_link(raw_code, raw_key)
+    teacher = st.session_state.get(_TEACHER)
+    if teacher and st.query_params.get(CLASS_PARAM) != teacher[0]:
+        st.query_params[CLASS_PARAM] = teacher[0]
+    return teacher
+
+
+def _read_link(raw_code: str | None, raw_key: str | None) -> None:
+    """A teacher link (code and key), or an address with the code alone: a reload, which
+    starts a new session without the key. A student's address (it has a voter token) is
+    the class panel's, not a teacher's."""
+    code = class_keys.normalize_code(raw_code)
+    if raw_key is None and code is not None:
+        if class_keys.VOTER_PARAM not in st.query_params:
+            st.info(
+                f"This is class **{class_keys.shown_code(code)}**: open your teacher link to "
+                "go on teaching it. The app never keeps the key in the address, so a reload "
+                "forgets it; a new class below starts afresh.",
+                icon=":material/key:",
             )
-        else:
-            st.session_state[_TEACHER] = (code, raw_key)
-    return st.session_state.get(_TEACHER)
+        return
+    try:
+        if code is None or raw_key is None:
+            raise WrongKey("no code or key")
+        class_store.check_key(class_db.engine(), code, raw_key, time.time())
+    except WrongKey:
+        st.query_params.pop(CLASS_PARAM, None)
+        st.error(
+            "This teacher link does not open a class: its key is wrong, or the class "
+            "has ended (classes end after a week). Make a new class below.",
+            icon=":material/key_off:",
+        )
+    else:
+        st.session_state[_TEACHER] = (code, raw_key)
 
 
 def create() -> None:
@@ -112,17 +139,56 @@ def said() -> None:
 
 
 def sign_out() -> None:
-    for key in (_TEACHER, _NEW):
+    """Forget the class in this tab (and its code in the address)."""
+    for key in (_TEACHER, _NEW, _STOPPING):
         st.session_state.pop(key, None)
+    st.query_params.pop(CLASS_PARAM, None)
+
+
+def _stop(code: str) -> None:
+    sign_out()
+    _say(
+        "info",
+        f"This tab no longer teaches class {class_keys.shown_code(code)}. The class goes on "
+        "(students can still answer the question on screen) until it is a week old; your "
+        "teacher link opens it here again.",
+    )
+
+
+def stop_box(code: str) -> None:
+    """The "Stop teaching here" button, confirmed by a second click: a tab that forgets
+    its class can open it again only with the teacher link."""
+    if not st.session_state.get(_STOPPING):
+        st.button(
+            "Stop teaching here",
+            on_click=st.session_state.__setitem__,
+            args=(_STOPPING, True),
+            icon=":material/logout:",
+            help="This tab forgets the class; the teacher link opens it again.",
+        )
+        return
+    with st.container(border=True, key="class_stop_confirm"):
+        st.warning(
+            f"Stop teaching class {class_keys.shown_code(code)} in this tab? Only your "
+            "teacher link opens it again. The class itself goes on.",
+            icon=":material/logout:",
+        )
+        with st.container(horizontal=True, gap="small"):
+            st.button("Yes, stop teaching here", on_click=_stop, args=(code,), type="primary")
+            st.button("Cancel", on_click=st.session_state.pop, args=(_STOPPING, None))
 
 
 def new_link_box() -> None:
-    """The teacher link of a class just made: shown once, with the warning to keep it."""
+    """The teacher link of a class just made: shown once, below what students need, with
+    the warning to keep it private."""
     link = st.session_state.get(_NEW)
     if not link:
         return
     with st.container(border=True, key="class_teacher_link"):
-        st.markdown("**Your teacher link: save it now**")
+        st.markdown(
+            "**:material/lock: Private: your teacher link.** Save it now, and scroll it off "
+            "the projector first."
+        )
         st.code(link, language=None, wrap_lines=True)
         st.warning(
             "This is the only time the app shows it: it keeps only a fingerprint of the "
@@ -190,16 +256,25 @@ def _lesson_picker(teacher: Teacher) -> None:
 
 
 def _own_form(teacher: Teacher) -> None:
+    # No max_chars on the fields: the browser then cut typing silently mid-word and left a
+    # longer paste out altogether. The limits are checked on "Ask the class" instead,
+    # with a message that says how long and where, and the text stays to be shortened.
     with st.form("class_own", border=False):
-        text = st.text_area("Question", max_chars=MAX_TEXT, help=f"At most {MAX_TEXT} characters.")
+        text = st.text_area(
+            f"Question (at most {MAX_TEXT} characters)",
+            key="class_own_text",
+            help="Line breaks become spaces.",
+        )
         choices = st.text_area(
-            "Choices, one per line",
-            max_chars=MAX_CHOICES * (MAX_CHOICE + 1),
-            help=f"2 to {MAX_CHOICES} choices, each at most {MAX_CHOICE} characters.",
+            f"Choices, one per line ({MIN_CHOICES} to {MAX_CHOICES}, each at most "
+            f"{MAX_CHOICE} characters)",
+            key="class_own_choices",
+            help="Blank lines are skipped; choice 1 is the first line with text.",
         )
         right = st.selectbox(
             "Right choice",
             range(MAX_CHOICES + 1),
+            key="class_own_right",
             format_func=lambda n: f"choice {n}" if n else "none (a poll)",
             help="Shown to students at the reveal; none for a question of opinion.",
         )

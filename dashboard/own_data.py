@@ -4,9 +4,10 @@ in the address bar (URL key: data), so that a share link reopens the same points
 rest of the class. The networks then train on those points (core.training.train_points)
 instead of a toy data set.
 
-A link whose data is unknown (never stored, or stored more than a week ago) says so and
-the page shows the toy data sets. If the database is down, uploaded points still train
-in this tab; the page says the link will not carry them.
+A refused file after a good one leaves the earlier points training, and the page says
+so under the refusal. A link whose data is unknown (never stored, or stored more than a
+week ago) says so and the page shows the toy data sets. If the database is down,
+uploaded points still train in this tab; the page says the link will not carry them.
 """
 
 from __future__ import annotations
@@ -86,11 +87,15 @@ def section(controls: ui.Controls) -> Points | None:
         st.caption(
             f"For example, a first line `x1,x2,label`, then lines like `0.5,1.2,0`. {ALLOWED}"
         )
+        refused = False
         if upload is not None and st.session_state.get(_READ) != upload.file_id:
             st.session_state[_READ] = upload.file_id
-            digest = _read_upload(upload) or digest
+            read = _read_upload(upload)
+            refused = read is None
+            digest = read or digest
             if digest:
                 st.query_params[KEY] = digest
+        still = st.empty()  # under a refusal: what the page trains on instead
     if raw and not digest:
         st.warning("The link's data id is not valid, so the page shows the toy data sets.")
         st.query_params.pop(KEY, None)
@@ -110,6 +115,12 @@ def section(controls: ui.Controls) -> Points | None:
     controls.extra(KEY, points.digest if points else "")
     if points is not None:
         zero, one = (ui.plain(c) for c in points.classes)
+        if refused:  # else the page trains the earlier points as if nothing happened
+            still.info(
+                f"Still training on your earlier data ({points.n:,} points, label {zero} as "
+                f"class 0 and {one} as class 1).",
+                icon=":material/history:",
+            )
         st.info(
             f"Training on your own data: {points.n:,} points, label {zero} as class 0 and "
             f"{one} as class 1. Data set, Points and Noise do not apply to it.",

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from core import activations
+from dashboard.class_keys import VOTER_PARAM
 
 # What pages show beside their controls lives in dashboard.display; pages reach it as
 # ui.chart, ui.table and ui.page_style, one import for everything a page draws.
@@ -371,10 +372,17 @@ class Controls:
         box = (where or st.sidebar).container(border=True)
         box.markdown("**Share this view**")
         box.markdown(f"[`{link}`]({link})" if link else "(this page's address)")
+        # In a class the address also holds this tab's voter token (dashboard/class_student.py),
+        # which is one student's alone: the link above never has it, the address does.
+        where_else = (
+            "; not the address bar, which also holds your place in your class"
+            if VOTER_PARAM in st.query_params
+            else " or the address bar, which holds the same one"
+        )
         box.caption(
-            f"Copy this link (right-click it, or long-press on a phone) or the address bar, "
-            f"which holds the same one. It reopens this page with {promise}. Settings left "
-            f"at their defaults are not in the link."
+            f"Copy this link (right-click it, or long-press on a phone){where_else}. It "
+            f"reopens this page with {promise}. Settings left at their defaults are not in "
+            f"the link."
         )
         return link
 

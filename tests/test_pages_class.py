@@ -19,7 +19,7 @@ from dashboard.class_model import Question
 from dashboard.content.lesson import STOPS, asked
 from dashboard.content.lesson_facts import Facts
 from dashboard.content.lesson_model import AskedQuestion
-from tests.share import APP
+from tests.share import APP, ui_share_link
 
 TIMEOUT = 90
 HOSTILE = (
@@ -80,6 +80,14 @@ def create_class(secrets: dict) -> tuple[AppTest, str, str]:
     return teacher, code, key
 
 
+def in_page_order(node) -> list:
+    """Every element under node, in the order the page draws them."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [node]
+    return [e for i in sorted(children) for e in in_page_order(children[i])]
+
+
 def lesson_question(question_id: str) -> AskedQuestion:
     """A lesson question as core answers it (only its stop's numbers are computed)."""
     s = next(s for s in STOPS if any(q.id == question_id for q in s.questions))
@@ -125,22 +133,96 @@ def test_a_whole_class_two_rounds(both):
     assert teacher.metric[0].value == "2"
     teacher.button(key="class_again").click()
     teacher.run()
+    chart = teacher.get("plotly_chart")[0].proto.spec
+    assert "Round 2 (0 answers)" in chart and "Round 1 (2 answers)" in chart
+    assert "round 2 beside round 1" in chart
     for s in students:
         s.run()
         vote(s, asked.correct)
     teacher.run()
     assert "Between the rounds" in texts(teacher) and "Right answers" not in texts(teacher)
+    vote(students[1], wrong)  # and sticks to it
+    assert teacher.button(key="class_reveal").proto.type == "primary"
     teacher.button(key="class_reveal").click()
     teacher.run()
-    assert "Right answers: 1 of 2 (50%) in round 1, 3 of 3 (100%) in round 2" in texts(teacher)
+    done = teacher.button(key="class_reveal")
+    assert done.proto.type == "secondary" and done.disabled, "no longer the main action"
+    assert done.label == "Answer revealed"
+    assert "Right answers: 1 of 2 (50%) in round 1, 2 of 3 (67%) in round 2" in texts(teacher)
     chart = teacher.get("plotly_chart")[0].proto.spec
     assert "Round 1 (2 answers)" in chart and "Round 2 (3 answers)" in chart
+    students[1].run()
+    said = next(m.value for m in students[1].success if "Not quite" in m.value)
+    assert "Not quite: the answer is" in said and "Right" not in said, said
     students[2].run()
     assert "You got it" in texts(students[2])
     assert any(
         "Worked example" in p.proto.label or p.proto.page for p in students[2].get("page_link")
     )
     assert students[2].radio[0].proto.disabled  # closed after the reveal
+
+
+def test_what_students_need_comes_before_the_private_teacher_link(secrets):
+    teacher, _, key = create_class(secrets)
+    drawn = in_page_order(teacher.main)
+    where = {
+        "students": next(i for i, e in enumerate(drawn) if "Students join" in str(e.value)),
+        "qr": next(i for i, e in enumerate(drawn) if e.type == "image"),
+        "teacher link": next(i for i, e in enumerate(drawn) if key in str(e.value)),
+        "private": next(i for i, e in enumerate(drawn) if "Private" in str(e.value)),
+    }
+    assert where["students"] < where["qr"] < where["private"] < where["teacher link"], where
+    warning = next(w.value for w in teacher.warning if "only time" in w.value)
+    assert "do not project it" in warning
+    next(b for b in teacher.button if b.label.startswith("I saved it")).click()
+    teacher.run()
+    assert not teacher.code and key not in texts(teacher), "shown once"
+
+
+def test_a_reloaded_student_rejoins_as_the_same_voter(secrets):
+    """A reload (or a phone that dropped the tab) is a new session with the same address:
+    it must come back into the class as the same voter, its answer replaced, not added."""
+    from dashboard import class_store
+
+    teacher, code, key = create_class(secrets)
+    asked = lesson_question("output_updates_larger")
+    ask_lesson(teacher, "output_updates_larger")
+    wrong = next(c for c, _ in asked.choices if c != asked.correct)
+    student = session(secrets, "join.py", {"class": code})
+    address = dict(student.query_params)  # what the browser's address bar now holds
+    assert address["class"] == code and class_keys.is_voter_shaped(address["voter"])
+    vote(student, wrong)
+    for page in ("join.py", "lesson.py"):  # reloaded on the Join page, or on another one
+        again = session(secrets, page, address)
+        assert not again.exception
+        shown = texts(again)
+        assert f"Class {class_keys.shown_code(code)}" in shown, page
+        assert "Your answer is in" in shown, "the database remembers this voter's answer"
+        assert dict(again.query_params)["voter"] == address["voter"]
+    assert "voter" not in ui_share_link(again) and address["voter"] not in ui_share_link(again)
+    vote(again, asked.correct)
+    teacher.run()
+    assert teacher.metric[0].value == "1", "one student, one answer"
+    engine = _engine_for(secrets)
+    tally = class_store.tally(engine, code, key, 1, __import__("time").time())
+    assert tally.counts == {1: {asked.correct: 1}}
+    assert "voter" not in (teacher.code[0].value if teacher.code else "")
+
+
+def test_a_bad_voter_token_gets_a_fresh_one_and_leave_clears_the_address(secrets):
+    _, code, _ = create_class(secrets)
+    for bad in ("short", HOSTILE[0], "x" * 23, ""):
+        student = session(secrets, "join.py", {"class": code, "voter": bad})
+        assert f"Class {class_keys.shown_code(code)}" in texts(student)
+        voter = dict(student.query_params)["voter"]
+        assert voter != bad and class_keys.is_voter_shaped(voter)
+    for page in ("lesson.py", "join.py"):  # a token without a class is no seat: ignored
+        alone = session(secrets, page, {"voter": voter})
+        assert not alone.exception and "Not back in your class" not in texts(alone)
+    student.button(key="class_leave").click()
+    student.run()
+    assert "class" not in student.query_params and "voter" not in student.query_params
+    assert "You are not in a class" in texts(student)
 
 
 def test_a_typed_code_joins_and_a_bad_one_is_refused_without_an_echo(secrets):
@@ -153,7 +235,7 @@ def test_a_typed_code_joins_and_a_bad_one_is_refused_without_an_echo(secrets):
         shown = texts(student)
         assert "You are not in a class" in shown and not student.radio
         assert bad not in shown.replace("KQ7-M4P", "")
-        assert "six letters and digits" in shown or "No class with this code" in shown
+        assert "A class code has six characters" in shown or "No class with this code" in shown
     student.text_input[0].set_value(code.lower()[:3] + " - " + code.lower()[3:])
     next(b for b in student.button if b.label == "Join").click()
     student.run()
@@ -166,7 +248,6 @@ def test_hostile_codes_and_keys_in_teacher_links_never_open_a_class(secrets):
     for query in (
         {"class": code, "key": other_key},
         {"class": code, "key": key[:-1] + ("A" if key[-1] != "A" else "B")},
-        {"class": code},
         {"key": key},
         {"class": HOSTILE[0], "key": key},
         {"class": code, "key": HOSTILE[1]},
@@ -182,18 +263,43 @@ def test_hostile_codes_and_keys_in_teacher_links_never_open_a_class(secrets):
     right = session(secrets, "teach.py", {"class": code, "key": key})
     assert "Live answers" in texts(right)
     assert "key" not in right.query_params, "the key leaves the address bar at once"
+    assert right.query_params["class"] == code, "the code stays: a reload can name it"
     assert right.code == [] or key not in right.code[0].value  # not shown again
+
+
+def test_a_teacher_reload_names_the_class_and_stopping_asks_first(secrets):
+    teacher, code, key = create_class(secrets)
+    assert teacher.query_params["class"] == code and "key" not in teacher.query_params
+    reloaded = session(secrets, "teach.py", dict(teacher.query_params))  # F5: no key
+    shown = texts(reloaded)
+    assert f"This is class **{class_keys.shown_code(code)}**: open your teacher link" in shown
+    assert "Live answers" not in shown and key not in shown
+    assert any(b.label == "Create a class" for b in reloaded.button)
+
+    back = session(secrets, "teach.py", {"class": code, "key": key})
+    next(b for b in back.button if b.label == "Stop teaching here").click()
+    back.run()
+    assert "Live answers" in texts(back), "one click only asks"
+    assert "Only your teacher link opens it again" in texts(back)
+    next(b for b in back.button if b.label == "Cancel").click()
+    back.run()
+    assert "Live answers" in texts(back) and back.query_params["class"] == code
+    next(b for b in back.button if b.label == "Stop teaching here").click()
+    back.run()
+    next(b for b in back.button if b.label == "Yes, stop teaching here").click()
+    back.run()
+    shown = texts(back)
+    assert "Live answers" not in shown
+    assert f"This tab no longer teaches class {class_keys.shown_code(code)}" in shown
+    assert "class" not in back.query_params
 
 
 def test_hostile_question_text_is_shown_as_text(secrets):
     teacher, code, _ = create_class(secrets)
     student = session(secrets, "join.py", {"class": code})
-    own = next(t for t in teacher.text_area if t.label == "Question")
-    own.set_value(" ".join(HOSTILE))
-    next(t for t in teacher.text_area if t.label.startswith("Choices")).set_value(
-        "\n".join(HOSTILE[:3])
-    )
-    next(s for s in teacher.selectbox if s.label == "Right choice").set_value(2)
+    teacher.text_area(key="class_own_text").set_value(" ".join(HOSTILE))
+    teacher.text_area(key="class_own_choices").set_value("\n".join(HOSTILE[:3]))
+    teacher.selectbox(key="class_own_right").set_value(2)
     [b for b in teacher.button if b.label == "Ask the class"][-1].click()
     teacher.run()
     assert not teacher.exception
@@ -205,10 +311,35 @@ def test_hostile_question_text_is_shown_as_text(secrets):
     assert "\\<script\\>" in radio.proto.label or any("\\<" in o for o in radio.proto.options)
 
 
+def test_over_long_own_text_is_refused_with_its_length_and_kept(secrets):
+    """A 501-character paste used to leave the field empty, and typing stopped at 300."""
+    teacher, _, _ = create_class(secrets)
+    fields = [teacher.text_area(key=k) for k in ("class_own_text", "class_own_choices")]
+    assert "at most 300 characters" in fields[0].label
+    assert "2 to 6, each at most 100 characters" in fields[1].label
+    assert all(not f.proto.max_chars or f.proto.max_chars > 300 for f in fields)
+    pasted = "Why " * 125 + "?"  # 501 characters
+    fields[0].set_value(pasted)
+    fields[1].set_value("yes\n\n" + "n" * 120 + "\nmaybe")
+    [b for b in teacher.button if b.label == "Ask the class"][-1].click()
+    teacher.run()
+    said = texts(teacher)
+    assert "The question has 501 characters; at most 300 are allowed" in said
+    assert teacher.text_area(key="class_own_text").value == pasted, "kept to be shortened"
+    teacher.text_area(key="class_own_text").set_value("Why?")
+    [b for b in teacher.button if b.label == "Ask the class"][-1].click()
+    teacher.run()
+    said = texts(teacher)
+    assert "Choice 2 (line 3) has 120 characters; each choice may have at most 100" in said
+    assert "The question is on screen" not in said
+
+
 def test_own_questions_are_checked_and_bounded(secrets):
     from dashboard.class_questions import MAX_TEXT, own_question
 
-    assert isinstance(own_question("x" * (MAX_TEXT + 1), "a\nb", 0), str)
+    too_long = own_question("x" * (MAX_TEXT + 1), "a\nb", 0)
+    assert too_long.startswith(f"The question has {MAX_TEXT + 1} characters")
+    assert own_question("q", "a\n" + "b" * 101, 0).startswith("Choice 2 (line 2) has 101")
     assert isinstance(own_question("q", "only one", 0), str)
     assert isinstance(own_question("q", "a\na", 0), str)
     assert isinstance(own_question("q", "a\nb", 3), str)
@@ -228,7 +359,7 @@ def test_results_csv_has_every_round_and_choice(both):
     vote(student, asked.correct)
     engine = _engine_for(secrets)
     rows = class_store.results(engine, code, key, __import__("time").time())
-    frame = pd.read_csv(io.StringIO(class_results.results_csv(rows)))
+    frame = pd.read_csv(io.BytesIO(class_results.results_csv(rows)), encoding="utf-8-sig")
     assert list(frame.columns) == list(class_results.CSV_COLUMNS)
     assert len(frame) == len(asked.choices)  # round 1 only, every choice
     assert frame.loc[frame["choice"] == asked.correct, "votes"].item() == 1

@@ -72,3 +72,18 @@ def test_unknown_or_malformed_digests_fall_back_to_toy_data(stored, digest, said
     assert said in infos(at) and "Training on your own data" not in infos(at)
     assert "data=" not in ui_share_link(at) and "<script>" not in infos(at)
     assert ui_tables(at), "the toy data set trained instead"
+
+
+def test_a_refused_file_after_a_good_one_says_the_earlier_data_still_trains(stored):
+    """A bad upload showed its error while the page went on training the earlier points
+    without a word."""
+    at = open_app_page("training_lab.py", {**SMALL, "data": stored.digest})
+    at.file_uploader[0].set_value(("bad.csv", b"x1;x2;label\n1,5;2,5;0\n", "text/csv"))
+    at.run()
+    assert not at.exception
+    box = next(e for e in at.expander if e.label == "Your own data")  # under the refusal
+    assert [e.value[:24] for e in box.error] == ["This file cannot be used"]
+    assert [i.value for i in box.info] == [
+        "Still training on your earlier data (40 points, label no as class 0 and yes as class 1)."
+    ]
+    assert at.query_params["data"] == stored.digest and ui_tables(at)

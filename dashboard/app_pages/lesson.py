@@ -9,7 +9,6 @@ through one cached function, and only the measurements the stop shows are made.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import streamlit as st
@@ -66,12 +65,6 @@ def show_link(text: str, link: Link) -> None:
         )
 
 
-def _without_verdict(text: str) -> str:
-    """A right answer's explanation without its "Right:" (nothing was guessed)."""
-    rest = re.sub(r"^Right[:.!,]?\s*", "", text)
-    return rest[:1].upper() + rest[1:]
-
-
 def show_question(q: AskedQuestion, prefix: str) -> bool | None:
     """The question, its choices and, once answered, its feedback. Returns whether the
     pick was right, False once the student asked to see the answer, None while open."""
@@ -101,7 +94,7 @@ def show_question(q: AskedQuestion, prefix: str) -> bool | None:
         return right
     if q.id in st.session_state.get(_SHOWN, set()):
         st.info(
-            f"The answer: {texts[q.correct]}. {_without_verdict(q.right)}",
+            f"The answer: {texts[q.correct]}. {q.explanation}",
             icon=":material/visibility:",
         )
         return False

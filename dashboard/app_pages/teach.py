@@ -3,8 +3,9 @@
 Make a class (a code students type, a student link and its QR code, a teacher link
 with a secret key, shown once), ask the lesson's predictions or your own questions,
 watch the answers come in, reveal, let the class vote again, download the results.
-URL keys: class and key, read once from a teacher link and then removed from the
-address bar (see dashboard/class_teacher.py). All state is in the class database
+URL keys: class and key, read from a teacher link; the key then leaves the address bar
+and the class's code stays, so a reload can say which class it was (see
+dashboard/class_teacher.py). All state is in the class database
 (dashboard/class_db.py), so every replica of the app and every tab sees the same class.
 """
 
@@ -45,16 +46,13 @@ if teacher is None:
 else:
     code, _ = teacher
     st.subheader(f"Your class {class_keys.shown_code(code)}")
-    class_teacher.new_link_box()
+    # The students' box first: a projecting teacher shows the top of the page to the room,
+    # and the teacher link below it is private.
     class_teacher.students_box(code)
+    class_teacher.new_link_box()
     class_teacher.ask_box(teacher)
     st.subheader("Live answers")
     class_live.live(teacher)
     with st.container(horizontal=True, gap="small"):
         class_live.results_button(teacher)
-        st.button(
-            "Stop teaching here",
-            on_click=class_teacher.sign_out,
-            icon=":material/logout:",
-            help="This tab forgets the class; the teacher link opens it again.",
-        )
+    class_teacher.stop_box(code)

@@ -10,6 +10,7 @@ is: Question.ask(facts, numbers) returns plain data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # plotly only where a picture is drawn
     from dashboard.content.lesson_facts import Facts
 
 Numbers = Mapping[str, str]
+_VERDICT = re.compile(r"^Right[:.!,]?\s*")  # how a right answer's text starts
 
 
 def fill(template: str, numbers: Numbers) -> str:
@@ -63,6 +65,14 @@ class AskedQuestion:
 
     def text_of(self, choice_id: str) -> str:
         return dict(self.choices)[choice_id]
+
+    @property
+    def explanation(self) -> str:
+        """The right answer's explanation without its verdict ("Right: ..."), for
+        whoever did not pick it: one who asked to see it, or a class at the reveal,
+        where a student who answered wrong would read "Right:" as praise."""
+        rest = _VERDICT.sub("", self.right)
+        return rest[:1].upper() + rest[1:]
 
 
 @dataclass(frozen=True)

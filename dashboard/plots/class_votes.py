@@ -31,7 +31,7 @@ def short_label(text: str, right: bool) -> str:
 
 def votes_figure(frame: pd.DataFrame, title: str, show_right: bool = False) -> go.Figure:
     """Horizontal bars: for each choice, the number of students who picked it, a bar per
-    round that has votes.
+    round in the frame, each round named in the legend.
 
     frame: one row per (round, choice) with columns round (1 or 2), choice (its text),
     right (bool), votes (int), share (votes / that round's total, 0..1), in the order
@@ -62,7 +62,11 @@ def votes_figure(frame: pd.DataFrame, title: str, show_right: bool = False) -> g
         )
     most = int(frame["votes"].max()) if len(frame) else 0
     base_layout(fig, title, max(MIN_HEIGHT, 110 + BAR_ROW_HEIGHT * len(order)))
-    fig.update_layout(barmode="group", bargap=0.25, legend={"traceorder": "normal"})
+    # The legend names each round even when there is only one (plotly hides a lone
+    # trace's legend): round 1's bars must never be taken for another round's.
+    fig.update_layout(
+        barmode="group", bargap=0.25, showlegend=True, legend={"traceorder": "normal"}
+    )
     fig.update_xaxes(
         title_text="students who picked it",
         rangemode="tozero",

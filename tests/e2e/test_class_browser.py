@@ -1,9 +1,10 @@
 """A whole class in real headless Chromium: a teacher's browser and three students' phones
 against one server. The teacher makes a class and asks the lesson's first prediction;
 the students open the student link and answer; the teacher's live chart counts them by
-itself; reveal; vote again; the shift between the rounds; the results CSV. A student who
-moves to another page keeps the class panel; the teacher link opens the class in a
-fresh browser and leaves the address bar without its key.
+itself; vote again; reveal; the shift between the rounds; the results CSV. A student who
+moves to another page keeps the class panel, and a reload there keeps it as the same
+voter; a teacher's reload names the class; the teacher link opens the class in a fresh
+browser and leaves the address bar without its key.
 
 The generic page checks (themes, phone, hostile URLs) cover both class pages too, as
 pages of dashboard.navigation.PAGES (tests/e2e/test_browser.py).
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from dashboard.class_questions import stop_label
 from dashboard.content.lesson import STOPS, asked
 from dashboard.content.lesson_facts import Facts
 from dashboard.navigation import page as page_info
@@ -36,10 +38,14 @@ METRIC_IS = """n => {
 }"""
 
 
+def first_stop():
+    """The stop the teacher's lesson picker opens on: the lesson's first with questions."""
+    return next(s for s in STOPS if s.questions)
+
+
 def first_question():
     """The question the teacher's "Ask the class" puts first: the lesson's first stop."""
-    s = next(s for s in STOPS if s.questions)
-    return next(iter(asked(s, Facts())))
+    return next(iter(asked(first_stop(), Facts())))
 
 
 def vote(page, choice: int) -> None:
@@ -112,17 +118,36 @@ def test_a_class_votes_twice_and_the_teacher_downloads_the_results(
 
         with teacher.expect_download(timeout=WAIT_MS) as download:
             teacher.get_by_role("button", name="Download the class's results (CSV)").click()
-        rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+        raw = Path(download.value.path()).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), "a byte-order mark, for Excel"
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
         votes = {(r["round"], r["choice"]): int(r["votes"]) for r in rows}
         assert votes[("1", q.correct)] == 1 and votes[("1", ids[wrong])] == 2
         assert votes[("2", q.correct)] == 3 and sum(votes.values()) == 6
         assert {r["question_text"] for r in rows} == {q.text}
+        assert {r["from_lesson"] for r in rows} == {f"Stop {stop_label(first_stop())}"}
 
         # A student follows the panel's link to the view that shows the answer: another
         # page of the app, in the same session, and the panel is still above it.
         follow_panel_link(s2)
         wait_for_text(s2, "You got it", PANEL)
         assert JOIN.title not in s2.locator("h1").first.inner_text()
+
+        # A reload there (a phone that dropped the tab) is a new session: the address
+        # kept the class and the voter token, so it is back in as the same voter.
+        s2.wait_for_function(
+            "() => new URL(location.href).searchParams.has('voter')", timeout=WAIT_MS
+        )  # Streamlit writes the address once the new page's run is over
+        seat = parse_qs(urlsplit(s2.url).query)
+        assert seat["class"] == [code] and len(seat["voter"][0]) == 22, s2.url
+        s2.reload()
+        wait_for_text(s2, "You got it", PANEL)  # its answer, from the database
+        share = s2.locator('[data-testid="stSidebar"]').get_by_text("Share this view")
+        if share.count():
+            assert "voter=" not in s2.locator('[data-testid="stSidebar"]').inner_text()
+
+        teacher.reload()  # F5: the key is gone from the address, the code is not
+        wait_for_text(teacher, f"This is class {code[:3]}-{code[3:]}")
 
         for page, errors in ((teacher, teacher_errors), (s1, e1), (s2, e2), (s3, e3)):
             assert exceptions_on(page) == [], exception_report(page, server_log)
