@@ -2,10 +2,11 @@
 
 The figure (dashboard.plots.playback) carries every frame; Play, Pause and the slider
 are plotly's own, so playing needs no server run. The shown frame is in the address bar
-as ?frame=N (1 = step 0, the last frame = the trained networks, the default): a link
-opens the playback there. A small script in the page keeps the address bar and the
-share box's link in step with the slider while it plays, and gives the figure keys:
-space plays or pauses, the left and right arrows step back and forth.
+as ?frame=N (1 = step 0, the default, so that a student watches the run before seeing
+how it ends; the last frame = the trained networks): a link opens the playback there.
+A small script in the page keeps the address bar and the share box's link in step with
+the slider while it plays, and gives the figure keys: space plays or pauses, the left
+and right arrows step back and forth.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _SCRIPT = """<script>
   const find = () => document.querySelector('.st-key-%(chart)s .js-plotly-plot');
   const link = n => {
     const url = new URL(window.location.href);
-    if (n === LAST) url.searchParams.delete(KEY); else url.searchParams.set(KEY, String(n));
+    if (n === 1) url.searchParams.delete(KEY); else url.searchParams.set(KEY, String(n));
     return url;
   };
   const remember = k => {  // k: 0-based frame
@@ -49,7 +50,7 @@ _SCRIPT = """<script>
   };
   const current = gd => {
     const s = gd._fullLayout && gd._fullLayout.sliders && gd._fullLayout.sliders[0];
-    return s ? s.active : LAST - 1;
+    return s ? s.active : 0;
   };
   const attach = () => {
     const gd = find();
@@ -64,7 +65,7 @@ _SCRIPT = """<script>
     // A link's frame: make it plotly's current frame too, so that Play goes on from it
     // (plotly plays from the first frame until one has been shown by an animation).
     const opened = current(gd);
-    if (opened !== LAST - 1) window.Plotly.animate(gd, [String(opened)], {
+    if (opened !== 0) window.Plotly.animate(gd, [String(opened)], {
       mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0}});
     const box = gd.closest('[data-testid="stPlotlyChart"]') || gd;
     box.tabIndex = 0;
@@ -106,9 +107,9 @@ def script(frames: int) -> str:
 def chosen_frame(raw: str | None, count: int) -> tuple[int, str | None]:
     """(the frame to open, 0-based; a message or None) for a link's ?frame= text, with
     count frames: a whole number from 1 to count opens that frame; another number the
-    nearest frame, anything else the last one, each with a message saying what is allowed."""
+    nearest frame, anything else the first one, each with a message saying what is allowed."""
     if raw is None:
-        return count - 1, None
+        return 0, None
     allowed = f"a whole number from 1 to {count} (a position of the playback's slider)"
     try:
         asked = parse(raw)
@@ -117,7 +118,7 @@ def chosen_frame(raw: str | None, count: int) -> tuple[int, str | None]:
     if math.isfinite(asked) and asked == int(asked) and 1 <= asked <= count:
         return int(asked) - 1, None
     if not math.isfinite(asked):
-        return count - 1, f"The link's frame is not {allowed}, so the playback opens at the end."
+        return 0, f"The link's frame is not {allowed}, so the playback opens at the start."
     nearest = min(max(math.floor(asked + 0.5), 1), count)  # halves up, as students round
     return nearest - 1, (
         f"The link asks for frame {fmt(asked, 6)}, but the frame must be {allowed}, so the "
@@ -148,7 +149,7 @@ def section(result: TrainingResult, controls: ui.Controls) -> None:
     start, message = chosen_frame(st.query_params.get(KEY), len(steps))
     if message:
         st.warning(message, icon=":material/link_off:")
-    controls.extra(KEY, str(start + 1), default=str(len(steps)))
+    controls.extra(KEY, str(start + 1), default="1")
     st.subheader("Watch it learn")
     st.markdown(
         f"Press **▶ Play** to replay the training: {len(steps)} moments of the same run, "

@@ -34,7 +34,7 @@ def test_the_page_plays_back_the_run_it_trained():
     assert not at.exception and not at.warning
     spec = playback_spec(at)
     assert len(spec["frames"]) == FRAMES == 30
-    assert spec["layout"]["sliders"][0]["active"] == FRAMES - 1  # opens on the trained maps
+    assert spec["layout"]["sliders"][0]["active"] == 0  # opens at step 0: watch, then see
     slider = spec["layout"]["sliders"][0]
     assert slider["currentvalue"]["suffix"] == " of 60" and slider["steps"][-1]["label"] == "60"
     query = parse_qs(urlsplit(ui_share_link(at)).query)
@@ -61,9 +61,9 @@ def test_a_link_with_a_frame_opens_there_and_the_share_link_keeps_it():
         ("2.5", 2, "asks for frame 2.5"),
         ("-7", 0, "asks for frame -7"),
         ("1e308", 29, "from 1 to 30"),
-        ("abc", 29, "opens at the end"),
-        ("nan", 29, "opens at the end"),
-        ("<b>x</b>", 29, "opens at the end"),
+        ("abc", 0, "opens at the start"),
+        ("nan", 0, "opens at the start"),
+        ("<b>x</b>", 0, "opens at the start"),
     ],
 )
 def test_a_bad_frame_opens_the_nearest_one_and_says_what_is_allowed(raw, active, said):
@@ -76,12 +76,12 @@ def test_a_bad_frame_opens_the_nearest_one_and_says_what_is_allowed(raw, active,
 
 
 def test_chosen_frame_reads_a_link():
-    assert chosen_frame(None, 30) == (29, None)
+    assert chosen_frame(None, 30) == (0, None)  # a run is watched from its start
     assert chosen_frame("30", 30) == (29, None)
     assert chosen_frame("1", 30) == (0, None)
     assert chosen_frame("3 × 10¹", 30)[0] == 29
     frame, message = chosen_frame("inf", 30)
-    assert frame == 29 and "whole number from 1 to 30" in message
+    assert frame == 0 and "whole number from 1 to 30" in message
 
 
 def test_a_short_run_has_a_frame_per_step():

@@ -293,9 +293,10 @@ def show(result: TrainingResult, settings: dict[str, Any], controls: ui.Controls
         if run.diverged_at is not None:
             st.warning(run.message, icon=":material/trending_up:")
 
-    ui.table(summary_table(result), SUMMARY_COLUMNS)
+    # The run played back first: the results table would tell how it ends.
     training_playback.section(result, controls)
     st.subheader("The whole run")
+    ui.table(summary_table(result), SUMMARY_COLUMNS)
     history = result.history_frame()
     loss_col, acc_col = st.columns(2)
     ui.chart(
