@@ -420,7 +420,7 @@ def test_page_timeline_script_runs_as_documented(warm_app: str) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     rows = {line.split()[0]: line for line in done.stdout.splitlines() if line[:1].isalpha()}
-    for path, charts in (("training-lab", 4), ("myths", 0)):
+    for path, charts in (("training-lab", 5), ("myths", 0)):  # playback, curves, two maps
         fields = rows[path].split(None, 6)
         seconds = [float(v) for v in fields[1:6]]  # connected ... settled
         assert 0 < seconds[0] <= seconds[1] <= seconds[3] <= seconds[4], rows[path]
