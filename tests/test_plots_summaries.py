@@ -82,6 +82,20 @@ def test_lab_profile_in_numbers_is_what_the_lab_reports_for_layer_1(lab_result):
         assert all(label in text for label in lab_result.labels.values())
 
 
+def test_the_forward_summary_and_the_labs_text_give_the_same_inactive_share():
+    """The line under the forward chart and the paragraph under it (the factor rows'
+    inactive_max) count the hidden layers alike: at the lab's defaults a student saw the
+    residual network's 48.4% in one and 27.3% in the other."""
+    lab_result = lab.lab_profiles(lab.LabSettings())
+    text = summaries.forward_summary(lab_result.summary, lab_result.labels)
+    signal = lab_result.factors[lab_result.factors["quantity"] == "signal"]
+    for label, share in zip(signal["label"], signal["inactive_max"], strict=True):
+        part = text.split(f"{label} ", 1)[1].split(";")[0]
+        assert part.endswith(summaries._percent(share)) or part.endswith(
+            summaries._percent(share) + "."
+        ), (label, part, share)
+
+
 def test_training_in_numbers_names_the_divergence(wild):
     diverged = {n: r.diverged_at for n, r in wild.runs.items() if r.diverged_at is not None}
     history = wild.history_frame()

@@ -144,16 +144,17 @@ def profile_summary(summary: pd.DataFrame, quantity: str, labels: dict[str, str]
 
 def forward_summary(summary: pd.DataFrame, labels: dict[str, str]) -> str:
     """Per network: the RMS of h at layer 1 and at the output layer, and the largest
-    share of inactive units."""
+    share of inactive units in a hidden layer (the number the page's text gives too)."""
     parts = []
     for label, rows in _per_network(summary, labels):
         rms = rows["act_rms_median"].tolist()
-        inactive = rows["inactive_frac_median"].max()
+        hidden = rows[rows["layer"] < rows["layer"].max()]
+        inactive = hidden["inactive_frac_median"].max()
         if rms:
             parts.append(f"{label} {fmt(rms[0])} → {fmt(rms[-1])}, {_percent(inactive)}")
     return (
         "RMS of the output h at layer 1 → at the output layer, and the largest share of "
-        "inactive units: " + "; ".join(parts) + "."
+        "inactive units in any hidden layer: " + "; ".join(parts) + "."
     )
 
 
