@@ -233,6 +233,9 @@ def test_each_preset_link_reproduces_its_view(preset):
     assert not at.exception and not at.warning
     assert at.info and at.info[0].value.startswith(f"**{preset.title}.**")
     assert share_query(at) == preset.params()
+    # Why signal and update differ: said once, in the preset's box (a student read it twice).
+    page_text = [e.value for e in (*at.main.markdown, *at.main.caption, *at.info)]
+    assert sum("Why the two factors can differ" in t for t in page_text) == 1
 
 
 def test_preset_numbers_tell_the_story():

@@ -354,7 +354,8 @@ else:
                 width="content",  # as wide as its number: two fit a phone's row
                 border=True,
             )
-    st.caption(WHY_THEY_DIFFER)
+    if active is None:  # a preset's box above says it already
+        st.caption(WHY_THEY_DIFFER)
     use_theory = show_theory and quantity == "signal"
     ui.chart(
         lab_profile_figure(
