@@ -193,6 +193,13 @@ def test_lab_default_forward_text_comes_from_core():
         f"{rows.loc['plain_relu', 'label']} {fmt(100 * rows.loc['plain_relu', 'inactive_max'])}%"
     )
     assert expected in texts(at)
+    # The batch-normalized line sits at -1/(batch - 1) (a student read "-0.01577 ->
+    # -0.01577" as a bug): the text says why, with the measured value beside it.
+    last = result.summary[result.summary["layer"] == SMALL_SETTINGS.depth]
+    measured = last.set_index("variant").loc["batchnorm", "similarity_median"]
+    pinned = -1 / (SMALL_SETTINGS.batch - 1)
+    assert abs(measured - pinned) < 0.05 * abs(pinned)
+    assert f"stays near {fmt(pinned, 3)} at every layer" in texts(at)
 
 
 # --- presets ----------------------------------------------------------------------------

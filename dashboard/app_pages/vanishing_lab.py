@@ -199,7 +199,20 @@ def similarity_text(result: lab.LabResult) -> str:
         "it falls, nearby inputs are pulled apart (the chaotic regime, where the blame "
         "grows). Between the two, at the edge of chaos, both are kept. The grey dashed "
         "lines are mean-field theory's prediction for the plain networks. At the last "
-        f"hidden layer (layer {depth}): " + "; ".join(parts) + "."
+        f"hidden layer (layer {depth}): " + "; ".join(parts) + "." + _batchnorm_note(result)
+    )
+
+
+def _batchnorm_note(result: lab.LabResult) -> str:
+    """Why the batch-normalized network's line sits just below 0 and does not move."""
+    if "batchnorm" not in result.labels:
+        return ""
+    batch = result.settings.batch
+    return (
+        f" {result.labels['batchnorm']} stays near {fmt(-1 / (batch - 1), 3)} at every "
+        "layer: batch normalization subtracts the batch's average from each unit, so the "
+        f"{batch} inputs of a batch point away from each other on average (for {batch} "
+        f"centred vectors of equal length the average is exactly −1/{batch - 1})."
     )
 
 
