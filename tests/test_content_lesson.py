@@ -25,7 +25,7 @@ from dashboard.content.lesson_facts import MEASUREMENTS, Facts, measure
 from dashboard.content.lesson_model import fill
 from dashboard.lesson_controls import parse_stop
 from dashboard.navigation import PAGES
-from dashboard.plots.format import fmt
+from dashboard.plots.format import fmt, fmt_factor
 
 # ?stop=N as it opens today. Study groups share these numbers: a stop inserted in the
 # middle shifts every later one (links by id keep working), so change this on purpose.
@@ -35,6 +35,7 @@ OPENED_BY_STOP = (
     "vanishing", "telephone", "relu", "residual", "batchnorm", "fixes_together", "takeaways",
 )  # fmt: skip
 DECIMAL = re.compile(r"\d[.,]\d")  # a number written into a text instead of computed
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?: × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?")  # as dashboard.plots.format writes it
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +187,77 @@ def test_the_first_stop_gives_away_no_later_answer(facts):
         assert fmt(value) not in shown, value
     assert factory.picture is None
     assert "v₂" not in fill(factory.reveal, numbers)
+
+
+def _shown(s, facts) -> list[str]:
+    numbers = s.numbers(facts)
+    return [fill(t, numbers) for t in s.templates() if t]
+
+
+MEASURED_FACTOR = re.compile(r"×\d[\d.]* per layer")
+MIDDLE = "through the middle of the network"
+ENDS = "the layers at the two ends differ"
+
+
+@pytest.mark.parametrize("s", STOPS, ids=lambda s: s.id)
+def test_a_per_layer_factor_beside_layer_1_s_share_says_the_ends_differ(s, facts):
+    """A factor above 1 beside "layer 1 receives 0.299" read as a contradiction to a
+    student: the factor is fitted over the middle layers, and the text must say so."""
+    for text in _shown(s, facts):
+        if MEASURED_FACTOR.search(text) and "layer 1" in text:
+            assert MIDDLE in text and ENDS in text.lower(), (s.id, text)
+
+
+@pytest.mark.parametrize("stop_id", ["relu", "residual", "batchnorm", "telephone", "vanishing"])
+def test_a_measured_per_layer_factor_names_its_network_s_depth_and_width(stop_id, facts):
+    s = stop(stop_id)
+    reveal = fill(s.reveal, s.numbers(facts))
+    assert re.search(r"\d+ (?:[\w ]+ )?layers (?:of \d+|deep \(\d+ neurons)", reveal), reveal
+    if stop_id in ("relu", "residual"):
+        assert MIDDLE in reveal and ENDS in reveal
+
+
+def test_batch_norm_s_factor_says_relu_with_batch_norm_and_its_batch(facts):
+    s = stop("batchnorm")
+    b = facts.batchnorm
+    said = f"ReLU with batch norm, batches of {b.batch}"
+    for text in _shown(s, facts):
+        if fmt_factor(b.measured) in text:
+            assert said in text, text
+
+
+def test_no_rounded_value_is_called_unrounded(facts):
+    """Stop 6 once said "rounds both to 0.024 ... Unrounded they are 0.0236 and 0.024"."""
+    for s in STOPS:
+        for text in _shown(s, facts):
+            before, found, after = text.lower().partition("unrounded")
+            if not found:
+                continue
+            shown_before = set(NUMBER.findall(before))
+            for value in NUMBER.findall(re.split(r"\.(?:\s|$)", after)[0]):
+                assert value not in shown_before, (s.id, value, text)
+    step = core_lesson.course_numbers().step
+    rounding = fill(stop("output_updates").rounding, stop("output_updates").numbers(facts))
+    precise = fmt(step.dv1, 4), fmt(step.dv2, 4)
+    assert precise[0] != precise[1] and all(p in rounding for p in precise), rounding
+    assert "nrounded" not in rounding
+
+
+def test_the_first_stop_gives_both_output_weights_shares(facts):
+    grads = core_lesson.course_numbers().gradients
+    reveal = fill(stop("factory").reveal, stop("factory").numbers(facts))
+    for name in ("v1", "v2"):
+        assert fmt(abs(grads[name])) in reveal, (name, reveal)
+    assert "about" not in reveal.split("hidden")[0], reveal
+
+
+def test_a_stop_without_a_diagram_points_to_the_article_s_and_gives_the_weights(facts):
+    for s in STOPS:
+        for text in _shown(s, facts):
+            if "diagram" in text and s.picture is None:
+                assert "article's network diagram" in text, (s.id, text)
+                assert "previous stop's diagram" not in text, (s.id, text)
+    step = core_lesson.course_numbers().step
+    intro = fill(stop("forward_hidden").intro, stop("forward_hidden").numbers(facts))
+    for symbol, name in (("w₁₁", "w11"), ("w₂₁", "w21"), ("w₁₂", "w12"), ("w₂₂", "w22")):
+        assert f"{symbol} = {fmt(getattr(step, name))}" in intro, intro

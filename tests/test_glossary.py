@@ -80,3 +80,27 @@ def test_the_lesson_explains_its_words_in_a_popover(stop_id):
     assert len(popovers) == 1
     inside = [child.value for child in popovers[0].children.values() if hasattr(child, "value")]
     assert inside[: len(s.terms)] == [f"**{term(i).name}**: {term(i).definition}" for i in s.terms]
+
+
+# How a definition names another glossary term that is no plain word (student tester:
+# Xavier's definition ended "σw² = 1" and σw² used "fan-in", neither defined at the stop).
+MENTIONS = {
+    "sigma_w2": r"σw²",
+    "fan_in": r"fan-in",
+    "variance": r"variance",
+    "lecun": r"LeCun",
+    "he": r"\bHe\b",
+    "xavier": r"Xavier",
+    "chi_1": r"χ₁",
+    "mean_field": r"mean.field",
+    "rms": r"\bRMS\b",
+}
+
+
+@pytest.mark.parametrize("s", [s for s in STOPS if s.terms], ids=lambda s: s.id)
+def test_a_stop_s_popover_defines_every_term_its_definitions_use_before_using_it(s):
+    for place, used_by in enumerate(s.terms):
+        for other, pattern in MENTIONS.items():
+            if other == used_by or not re.search(pattern, term(used_by).definition):
+                continue
+            assert other in s.terms[:place], f"{s.id}: {used_by} uses {other} undefined"

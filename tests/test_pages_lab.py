@@ -477,7 +477,7 @@ def test_myths_defaults_show_five_claims_with_core_numbers_and_lab_links():
     assert shown["Measured: layer 1 ÷ output layer"][0] == fmt_power(m2.measured_log10)
     m5 = myths.batchnorm_myth(50, 16)
     # Every measured network shows both factors: the backward signal and the update.
-    assert shown["Batch norm (ReLU): layer 1 ÷ output"][1] == (
+    assert shown["ReLU with batch norm, batches of 16: layer 1 ÷ output"][1] == (
         f"signal {fmt_factor(m5.measured)}, update {fmt_factor(m5.bn.update)} per layer"
     )
     m4 = myths.residual_myth(50)
@@ -498,6 +498,32 @@ def test_myths_defaults_show_five_claims_with_core_numbers_and_lab_links():
     assert {"act": "ReLU", "scale": "1/sqrt(depth)"} in queries
     assert len(links) == 6
     assert any(link.proto.page == "update-sizes" for link in at.get("page_link"))
+
+
+def test_myths_name_each_factor_s_network_and_say_the_ends_differ():
+    """A student compared Myth 1's sigmoid factor with the lesson's (different widths) and
+    read a factor above 1 beside a smaller layer 1 as a contradiction."""
+    at = open_myths()
+    assert not at.exception
+    said = texts(at)
+    width = myths.LAB.width
+    assert "The layers at the two ends differ" in " ".join(c.value for c in at.caption)
+    m1 = myths.update_ratio_myth(10)
+    assert f"Sigmoid, 10 layers of {width}, updates" in metrics(at)
+    assert f"sigmoid network of 10 layers of {width} each step back" in said
+    assert f"({fmt_factor(m1.deep.update)} per layer)" in said
+    assert f"plain sigmoid network of 100 layers of {width}" in said
+    assert f"In ReLU networks of 50 layers of {width}" in said
+    assert f"50 residual layers of {width}" in said
+    m5 = myths.batchnorm_myth(50, 16)
+    assert (
+        f"ReLU with batch norm, batches of 16 (50 layers of {width}): "
+        f"{fmt_factor(m5.measured)} per layer through the middle of the network" in said
+    )
+    # Wherever a factor stands beside what reaches layer 1, the text says the ends differ.
+    for paragraph in said.split("\n"):
+        if "per layer" in paragraph and "layer 1 receives" in paragraph:
+            assert "the layers at the two ends differ" in paragraph, paragraph
 
 
 def test_myth_numbers_follow_their_inputs():

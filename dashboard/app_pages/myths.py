@@ -38,6 +38,12 @@ WHY_THEY_DIFFER = (
     "receives) and the update (Δw = η · input · δ), which also carries what came forward. "
     "Where the forward signal grows or shrinks with depth, they differ."
 )
+# Said wherever a per-layer factor stands beside what reaches layer 1 (they can disagree).
+MIDDLE_LAYERS = (
+    "The layers at the two ends differ from the middle ones, so what reaches layer 1 "
+    "need not be the per-layer factor compounded."
+)
+WIDTH = myths.LAB.width
 VERDICTS = {  # kind -> (color, icon); each claim words its own badge
     "holds": ("green", ":material/check_circle:"),
     "condition": ("orange", ":material/rule:"),
@@ -132,7 +138,7 @@ st.caption(
     f"{myths.LAB.batch} random inputs, the median over {myths.LAB.n_seeds} random seeds. "
     "“Per layer” is the factor by which a quantity changes from one layer to the one "
     "before it, fitted over the middle layers: below ×1 it fades toward the input, above "
-    "×1 it grows. " + WHY_THEY_DIFFER
+    "×1 it grows. " + MIDDLE_LAYERS + " " + WHY_THEY_DIFFER
 )
 
 # --- 1 ------------------------------------------------------------------------------
@@ -162,7 +168,9 @@ with box.container(horizontal=True, gap="small"):
         border=True,
     )
     st.metric("Course net, Δv₁ ÷ Δw₁₁", f"{fmt(m1.single_ratio)}×", width="content", border=True)
-    measured(f"Sigmoid net of {depth1} layers, updates", f"{fmt(m1.deep_times)}× smaller", m1.deep)
+    measured(
+        f"Sigmoid, {depth1} layers of {WIDTH}, updates", f"{fmt(m1.deep_times)}× smaller", m1.deep
+    )
 kind = "holds" if m1.holds_on_course and m1.holds_deep else "condition"
 if not m1.holds_on_course and not m1.holds_deep:
     kind = "corrected"
@@ -179,7 +187,8 @@ verdict(
     f"On the course's own numbers the ratio is {fmt(m1.mean_ratio)} comparing the mean "
     f"update of each layer, or {fmt(m1.single_ratio)} comparing v₁ with w₁₁: "
     + ("ten is a fair round number there. " if m1.holds_on_course else "not ten. ")
-    + f"In a deeper sigmoid network of {depth1} layers each step back makes the updates "
+    + f"In a deeper sigmoid network of {depth1} layers of {WIDTH} each step back makes the "
+    "updates "
     f"{fmt(m1.deep_times)} times smaller ({fmt_factor(m1.deep.update)} per layer)"
     + (", close to ten as well. " if m1.holds_deep else ", not ten. ")
     + f"The blame itself shrinks {fmt_factor(m1.deep.signal)} per layer; the update "
@@ -244,8 +253,9 @@ verdict(
     "The 0.25 bounds the sigmoid's slope only; each layer also multiplies by its weights, "
     "so for a typical network the factor is about σw/4 at most (σw is the weights' "
     f"typical size): {fmt_factor(m2.weighted_bound_factor)} here. "
-    f"Measured in a plain sigmoid network {depth2} layers deep with σw² = {fmt(m2.sigma_w**2)}: "
-    f"the blame changes by {fmt_factor(m2.measured_factor)} per layer and the updates by "
+    f"Measured in a plain sigmoid network of {depth2} layers of {WIDTH} with σw² = "
+    f"{fmt(m2.sigma_w**2)}: the blame changes by {fmt_factor(m2.measured_factor)} per layer "
+    "through the middle of the network and the updates by "
     f"{fmt_factor(m2.network.update)}, close to the mean-field prediction of "
     f"{fmt_factor(m2.mean_field_factor)}. "
     + (
@@ -314,8 +324,9 @@ verdict(
     if m3.he_is_flat and m3.other_measured and not (m3.other_vanishes or m3.other_explodes)
     else "condition",
     {"holds": "Holds", "condition": "Holds with He initialization"},
-    f"With He initialization the signal keeps its size ({fmt_factor(m3.he_factor)} per "
-    f"layer measured, {fmt_factor(m3.he_predicted)} predicted). With σw² = "
+    f"In ReLU networks of {depth3} layers of {WIDTH}: with He initialization the signal "
+    f"keeps its size ({fmt_factor(m3.he_factor)} per layer measured, "
+    f"{fmt_factor(m3.he_predicted)} predicted). With σw² = "
     f"{fmt(m3.sigma_w2)} the backward signal {change}; theory predicts √(σw²/2) = "
     f"{fmt_factor(m3.other_predicted)}.{updates} ReLU switches off about half its units, "
     "so the weights must make up for that half: the slope of 1 alone is not enough. "
@@ -349,10 +360,11 @@ verdict(
     "Each block adds its branch (a small layer: activation, then weights) to what the "
     "shortcut carries, so the blame always has the shortcut's direct path and cannot fade. "
     + (
-        f"But with full-strength branches it grows on its way back: "
-        f"{fmt_factor(m4.unscaled_factor)} per layer measured, {fmt_factor(m4.claim_factor)} "
-        "predicted (every branch adds as much variance as the shortcut carries: 2ᴸ in "
-        f"variance), so layer 1 receives {fmt_power(m4.unscaled_log10)} times what the "
+        f"But with full-strength branches ({depth4} residual layers of {WIDTH}) it grows on "
+        f"its way back: {fmt_factor(m4.unscaled_factor)} per layer measured through the "
+        f"middle of the network, {fmt_factor(m4.claim_factor)} predicted (every branch adds "
+        "as much variance as the shortcut carries: 2ᴸ in variance); the layers at the two "
+        f"ends differ, and layer 1 receives {fmt_power(m4.unscaled_log10)} times what the "
         "output layer gets. "
         if m4.grows
         else "At this depth the full-strength branches barely change the signal. "
@@ -398,7 +410,11 @@ batch5 = controls.integer(
 )
 m5 = batchnorm(depth5, batch5)
 with box.container(horizontal=True, gap="small"):
-    measured("Batch norm (ReLU): layer 1 ÷ output", fmt_power(m5.measured_log10), m5.bn)
+    measured(
+        f"ReLU with batch norm, batches of {batch5}: layer 1 ÷ output",
+        fmt_power(m5.measured_log10),
+        m5.bn,
+    )
     measured(f"Yang et al., batch {batch5}", fmt_power(m5.predicted_log10), m5.predicted)
     st.metric(
         "Plain ReLU, same depth",
@@ -417,12 +433,15 @@ verdict(
     {"corrected": "Not at the start of training", "holds": "Holds at this setting"},
     (
         "The forward signal is indeed kept in shape, but at initialization the blame "
-        f"explodes on its way back: {fmt_factor(m5.measured)} per layer (the updates "
-        f"{fmt_factor(m5.bn.update)}), so layer 1 receives {fmt_power(m5.measured_log10)} "
-        f"times the output layer's gradient, while a plain ReLU network stays at "
+        f"explodes on its way back in ReLU with batch norm, batches of {batch5} ({depth5} "
+        f"layers of {WIDTH}): {fmt_factor(m5.measured)} per layer through the middle of the "
+        f"network (the updates {fmt_factor(m5.bn.update)}); the layers at the two ends "
+        f"differ, and layer 1 receives {fmt_power(m5.measured_log10)} times the output "
+        f"layer's gradient, while a plain ReLU network stays at "
         f"{fmt_factor(m5.plain_factor)}. "
         if m5.explodes
-        else f"At this setting the gradient changes only {fmt_factor(m5.measured)} per layer. "
+        else f"At this setting (ReLU with batch norm, batches of {batch5}, {depth5} layers "
+        f"of {WIDTH}) the gradient changes only {fmt_factor(m5.measured)} per layer. "
     )
     + f"Yang et al. (ICLR 2019) derived the rate: {fmt_factor(m5.predicted)} per layer "
     f"at a batch of {batch5}, "

@@ -45,20 +45,21 @@ TERMS: tuple[Term, ...] = (
         "Xavier initialization",
         "Starting weights whose spread shrinks as layers get wider (variance 2 divided by "
         "the wires in plus the wires out; Glorot & Bengio, 2010), made for sigmoid and tanh "
-        "layers; between two equally wide layers it is σw² = 1.",
+        "layers; between two equally wide layers that is a variance of 1 divided by the width.",
         START,
     ),
     Term(
         "he",
         "He initialization",
-        "Starting weights twice as spread as LeCun's (σw² = 2; He et al., 2015), which makes "
+        "Starting weights with σw² = 2 (He et al., 2015), twice the usual spread, which makes "
         "up for ReLU passing nothing back from the half of its inputs that are negative.",
         START,
     ),
     Term(
         "lecun",
         "LeCun initialization",
-        "Starting weights with σw² = 1, that is a variance of 1 divided by the fan-in.",
+        "Starting weights with σw² = 1, that is a variance of 1 divided by the number of "
+        "wires coming into the neuron.",
         START,
     ),
     Term(
@@ -66,7 +67,8 @@ TERMS: tuple[Term, ...] = (
         "σw²",
         "The spread of the starting weights, stated so that it does not depend on the "
         "layer's width: each weight is drawn at random with variance σw² divided by the "
-        "fan-in (σw is its square root; this σ has nothing to do with the sigmoid σ, it "
+        "number of wires coming into its neuron (σw is its square root; this σ has nothing "
+        "to do with the sigmoid σ, it "
         "is the usual letter for a spread).",
         START,
     ),

@@ -128,13 +128,13 @@ OUTPUT_UPDATES = Stop(
                 ),
             ),
             answer=lambda f: _larger(f.course.step.dv1, f.course.step.dv2, ("v1", "v2")),
-            right="Right: Δv₂ = {dv2} is a little bigger than Δv₁ = {dv1}, because h₂ > h₁.",
+            right="Right: Δv₂ = {dv2_4} is a little bigger than Δv₁ = {dv1_4}, because h₂ > h₁.",
         ),
     ),
     reveal="Both updates are positive, so both output weights grow and ŷ moves up.",
     rounding=(
         "The article rounds both to {dv1_article}: the difference is below its third "
-        "decimal. Unrounded they are {dv1} and {dv2}."
+        "decimal. To four significant digits they are {dv1_4} and {dv2_4}."
     ),
     formulas=_output_updates,
     link=worked("Worked example: Δv₁ and Δv₂", step=str(step_of("dv"))),

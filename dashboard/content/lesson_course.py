@@ -116,7 +116,8 @@ FACTORY = Stop(
         ),
     ),
     reveal=(
-        "How much E changes per unit of nudge: about {g_out} for each output weight v, "
+        "How much E changes per unit of nudge: {g_vmin} and {g_vmax} for the two output "
+        "weights v, "
         "between {g_wmin} and {g_wmax} for the hidden weights w, each of which reaches the "
         "error only through a v and two sigmoid slopes. Which of the two output weights "
         "gets more, and by how much every weight moves, you work out in the next stops."
@@ -137,7 +138,10 @@ NETWORK = Stop(
         "neuron j to the output."
     ),
     numbers=course_words,
-    do="Find the six arrows in the article's diagram and read each weight's two indices.",
+    do=(
+        "Find the six arrows in the article's network diagram (under “The Network "
+        "Structure”) and read each weight's two indices."
+    ),
     do_first=True,
     questions=(
         Question(
@@ -184,8 +188,9 @@ FORWARD_HIDDEN = Stop(
     intro=(
         "In the forward pass each hidden neuron adds up its inputs, each one multiplied by "
         "the weight on its wire (aⱼ = Σᵢ wᵢⱼxᵢ), then squashes the sum with the sigmoid: "
-        "hⱼ = σ(aⱼ). The article's inputs are x₁ = {x1} and x₂ = {x2}; its weights are on "
-        "the previous stop's diagram."
+        "hⱼ = σ(aⱼ). The article's inputs are x₁ = {x1} and x₂ = {x2}; its weights, "
+        "given at the previous stop, are w₁₁ = {w11}, w₂₁ = {w21}, w₁₂ = {w12} and "
+        "w₂₂ = {w22}."
     ),
     numbers=course_words,
     do="Work out a₁ on paper before you pick.",

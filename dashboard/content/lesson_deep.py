@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core import activations
-from core.lesson import DEEP, LEARNED_ACCURACY, TRAINING
+from core import myths
+from core.lesson import LEARNED_ACCURACY
 from core.variants import VARIANTS, variant_label
 from dashboard.content.lesson_facts import (
     BATCHNORM_PRESET,
@@ -20,9 +20,11 @@ from dashboard.content.lesson_facts import (
     RELU_PRESET,
     RESIDUAL_PRESET,
     Facts,
+    deep_params,
     lab_factor,
     lab_settings,
     preset_depth,
+    training_params,
 )
 from dashboard.content.lesson_model import Choice, Link, Numbers, Picture, Question, Stop
 from dashboard.content.lesson_words import (
@@ -35,7 +37,6 @@ from dashboard.content.lesson_words import (
 )
 from dashboard.plots.format import fmt, fmt_factor, fmt_power, power_text
 from dashboard.plots.slopes import slope_figure, slope_summary
-from dashboard.ui import url_text
 
 LAB = "vanishing_lab.py"
 # The choices of the vanishing stop: layer 1's update as 10 to the minus these.
@@ -88,6 +89,7 @@ def _relu_words(f: Facts) -> Numbers:
     return {
         **deep_words(f),
         "relu_depth": str(lab_settings(RELU_PRESET).depth),
+        "relu_width": str(lab_settings(RELU_PRESET).width),
         "lecun_sw2": fmt(t.lecun_sigma_w2),
         "signal": fmt_factor(lab_factor(r, "plain_relu", "signal")),
         "signal_first": fmt_power(lab_factor(r, "plain_relu", "signal", "first_log10")),
@@ -101,6 +103,7 @@ def _residual_words(f: Facts) -> Numbers:
     r = f.residual
     return {
         "res_depth": str(r.depth),
+        "res_width": str(myths.LAB.width),
         "unscaled": fmt_factor(r.unscaled_factor),
         "unscaled_first": fmt_power(r.unscaled_log10),
         "res_claim": fmt_factor(r.claim_factor),
@@ -115,6 +118,7 @@ def _batchnorm_words(f: Facts) -> Numbers:
     return {
         "bn_depth": str(b.depth),
         "bn_batch": str(b.batch),
+        "bn_width": str(myths.LAB.width),
         "bn_measured": fmt_factor(b.measured),
         "bn_predicted": fmt_factor(b.predicted),
         "bn_first": fmt_power(b.measured_log10),
@@ -162,39 +166,6 @@ def _lab(label: str, preset_params: dict[str, str]) -> Link:
     return Link(LAB, preset_params, label)
 
 
-def _deep_params() -> dict[str, str]:
-    """The update-sizes page at DEEP's network."""
-    d = DEEP
-    return {
-        "net": "plain",
-        "act": activations.label(d.activation),
-        "init": d.init,
-        "depth": str(d.depth),
-        "width": str(d.width),
-        "lr": url_text(d.lr),
-        "batch": str(d.batch),
-        "seed": str(d.seed),
-    }
-
-
-def _training_params() -> dict[str, str]:
-    """The training lab at TRAINING's run."""
-    t = TRAINING
-    return {
-        "ds": t.dataset,
-        "act": activations.label(t.activation),
-        "loss": t.loss,
-        "depth": str(t.depth),
-        "width": str(t.width),
-        "lr": url_text(t.lr),
-        "steps": str(t.steps),
-        "batch": str(t.batch),
-        "n": str(t.n_samples),
-        "noise": url_text(t.noise),
-        "seed": str(t.seed),
-    }
-
-
 # --- the stops ----------------------------------------------------------------------
 VANISHING = Stop(
     id="vanishing",
@@ -229,15 +200,17 @@ VANISHING = Stop(
                 Choice(
                     "e3",
                     "About 10⁻³",
-                    "Too mild: a typical layer shrinks the update about {typical}×, and "
-                    "there are {deep_depth} layers.",
+                    "Too mild: a typical layer of this network ({deep_depth} layers of "
+                    "{deep_width}) shrinks the update about {typical}×, and there are "
+                    "{deep_depth} layers.",
                 ),
                 Choice("e7", "About 10⁻⁷", NOT_HERE),
                 Choice(
                     "e15",
                     "About 10⁻¹⁵",
                     "Too harsh: that would take {e15_per_layer}× per layer. A typical layer "
-                    "shrinks the update {typical}×: one slope (at most {peak}) times a weight.",
+                    "of this network ({deep_depth} layers of {deep_width}) shrinks the update "
+                    "{typical}×: one slope (at most {peak}) times a weight.",
                 ),
             ),
             answer=lambda f: closest({k: -e for k, e in EXPONENTS.items()}, f.deep.first_log10),
@@ -247,12 +220,14 @@ VANISHING = Stop(
     reveal=(
         "Measured on a freshly started network ({deep_depth} layers of {deep_width} neurons, "
         "seed {deep_seed}): the output layer's mean update is {deep_out}, layer 1's is "
-        "{deep_first_abs}, {deep_first} of it. A typical layer shrinks the update {typical}×: "
-        "one sigmoid slope (at most {peak}) times a weight. Every layer passes on a smaller "
+        "{deep_first_abs}, {deep_first} of it. A typical layer of these {deep_depth} layers of "
+        "{deep_width} shrinks the update {typical}× (the median over the layers; the layers at "
+        "the two ends differ): one sigmoid slope (at most {peak}) times a weight. Every "
+        "layer passes on a smaller "
         "message, as in a game of telephone."
     ),
-    link=Link("update_sizes.py", _deep_params(), "Update sizes: every layer"),
-    terms=("initialization", "xavier", "seed"),
+    link=Link("update_sizes.py", deep_params(), "Update sizes: every layer"),
+    terms=("initialization", "variance", "xavier", "seed"),
 )
 
 TELEPHONE = Stop(
@@ -300,8 +275,9 @@ TELEPHONE = Stop(
     reveal=(
         "Measured on a fresh plain sigmoid network {depth} layers deep ({lab_width} neurons "
         "a layer, Xavier weights): layer 1 receives {measured} of the output layer's "
-        "backward signal, {measured_factor} per layer (mean-field theory predicts "
-        "{mean_field}). Either way, essentially nothing reaches the first layers."
+        "backward signal. It changes {measured_factor} per layer through the middle of the "
+        "network (mean-field theory predicts {mean_field}); the layers at the two ends "
+        "differ. Either way, essentially nothing reaches the first layers."
     ),
     rounding=(
         "The slope bound {peak} leaves the weights out. With them, a layer's typical factor "
@@ -309,7 +285,7 @@ TELEPHONE = Stop(
         "weights let the blame fade more slowly."
     ),
     link=_lab(f"Lab: {preset_depth(POWER_PRESET)} sigmoid layers", POWER_PRESET.params()),
-    terms=("sigma_w2", "xavier", "mean_field", "log_scale"),
+    terms=("variance", "sigma_w2", "xavier", "mean_field", "log_scale"),
 )
 
 RELU = Stop(
@@ -337,21 +313,25 @@ RELU = Stop(
                 "pass nothing back, and the weights do not make up for it.",
             ),
             answer=lambda f: trend(lab_factor(f.relu, "plain_relu", "signal")),
-            right="Right: it fades, {signal} per layer (theory: {signal_theory}), more slowly "
-            "than sigmoid's {sigmoid_xavier}.",
+            right="Right: it fades, {signal} per layer through the middle of these "
+            "{relu_depth} layers of {relu_width} (theory: {signal_theory}), more slowly than "
+            "theory's {sigmoid_xavier} for sigmoid layers with Xavier weights.",
         ),
     ),
     reveal=(
-        "Measured: the backward signal shrinks {signal} per layer, and layer 1 receives "
-        "{signal_first} of the output layer's. Yet the update size stays level, {update} "
-        "per layer (layer 1: {update_first} of the output layer's). A weight's update is "
+        "Measured on {relu_depth} ReLU layers of {relu_width} (σw² = {lecun_sw2}): the backward "
+        "signal shrinks {signal} per layer through the middle of the network, and layer 1 "
+        "receives {signal_first} of the output layer's. Yet the update size stays level, "
+        "{update} per layer through the middle of the network; the layers at the two ends "
+        "differ, so layer 1's update ends at {update_first} of the output layer's. A "
+        "weight's update is "
         "what came forward times what came back, and here the forward signal shrinks on its "
         "way up just as the blame shrinks on its way down. With He initialization both stay "
         "level (theory: {relu_he} per layer)."
     ),
     link=_lab("Lab: ReLU without He", RELU_PRESET.params()),
     do="In the lab, switch “Show” to update size and watch the blue line level out.",
-    terms=("he", "lecun", "sigma_w2", "initialization", "dead_relu"),
+    terms=("initialization", "variance", "sigma_w2", "he", "lecun", "dead_relu"),
 )
 
 RESIDUAL = Stop(
@@ -377,22 +357,24 @@ RESIDUAL = Stop(
                 NOT_HERE,
             ),
             answer=lambda f: trend(f.residual.unscaled_factor),
-            right="Right: it grows, {unscaled} per layer.",
+            right="Right: it grows, {unscaled} per layer ({res_depth} layers of {res_width}).",
         ),
     ),
     reveal=(
-        "Measured: {unscaled} per layer toward the input, so layer 1 receives "
+        "Measured on {res_depth} residual ReLU layers of {res_width}: {unscaled} per layer "
+        "toward the input through the middle of the network, and layer 1 receives "
         "{unscaled_first} times the output layer's signal. Theory predicts {res_claim}: "
         "each layer adds as much spread as the shortcut carries. The updates stay about "
         "level ({res_update} per layer), because the forward signal grows just as fast on "
         "the way up and an update is the product of the two. Scaling each "
-        "layer's contribution by 1/√depth tames it: {scaled} per layer, and layer 1 "
-        "receives {scaled_first} times the output layer's. Real residual networks also put "
+        "layer's contribution by 1/√depth tames it: {scaled} per layer through the middle of "
+        "the network; the layers at the two ends differ, so layer 1 ends at {scaled_first} "
+        "times the output layer's signal. Real residual networks also put "
         "batch normalization in each branch."
     ),
     link=_lab("Lab: unscaled residual network", RESIDUAL_PRESET.params()),
     do="In the lab, set the residual branch scale to 1/sqrt(depth) and watch the green line.",
-    terms=("branch_scale", "variance", "he"),
+    terms=("branch_scale", "variance", "sigma_w2", "he"),
 )
 
 BATCHNORM = Stop(
@@ -412,21 +394,25 @@ BATCHNORM = Stop(
             id="batchnorm_start",
             text="Toward the input, the gradient of this fresh network…",
             choices=_trend_choices(
-                "The plain ReLU network beside it already keeps the gradient level "
-                "({bn_plain} per layer); batch normalization pushes it up, not down.",
+                "The plain ReLU network beside it ({bn_depth} layers of {bn_width}) already "
+                "keeps the gradient level ({bn_plain} per layer); batch normalization "
+                "pushes it up, not down.",
                 "Normalizing the forward pass does not normalize the backward one: at the "
                 "start, each batch-normalized layer multiplies the gradient by a little "
                 "more than 1 (Yang et al., 2019).",
                 NOT_HERE,
             ),
             answer=lambda f: trend(f.batchnorm.measured),
-            right="Right: it explodes, {bn_measured} per layer.",
+            right="Right: it explodes, {bn_measured} per layer (ReLU with batch norm, "
+            "batches of {bn_batch}; {bn_depth} layers of {bn_width}).",
         ),
     ),
     reveal=(
-        "Measured: {bn_measured} per layer toward the input; Yang et al. (2019) predict "
-        "{bn_predicted} at a batch of {bn_batch}. Layer 1 receives {bn_first} times the "
-        "output layer's gradient. Why does batch normalization help, then? It lets training "
+        "Measured on ReLU with batch norm, batches of {bn_batch} ({bn_depth} layers of "
+        "{bn_width}): {bn_measured} per layer toward the input through the middle of the "
+        "network; Yang et al. (2019) predict {bn_predicted} at a batch of {bn_batch}. The "
+        "layers at the two ends differ; layer 1 receives {bn_first} times the output "
+        "layer's gradient. Why does batch normalization help, then? It lets training "
         "use larger learning rates and makes the error change more smoothly as the weights "
         "move, so each update is a safer step downhill; and after the first few "
         "updates the gradients settle: in the training lab, batch-normalized networks learn "
@@ -489,7 +475,7 @@ FIXES_TOGETHER = Stop(
         "and its forward pass forgets the input, so that every point produces nearly the "
         "same last hidden layer."
     ),
-    link=Link("training_lab.py", _training_params(), "Training lab: these four networks"),
+    link=Link("training_lab.py", training_params(), "Training lab: these four networks"),
     do="In the training lab, look at the gradient maps: which network's bottom rows stay dark?",
     terms=("accuracy", "loss", "cross_entropy", "decision_boundary", "input_correlation"),
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core import lab, lesson, myths
+from core import activations, lab, lesson, myths
 from core.lab import LabResult
 from core.lesson import (
     CourseNumbers,
@@ -24,6 +24,7 @@ from core.lesson import (
     TrainingOutcome,
 )
 from dashboard.lab_presets import Preset, preset
+from dashboard.ui import url_text
 
 # The lab views the lesson links to (dashboard.lab_presets), by the stop that uses them.
 POWER_PRESET = preset("course")  # the article's deep network
@@ -137,3 +138,37 @@ def lab_factor(result: LabResult, variant: str, quantity: str, column: str = "me
     if len(row) != 1:
         raise LookupError(f"no single row for {variant!r}, {quantity!r}")
     return float(row[column].iloc[0])
+
+
+# --- the views the deep stops link to ----------------------------------------------
+def deep_params() -> dict[str, str]:
+    """The update-sizes page at DEEP's network."""
+    d = lesson.DEEP
+    return {
+        "net": "plain",
+        "act": activations.label(d.activation),
+        "init": d.init,
+        "depth": str(d.depth),
+        "width": str(d.width),
+        "lr": url_text(d.lr),
+        "batch": str(d.batch),
+        "seed": str(d.seed),
+    }
+
+
+def training_params() -> dict[str, str]:
+    """The training lab at TRAINING's run."""
+    t = lesson.TRAINING
+    return {
+        "ds": t.dataset,
+        "act": activations.label(t.activation),
+        "loss": t.loss,
+        "depth": str(t.depth),
+        "width": str(t.width),
+        "lr": url_text(t.lr),
+        "steps": str(t.steps),
+        "batch": str(t.batch),
+        "n": str(t.n_samples),
+        "noise": url_text(t.noise),
+        "seed": str(t.seed),
+    }

@@ -217,5 +217,5 @@ TAKEAWAYS_STOP = Stop(
     recap=TAKEAWAYS,
     questions=SELF_CHECK,
     reveal="",
-    terms=("initialization", "he", "xavier"),
+    terms=("initialization", "variance", "sigma_w2", "he", "xavier"),
 )

@@ -63,6 +63,7 @@ def _blame_words(f: Facts) -> dict[str, str]:
     grads = f.course.gradients
     ranked = sorted(WEIGHT_NAMES, key=lambda n: -abs(grads[n]))
     hidden = [abs(grads[n]) for n in WEIGHT_NAMES if n.startswith("w")]
+    output = [abs(grads[n]) for n in WEIGHT_NAMES if n.startswith("v")]
     sizes = [abs(g) for g in grads.values()]
     return {
         "ranking": ", ".join(f"{weight_symbol(n)} {fmt(abs(grads[n]))}" for n in ranked),
@@ -72,7 +73,8 @@ def _blame_words(f: Facts) -> dict[str, str]:
         "g_second": fmt(abs(grads[ranked[1]])),
         "g_v1": fmt(abs(grads["v1"])),
         "g_v2": fmt(abs(grads["v2"])),
-        "g_out": fmt((abs(grads["v1"]) + abs(grads["v2"])) / 2, 2),
+        "g_vmax": fmt(max(output)),
+        "g_vmin": fmt(min(output)),
         "g_wmax": fmt(max(hidden)),
         "g_wmin": fmt(min(hidden)),
         "spread": fmt(max(sizes) / min(sizes), 2),
@@ -85,6 +87,11 @@ def _article_words(s: WorkedStep) -> dict[str, str]:
     return {f"{name}_article": article(getattr(s, name)) for name in names}
 
 
+def _precise_words(s: WorkedStep) -> dict[str, str]:
+    """Numbers the article's three decimals make look equal, with one digit more."""
+    return {f"{name}_4": fmt(getattr(s, name), 4) for name in ("dv1", "dv2")}
+
+
 def course_words(f: Facts) -> Numbers:
     """The numbers of the course's network as the stops' texts name them."""
     c, s = f.course, f.course.step
@@ -93,6 +100,7 @@ def course_words(f: Facts) -> Numbers:
         **pass_words(s),
         **pass_words(c.strong, "s_"),
         **_article_words(s),
+        **_precise_words(s),
         **_blame_words(f),
         "peak": fmt(f.theory.sigmoid_peak),
         "slope_b": fmt(c.slope_b),
