@@ -40,6 +40,7 @@ from dashboard.content.worked_numbers import (
     decimals_of,
     is_course,
 )
+from dashboard.content.worked_predictions import PREDICTIONS
 from dashboard.plots.format import latex_number
 from dashboard.plots.network import EDGES, NODE_POSITIONS
 
@@ -376,3 +377,13 @@ def test_each_quantity_names_its_own_likely_slip(quantity, wrong, words):
 def test_every_number_has_a_name_a_student_reads():
     assert set(NAMES) == set(PASSES["course"].as_dict())
     assert all("_" not in plain or plain == "δ_out" for _, plain in NAMES.values())
+
+
+def test_predictions_point_to_the_formula_wherever_the_layout_puts_it():
+    """On a phone the formula is under the diagram, not beside it (a tester's report)."""
+    step = PASSES["course"]
+    shown, chains = Shown(step, frozenset()), chains_of(step)
+    texts = [p.question(shown) for p in PREDICTIONS.values()]
+    wrong = {p.id: p.judge(12345.0, shown, chains).text for p in PREDICTIONS.values() if p.quantity}
+    assert all("beside" not in t for t in (*texts, *wrong.values()))
+    assert "next to or under the diagram" in wrong["delta_out"]
