@@ -15,7 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from core.worked_example import TRAJECTORY_COLUMNS, WEIGHT_NAMES, WorkedStep
-from dashboard import ui
+from dashboard import landing, ui
+from dashboard.content.worked_example import STEPS_ANCHOR, step_of
 from dashboard.content.worked_numbers import Shown, label, plain
 from dashboard.plots.format import fmt
 from dashboard.plots.network import MAX_POINTS, error_curve_figure
@@ -26,6 +27,20 @@ from dashboard.plots.worked_playback import updates_playback_figure
 ENDS = 4  # rows shown at each end of a run (all rows, up to 2 * ENDS + 1)
 STEP_COLUMN = "updates applied"
 COLUMNS = {name: label(name) for name in TRAJECTORY_COLUMNS}  # "y_hat" -> "ŷ", ...
+E_STEP = step_of("E")  # the step-through's step that computes E (ŷ comes before it)
+GO_KEY = "training_to_steps"  # the note's button back to the step-through
+
+
+def gives_away_e(shown: Shown) -> bool:
+    """Would the section give away ŷ or E? Its every number follows from the starting
+    E and ŷ (a chart's point at 0 updates, a percentage, a table's first row), so while
+    the step-through has not shown them the section shows none of its numbers."""
+    return bool({"E", "y_hat"} & shown.hidden)
+
+
+def gives_away_updates(shown: Shown) -> bool:
+    """Would the weights after an update give an update away (Δw = after − before)?"""
+    return any(f"d{w}" in shown.hidden for w in WEIGHT_NAMES)
 
 
 def frame(rows: np.ndarray) -> pd.DataFrame:
@@ -61,17 +76,20 @@ def buttons(
     table: pd.DataFrame | None,
     apply: Callable[[dict, str], None],
     allowed: ui.Allowed,
+    shown: Shown,
 ) -> None:
     """Put one update, or all of the run's, into the fields at the top (apply does it);
-    a button is disabled when a weight would leave what the fields allow."""
+    a button is disabled when a weight would leave what the fields allow. What they say
+    the error did waits, like the section, until the step-through has shown E."""
     errors = None if table is None else table[COLUMNS["E"]]
+    secret = gives_away_e(shown)
     st.markdown(
         (how_it_went(errors) + " " if errors is not None else "")
         + "Apply one update to the numbers at the top, or see where many updates lead."
     )
     one_col, all_col = st.columns(2)
-    went = "" if errors is None else f": the error went from {fmt(errors.iloc[0])} to "
-    went += "" if errors is None else f"{fmt(errors.iloc[1])}"
+    went = "" if errors is None or secret else f": the error went from {fmt(errors.iloc[0])} to "
+    went += "" if errors is None or secret else f"{fmt(errors.iloc[1])}"
     one_col.button(
         "Apply one update to the numbers above",
         on_click=apply,
@@ -87,14 +105,15 @@ def buttons(
     if table is not None:
         n_steps = len(table) - 1
         final = final_weights(table)
+        all_went = (
+            ""
+            if secret
+            else (f": the error went from {fmt(errors.iloc[0])} to {fmt(errors.iloc[-1])}")
+        )
         all_col.button(
             f"Apply all {n_steps} updates to the numbers above",
             on_click=apply,
-            args=(
-                final,
-                f"Applied {n_steps} updates to the weights at the top: the error went from "
-                f"{fmt(errors.iloc[0])} to {fmt(errors.iloc[-1])}.",
-            ),
+            args=(final, f"Applied {n_steps} updates to the weights at the top{all_went}."),
             icon=":material/fast_forward:",
             width="stretch",
             disabled=any(v not in allowed for v in final.values()),
@@ -102,27 +121,46 @@ def buttons(
         )
 
 
+def _to_steps() -> None:
+    """The note's button: back up to the step-through, at the step it is on."""
+    landing.request(STEPS_ANCHOR)
+
+
+def wait_note() -> None:
+    """What the section shows while it would give E or ŷ away: what to do first, and a
+    button back up to the step-through."""
+    st.info(
+        f"Step through to step {E_STEP}, where E is computed, first: this section shows "
+        "the error E and the prediction ŷ after each update, starting from the ones the "
+        "step-through is about to work out, so it would give them away.",
+        icon=":material/visibility_off:",
+    )
+    st.button(
+        "Go to the step-through",
+        key=GO_KEY,
+        on_click=_to_steps,
+        icon=":material/arrow_upward:",
+        help="Scrolls up to the step-through; it stays at the step you are on.",
+    )
+
+
 def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
     """Where the updates led: a sentence, E and ŷ over the updates, the first and last few
-    rows (the starting E and ŷ read ? until the step-through shows them), every row as CSV."""
+    rows, every row as CSV. Until the step-through has shown E and ŷ, only a note saying
+    so (wait_note); until it has shown every update, the weights after each wait too."""
+    if gives_away_e(shown):
+        wait_note()
+        return
     n_steps = len(table) - 1
     errors, y_hats = table[COLUMNS["E"]], table[COLUMNS["y_hat"]]
     last_e, last_y = fmt(errors.iloc[-1]), fmt(y_hats.iloc[-1])
-    if "E" in shown.hidden or "y_hat" in shown.hidden:
-        st.markdown(
-            f"After {n_steps} updates the error is {last_e} and the prediction {last_y} "
-            f"(target {fmt(target)}). Where they started, the step-through above shows when "
-            "it gets there."
-        )
-    else:
-        st.markdown(
-            f"After {n_steps} updates the error went from {plain(shown.E)} to {last_e} and "
-            f"the prediction from {plain(shown.y_hat)} to {last_y} (target {fmt(target)})."
-        )
-    started = "E" not in shown.hidden  # the summary says where E started only once shown
+    st.markdown(
+        f"After {n_steps} updates the error went from {plain(shown.E)} to {last_e} and "
+        f"the prediction from {plain(shown.y_hat)} to {last_y} (target {fmt(target)})."
+    )
     ui.chart(
         error_curve_figure(errors.tolist(), y_hats.tolist(), target),
-        summary=error_curve_summary(errors.tolist(), with_start=started),
+        summary=error_curve_summary(errors.tolist()),
         key="errors",
     )
     if spans_decades(errors.tolist()):
@@ -142,6 +180,12 @@ def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
         + (f" (the first and last {ENDS}; the download has every row)" if cut else "")
     )
     ui.table(rows_shown(table, shown))
+    if gives_away_updates(shown):
+        st.caption(
+            "Once the step-through above has shown every update, you can download every "
+            "row here (the weights after each update give the updates away)."
+        )
+        return
     st.download_button(
         f"Download all {n_steps + 1} rows (CSV)",
         data=lambda: "\ufeff" + table.to_csv(index=False),
@@ -161,10 +205,10 @@ def rows_shown(table: pd.DataFrame, shown: Shown) -> pd.DataFrame:
     text = rows.astype(object)
     for column in rows.columns[1:]:
         text[column] = [f"{v:.6g}" for v in rows[column]]
-    for name in ("E", "y_hat"):
+    for name in ("E", "y_hat"):  # summary shows no table then; kept for any other caller
         if name in shown.hidden:
             text.loc[0, COLUMNS[name]] = "?"
-    if any(f"d{w}" in shown.hidden for w in WEIGHT_NAMES):
+    if gives_away_updates(shown):
         # The weights after an update give the update away (Δw = after - before): they
         # wait until the step-through has revealed every update.
         weights = [COLUMNS[w] for w in WEIGHT_NAMES]

@@ -3,8 +3,10 @@ from them, every stage's formulas against core, the update rules and the quiz.""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,7 @@ from dashboard.content.worked_numbers import (
     decimals_of,
     is_course,
 )
+from dashboard.content.worked_predictions import PREDICTIONS
 from dashboard.plots.format import latex_number
 from dashboard.plots.network import EDGES, NODE_POSITIONS
 
@@ -207,12 +210,44 @@ def test_negative_factors_are_bracketed_in_products():
     assert r"&= 0.4 \cdot 0.5 + 0.2 \cdot 0.3 \\" in rendered("a1", PASSES["course"])
 
 
-def test_new_weights_add_every_update_with_six_digits():
-    step = PASSES["odd"]
-    text = rendered("new_weights", step)
+# One line of the new weights: w &\leftarrow old + update = new (or \approx new).
+SUM_LINE = re.compile(
+    r"(?P<symbol>\S+) &\\leftarrow (?P<old>\S+) \+ \(?(?P<update>[^()=]+?)\)? "
+    r"(?P<relation>=|\\approx) (?P<new>\S+)$"
+)
+TINY = worked_example((1e-6, 2.0), ((0.1234567, 1.25), (3.0, -2.0)), (-0.9, 1.7), 0.1, 1e-3)
+
+
+def sum_lines(step) -> dict[str, re.Match]:
+    body = rendered("new_weights", step).removeprefix(r"\begin{aligned} ")
+    rows = body.removesuffix(r" \end{aligned}").split(r" \\ ")
+    matches = [SUM_LINE.match(row) for row in rows]
+    assert all(matches), rows
+    return {m["symbol"]: m for m in matches}
+
+
+@pytest.mark.parametrize("step", [*PASSES.values(), TINY], ids=[*PASSES, "tiny"])
+def test_new_weights_add_up_as_shown(step):
+    """A tester read "v₂ ← 0.4 + 0.024 = 0.423973": the parts must add up at the shown
+    precision, and where they cannot (a tiny update, an old weight with more decimals)
+    the line says ≈."""
+    lines = sum_lines(step)
     for w in WEIGHT_NAMES:
-        assert f"= {latex_number(step.updated(w), 6)}" in text, w
-        assert f"{UPDATE_RULES[w].symbol} &\\leftarrow" in text, w
+        line = lines[UPDATE_RULES[w].symbol]
+        new = float(line["new"])
+        assert new == pytest.approx(step.updated(w), rel=5e-6), w  # 6 significant digits
+        if line["relation"] == "=":
+            assert Decimal(line["old"]) + Decimal(line["update"]) == Decimal(line["new"]), w
+            places = max(-Decimal(x).as_tuple().exponent for x in (line["update"], line["new"]))
+            assert f"{step.update(w):.{places}f}".rstrip("0").rstrip(".") == line["update"], w
+        else:
+            assert float(line["old"]) + step.update(w) == pytest.approx(new, rel=1e-5), w
+    if step is PASSES["course"]:  # the article's numbers add up exactly, every one
+        assert {m["relation"] for m in lines.values()} == {"="}
+        assert lines["v_2"]["update"] == "0.023973" and lines["v_2"]["new"] == "0.423973"
+    if step is TINY:
+        assert lines["w_{21}"]["relation"] == r"\approx"
+        assert lines["w_{21}"]["update"] == latex_number(TINY.dw21)
 
 
 @pytest.mark.parametrize("which", PASSES)
@@ -342,3 +377,13 @@ def test_each_quantity_names_its_own_likely_slip(quantity, wrong, words):
 def test_every_number_has_a_name_a_student_reads():
     assert set(NAMES) == set(PASSES["course"].as_dict())
     assert all("_" not in plain or plain == "δ_out" for _, plain in NAMES.values())
+
+
+def test_predictions_point_to_the_formula_wherever_the_layout_puts_it():
+    """On a phone the formula is under the diagram, not beside it (a tester's report)."""
+    step = PASSES["course"]
+    shown, chains = Shown(step, frozenset()), chains_of(step)
+    texts = [p.question(shown) for p in PREDICTIONS.values()]
+    wrong = {p.id: p.judge(12345.0, shown, chains).text for p in PREDICTIONS.values() if p.quantity}
+    assert all("beside" not in t for t in (*texts, *wrong.values()))
+    assert "next to or under the diagram" in wrong["delta_out"]

@@ -209,7 +209,8 @@ def test_a_saturated_path_is_explained_not_passed_off_as_agreement():
     step = step_of(numbers(at))
     assert abs(chain_rule(step, "w11").product) < 1e-10
     assert "saturated" in at.info[0].value
-    assert not open_page("worked_example.py").info  # the course's numbers are well resolved
+    # The course's numbers are well resolved (at step 14 every check is shown).
+    assert not open_page("worked_example.py", {"step": "14"}).info
 
 
 def test_query_parameters_reproduce_the_view_and_the_share_link_round_trips():
@@ -258,9 +259,9 @@ def test_nonsense_query_values_never_raise_nor_render_as_html(value):
     assert 0 < values["lr"] <= 10 and 0 <= values["y"] <= 1
     assert 0 <= at.slider(key="step").value <= 14
     assert 1 <= at.number_input(key="n").value <= 2000
-    # The page still computes: the training chart shows core's errors for what it uses
-    # (at step 0 the diagram shows no computed number yet).
-    assert charts(at)[1]["data"][0]["y"] == list(train(20, *_args(values)).errors)
+    # The page still computes: a run of the 20 updates it falls back to (at step 0 the
+    # diagram and the training section show no computed number yet).
+    assert "Apply all 20 updates to the numbers above" in [b.label for b in at.button]
     html = [m.value for m in at.main if isinstance(m, Markdown) and m.proto.allow_html]
     assert html == []
     if "<" in value:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from core.worked_example import train, trajectory
-from dashboard.content.worked_example import LAST_STEP
+from dashboard.content.worked_example import LAST_STEP, step_of
 from tests.share import APPTEST_TIMEOUT, open_app_page
 
 
@@ -30,7 +30,8 @@ def test_the_updates_play_back_once_the_step_through_has_shown_every_number():
 
 
 def test_the_playback_waits_while_numbers_are_hidden():
-    at = open_page({"n": "40"})
+    # E is shown from its step on; the updates are not yet (before it, no section at all).
+    at = open_page({"n": "40", "step": str(step_of("delta_out"))})
     assert not at.exception
     assert playback(at) == []
     assert any("Once the step-through above has shown every number" in c.value for c in at.caption)

@@ -268,11 +268,10 @@ def test_a_long_run_shows_its_ends_a_chart_of_every_update_and_a_download():
     assert any("log scale" in c.value for c in at.caption)
 
 
-def test_the_starting_error_waits_for_its_step_in_the_training_table_too():
+def test_before_e_the_training_section_shows_a_note_and_no_table():
     at = open_page({"n": "5", "step": "1"})
-    first = ui_tables(at)[0].iloc[0]
-    assert first["E"] == "?" and first["ŷ"] == "?"
-    assert "Where they started" in "\n".join(m.value for m in at.markdown)
+    assert not any(t.columns[0] == "updates applied" for t in ui_tables(at))
+    assert any("where E is computed" in i.value for i in at.info)
 
 
 def test_the_training_table_waits_for_the_updates_before_showing_the_new_weights():
@@ -288,3 +287,81 @@ def test_the_training_table_waits_for_the_updates_before_showing_the_new_weights
     assert before.loc[0, "w₁₁"] == f"{COURSE.w11:.6g}"  # the start is given, not computed
     after = training_table(open_page({"step": str(step_of("new_weights"))}))
     assert after.loc[1, "w₁₁"] == f"{COURSE.w11 + COURSE.dw11:.6g}"
+
+
+# --- the training section gives nothing away ---------------------------------------------
+def _printed(value: float) -> set[str]:
+    """value as the page prints it anywhere: fmt's 3 significant digits, the chart
+    hover's 4, the table's and the new weights' 6, the unrounded table's 15."""
+    printed = {fmt(value, digits) for digits in (3, 4, 6)}  # 4: the chart's hover
+    return printed | {f"{value:.6g}", f"{value:.15g}", latex_number(value)}
+
+
+def _everything_written(at: AppTest) -> str:
+    """page_text, and the text of buttons, downloads and toasts (their labels and helps)."""
+    parts = [page_text(at)]
+    parts += [f"{b.label} {b.help or ''}" for b in at.button]
+    parts += [d.proto.label for d in at.get("download_button")]
+    parts += [t.value for t in at.toast]
+    return "\n".join(parts)
+
+
+def _chart_numbers(at: AppTest) -> list[float]:
+    """Every number in every chart's data and frames (the hover reads them)."""
+    found: list[float] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, bool):
+            return
+        if isinstance(node, int | float):
+            found.append(float(node))
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        walk(spec.get("data", []))
+        walk(spec.get("frames", []))
+    return found
+
+
+def test_the_training_section_keeps_y_hat_and_e_until_the_step_through_shows_them():
+    """A tester read E off the training chart's point at 0 updates (and worked it out
+    from "46.3% lower") while the step-through still showed E = ?."""
+    errors = train(20).errors
+    drop = fmt(100 * abs(errors[-1] - errors[0]) / errors[0])
+    secrets = {"ŷ": COURSE.y_hat, "E": COURSE.E}
+    for step in range(step_of("E")):
+        at = open_page({"step": str(step)})
+        assert not at.exception
+        text = _everything_written(at)
+        for name, value in secrets.items():
+            leaked = {p for p in _printed(value) if p in text}
+            assert not leaked, (step, name, leaked)
+            assert not any(abs(x - value) < 1e-9 for x in _chart_numbers(at)), (step, name)
+        assert f"{drop}%" not in text
+        assert at.get("download_button") == []
+        assert any(f"Step through to step {step_of('E')}" in i.value for i in at.info)
+        [go] = [b for b in at.button if b.key == "training_to_steps"]
+        go.click().run()
+        assert at.slider(key="step").value == step  # it lands on the step-through, as it was
+
+    at = open_page({"step": str(step_of("E"))})
+    text = _everything_written(at)
+    for value in secrets.values():
+        assert fmt(value) in text and f"{value:.6g}" in text
+        assert any(x == value for x in _chart_numbers(at))
+    assert f"{drop}%" in text
+    assert not any(b.key == "training_to_steps" for b in at.button)
+
+
+def test_the_apply_buttons_say_what_the_error_did_only_once_e_is_shown():
+    at = open_page({"step": "0"})
+    [one] = [b for b in at.button if b.label.startswith("Apply one update")]
+    one.click().run()
+    assert at.toast[0].value == "Applied one update to the weights at the top."
+    assert not {p for p in _printed(COURSE.E) if p in at.toast[0].value}

@@ -485,7 +485,7 @@ with rules_box:
 with quiz_box:
     worked_lesson.show_quiz(step, lesson.chains, quantity, numbers, step_index, _jump)
 with apply_box:
-    worked_training.buttons(step, lesson.table, _apply, VALUE_RANGE)
+    worked_training.buttons(step, lesson.table, _apply, VALUE_RANGE, shown)
 with train_box:
     if lesson.table is None:
         st.error(f"Training stopped: {lesson.run_error}", icon=":material/error:")

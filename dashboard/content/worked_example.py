@@ -13,7 +13,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from core.worked_example import WEIGHT_NAMES, ChainRule, WorkedStep
-from dashboard.content.worked_numbers import D_OUT, NAMES, UNKNOWN, Shown, Unknown, f, label, n
+from dashboard.content.worked_numbers import (
+    D_OUT,
+    NAMES,
+    UNKNOWN,
+    Shown,
+    Unknown,
+    f,
+    label,
+    n,
+    sum_line,
+)
 from dashboard.plots.format import fmt
 from dashboard.plots.network import BACKWARD, FORWARD
 
@@ -140,8 +150,7 @@ def update_formula(s: WorkedStep | Shown, weight: str) -> str:
 def new_weights_formula(s: WorkedStep | Shown) -> str:
     """Every weight with its update added: the weights of the next round."""
     rows = (
-        rf"{UPDATE_RULES[w].symbol} &\leftarrow {f(s.weight(w))} + {f(s.update(w))} "
-        rf"= {n(s.updated(w), 6)}"
+        rf"{UPDATE_RULES[w].symbol} &\leftarrow {sum_line(s.weight(w), s.update(w), s.updated(w))}"
         for w in WEIGHT_NAMES
     )
     return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"

@@ -7,7 +7,9 @@ No Streamlit and no page logic: the step-through, the quiz and the predictions u
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from core.worked_example import COURSE_LR, COURSE_V, COURSE_W, COURSE_X, COURSE_Y, WorkedStep
 from dashboard.plots.format import fmt, latex_factor, latex_number, parse
@@ -185,3 +187,39 @@ def matches(answer: float, exact: float, decimals: int = ARTICLE_DECIMALS) -> bo
         return True
     rounded = round(exact, decimals)
     return rounded != 0 and round(answer, decimals) == rounded
+
+
+# --- old + update = new ------------------------------------------------------------------
+SUM_DIGITS = 6  # significant digits of a new weight
+MAX_SUM_DECIMALS = 12  # a new weight near 0 (cancellation) would need ever more
+
+
+def _decimals(value: float, digits: int = SUM_DIGITS) -> int:
+    """Decimals that give value `digits` significant digits (0 for large values)."""
+    if value == 0 or not math.isfinite(value):
+        return digits
+    return min(max(digits - 1 - math.floor(math.log10(abs(value))), 0), MAX_SUM_DECIMALS)
+
+
+def _fixed(value: float, decimals: int) -> str:
+    """value to that many decimals, trailing zeros dropped (0.400000 -> 0.4)."""
+    text = f"{value:.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
+
+
+def sum_line(old: float, update: float | Unknown, new: float | Unknown) -> str:
+    """old + update = new, every part to the decimals of the new weight's six significant
+    digits, so that the parts add up as shown (a tester read "0.4 + 0.024 = 0.423973").
+    Where the rounded parts do not add up to the rounded sum (an old weight with more
+    decimals), or the update rounds to 0 there (it is then shown as it is), ≈ says so."""
+    if update is UNKNOWN or new is UNKNOWN:
+        return rf"{f(old)} + {f(update)} = {n(new, SUM_DIGITS)}"
+    places = _decimals(new)
+    old_t, update_t, new_t = (_fixed(v, places) for v in (old, update, new))
+    if float(update_t) == 0 and update != 0:
+        return rf"{old_t} + {latex_factor(update)} \approx {new_t}"
+    adds_up = Decimal(old_t) + Decimal(update_t) == Decimal(new_t)
+    shown_update = f"({update_t})" if update_t.startswith("-") else update_t
+    relation = "=" if adds_up else r"\approx"
+    return rf"{old_t} + {shown_update} {relation} {new_t}"

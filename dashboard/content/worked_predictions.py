@@ -30,7 +30,7 @@ from dashboard.content.worked_numbers import (
 from dashboard.plots.format import fmt, fmt_signed, parse
 
 SKIPPED = "skipped"  # the answer of a student who asked to see the number straight away
-COMPARE = "Compare your working with the formula beside the diagram."
+COMPARE = "Compare your working with the formula for this step, next to or under the diagram."
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ PREDICTIONS: dict[str, Prediction] = {
         "delta_out",
         lambda s: (
             f"**Predict first.** With y = {fmt(s.y)} and ŷ = {plain(s.y_hat)}, what is δ_out? "
-            "(The recipe is beside the diagram; work out the slope yourself.)"
+            "(The recipe is next to or under the diagram; work out the slope yourself.)"
         ),
         hides=("delta_out", "slope_b"),
         judge=_judge_number("delta_out"),
