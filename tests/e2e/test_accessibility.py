@@ -83,7 +83,7 @@ def test_every_chart_is_followed_by_its_numbers(warm_app: str, browser, info) ->
 @pytest.mark.parametrize(
     ("file", "query", "viewport"),
     [
-        ("worked_example.py", "", "desktop"),  # the weights after each of 20 updates
+        ("worked_example.py", "?step=14", "desktop"),  # every number shown: the 20 updates
         ("update_sizes.py", "?depth=30", "desktop"),  # the deeper network's 31 rows
         ("update_sizes.py", "", "phone"),  # the course's table, wider than a phone
     ],
