@@ -1,7 +1,8 @@
 """The training lab's "your own data": a CSV of 2-D points uploaded, checked by core
 (core.points.parse_csv), kept in the class database under its content digest, and named
 in the address bar (URL key: data), so that a share link reopens the same points for the
-rest of the class. The networks then train on those points (core.training.train_points)
+rest of the class. The networks then train on those points (the training lab's own
+per-network cache, core.training.train_network with the points)
 instead of a toy data set.
 
 A refused file after a good one leaves the earlier points training, and the page says
@@ -18,16 +19,13 @@ import streamlit as st
 
 from core.limits import Refused
 from core.points import ALLOWED, Points, is_digest, parse_csv
-from core.training import TrainingResult, train_points
-from core.variants import variant_spec
-from dashboard import class_db, class_store, compute, ui
+from dashboard import class_db, class_store, ui
 from dashboard.class_model import Refusal, StoreDown
 
 KEY = "data"
 _KEPT = "_own_points"  # digest -> Points this session uploaded or loaded
 _READ = "_own_file"  # the uploaded file already read (its id): each file is stored once
 _UPLOADER = "_own_uploader"  # a counter in the uploader's key: "back to toy data" clears it
-CACHE_ENTRIES = 8
 UPLOAD_HELP = (
     "A CSV file with the header x1,x2,label and one point per line: two numbers and a "
     "label with two values (0/1, or two words). At most 5,000 points and 1 MB. "
@@ -128,38 +126,3 @@ def section(controls: ui.Controls) -> Points | None:
         )
         st.button("Back to the toy data sets", on_click=_back_to_toys, icon=":material/undo:")
     return points
-
-
-@compute.cached(max_entries=CACHE_ENTRIES)
-def train(
-    digest: str,
-    _points: Points,
-    variants: tuple[str, ...],
-    act: str,
-    loss: str,
-    depth: int,
-    width: int,
-    lr: float,
-    steps: int,
-    batch: int,
-    seed: int,
-) -> tuple[TrainingResult | None, str | None]:
-    """The training lab's core call on uploaded points: (result, None) or (None, why core
-    refused). The digest names the points (the cache key); _points are not hashed."""
-    bar = compute.Bar(f"Training {len(variants)} networks for {steps} steps…", "Training…")
-    try:
-        specs = {v: variant_spec(v, depth, width, n_in=2, activation=act) for v in variants}
-        result = compute.run(
-            train_points,
-            specs,
-            _points,
-            steps=steps,
-            lr=lr,
-            batch=batch,
-            seed=seed,
-            loss=loss,
-            bar=bar,
-        )
-    except compute.REFUSED as exc:
-        return None, str(exc)
-    return result, None

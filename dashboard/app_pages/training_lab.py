@@ -33,6 +33,7 @@ from core.experiments import (
     variant_spec,
 )
 from core.losses import LOSSES
+from core.points import Points
 from core.variants import network_activation
 from dashboard import compute, own_data, training_playback, ui
 from dashboard.plots.format import fmt
@@ -132,15 +133,21 @@ LOSS_HELP = (
 
 @compute.cached(max_entries=CACHE_ENTRIES * len(VARIANTS))
 def train_one(
-    variant: str, network_act: str, depth: int, width: int, settings: TrainingSettings
+    variant: str,
+    network_act: str,
+    depth: int,
+    width: int,
+    settings: TrainingSettings,
+    _points: Points | None = None,
 ) -> VariantRun:
     """One network's run (core.training.train_network), cached on its own: a run does
     not depend on the networks trained beside it. network_act is the activation this
-    network has (a plain one keeps its own whatever the page's choice)."""
+    network has (a plain one keeps its own whatever the page's choice). Uploaded
+    _points are not hashed: checked settings name them by their digest."""
     spec = variant_spec(variant, depth, width, n_in=2, activation=network_act)
     label = training_variant_label(variant)
     bar = compute.Bar(f"Training the {label} network for {settings.steps} steps…", "Training…")
-    return compute.run(train_network, variant, spec, settings, bar=bar)
+    return compute.run(train_network, variant, spec, settings, bar=bar, points=_points)
 
 
 def train(
@@ -156,22 +163,25 @@ def train(
     n: int,
     noise: float,
     seed: int,
+    own: Points | None = None,
 ) -> tuple[TrainingResult | None, str | None]:
     """The page's core call: (the trained networks, None) or (None, why core refused).
 
     Core checks the whole set first (the time limit is for all of them together), then
-    each network comes from its own cache entry, trained only if it is new."""
-    settings = TrainingSettings(ds, n, noise, steps, lr, batch, seed, loss=loss)
+    each network comes from its own cache entry, trained only if it is new. With own
+    (uploaded points) the networks learn those instead of the data set ds."""
     try:
         specs = {v: variant_spec(v, depth, width, n_in=2, activation=act) for v in variants}
-        check_training(specs, settings)
+        given = TrainingSettings(ds, n, noise, steps, lr, batch, seed, loss=loss)
+        settings = check_training(specs, given, own)
     except compute.REFUSED as exc:  # past a limit: too big for the time budget, batch > samples...
         return None, str(exc)
     with compute.turn():  # the networks not trained yet wait in the queue once, together
         runs = {
-            v: train_one(v, network_activation(v, act), depth, width, settings) for v in variants
+            v: train_one(v, network_activation(v, act), depth, width, settings, own)
+            for v in variants
         }
-    return training_result(runs, settings), None
+    return training_result(runs, settings, own), None
 
 
 def idea_values(changes: dict[str, Any]) -> dict[str, Any]:
@@ -446,14 +456,9 @@ settings = controls.values
 if not variants:
     st.info("Pick at least one network above to train.", icon=":material/info:")
 else:
-    if own is not None:
-        result, problem = own_data.train(
-            own.digest, own, variants, act, loss, depth, width, lr, steps, batch, seed
-        )
-    else:
-        result, problem = train(
-            ds, variants, act, loss, depth, width, lr, steps, batch, n, noise, seed
-        )
+    result, problem = train(
+        ds, variants, act, loss, depth, width, lr, steps, batch, n, noise, seed, own
+    )
     if result is None:
         st.error(f"These settings cannot be trained: {problem}", icon=":material/error:")
     else:
