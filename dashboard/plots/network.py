@@ -225,30 +225,33 @@ def _draw_edges(fig: go.Figure, numbers: _Numbers, view: str, highlight: set[str
         )
 
 
+def node_trace(highlight: Collection[str] = ()) -> go.Scatter:
+    """The five nodes as one trace: named circles, the highlighted ones in orange."""
+    names = list(NODE_POSITIONS)
+    return go.Scatter(
+        x=[NODE_POSITIONS[n][0] for n in names],
+        y=[NODE_POSITIONS[n][1] for n in names],
+        mode="markers+text",
+        text=[NODE_NAMES[n] for n in names],
+        textfont={"size": FONT_SIZE + 1, "color": BADGE_TEXT},
+        marker={
+            "size": 36,
+            "color": BADGE_FILL,
+            "opacity": 1.0,
+            "line": {
+                "color": [HIGHLIGHT_COLOR if n in highlight else BADGE_BORDER for n in names],
+                "width": [5 if n in highlight else 2 for n in names],
+            },
+        },
+        name="nodes",
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
 def _draw_nodes(fig: go.Figure, numbers: _Numbers, view: str, highlight: set[str]) -> None:
     """One trace for the nodes, then each node's numbers on badges above and below it."""
-    names = list(NODE_POSITIONS)
-    fig.add_trace(
-        go.Scatter(
-            x=[NODE_POSITIONS[n][0] for n in names],
-            y=[NODE_POSITIONS[n][1] for n in names],
-            mode="markers+text",
-            text=[NODE_NAMES[n] for n in names],
-            textfont={"size": FONT_SIZE + 1, "color": BADGE_TEXT},
-            marker={
-                "size": 36,
-                "color": BADGE_FILL,
-                "opacity": 1.0,
-                "line": {
-                    "color": [HIGHLIGHT_COLOR if n in highlight else BADGE_BORDER for n in names],
-                    "width": [5 if n in highlight else 2 for n in names],
-                },
-            },
-            name="nodes",
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
+    fig.add_trace(node_trace(highlight))
     for n, (above, below) in _node_text(numbers, view).items():
         x, y = NODE_POSITIONS[n]
         for text, dy, anchor in ((above, 0.2, "bottom"), (below, -0.2, "top")):

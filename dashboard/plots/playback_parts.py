@@ -25,12 +25,11 @@ from dashboard.plots.style import (
 )
 from dashboard.plots.training import (
     TRAIN_CHANCE_ACCURACY,
-    TRAIN_CLASS_COLORS,
-    TRAIN_CLASS_SYMBOLS,
     TRAIN_LOSS_TITLES,
     TRAIN_NICE_TICKS_SPAN,
-    _class_points,
     _train_color,
+    add_class_points,
+    class_points,
     grad_color_range,
     grad_coloraxis,
     training_variant_label,
@@ -201,26 +200,9 @@ def add_maps(fig: go.Figure, result: TrainingResult, names: Sequence[str]) -> No
     (every map on one color scale, as the gradient maps below the playback)."""
     grad_norms = result.grad_norm_frame()
     diverged = {n: r.diverged_at for n, r in result.runs.items() if r.diverged_at is not None}
-    points = _class_points(result)
+    points = class_points(result)
     for row, variant in enumerate(names, start=2):
-        for cls in (0, 1):
-            fig.add_trace(
-                go.Scatter(
-                    **points[cls],
-                    mode="markers",
-                    marker={
-                        "color": TRAIN_CLASS_COLORS[cls],
-                        "symbol": TRAIN_CLASS_SYMBOLS[cls],
-                        "size": 5,
-                        "line": {"color": "#FFFFFF", "width": 0.6},
-                    },
-                    name=f"class {cls}",
-                    showlegend=False,
-                    hovertemplate=f"class {cls}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-                ),
-                row=row,
-                col=1,
-            )
+        add_class_points(fig, points, {"row": row, "col": 1}, legend=False)
         rows = grad_norms[grad_norms["variant"] == variant]
         grid = rows.pivot(index="layer", columns="step", values="log10_grad_norm").sort_index()
         label = training_variant_label(variant)

@@ -371,13 +371,13 @@ def decision_boundary_figure(
     row_height = round(TRAIN_BOUNDARY_MAP_WIDTH * min(max(aspect, 0.5), 1.0))
     fig, cols = panel_grid(titles, row_height, TRAIN_BOUNDARY_MARGIN, columns)
     grid = {"x": result.grid_x, "y": result.grid_y}
-    points = _class_points(result)
+    points = class_points(result)
     for index, variant in enumerate(names):
         cell = panel_cell(index, cols)
         run = result.runs[variant]
         if run.grid_prob is not None:
             _add_prediction(fig, grid, run.grid_prob, training_variant_label(variant), cell)
-        _add_class_points(fig, points, cell)
+        add_class_points(fig, points, cell)
         if run.diverged_at is not None:
             note = f"Diverged at step {run.diverged_at}:<br>no trained network to draw"
             panel_note(fig, note, cell, badge=True)
@@ -398,7 +398,7 @@ def _outcome(run: VariantRun) -> str:
     return f"{fmt(100 * float(run.history['accuracy'].iloc[-1]))}% correct"
 
 
-def _class_points(result: TrainingResult) -> list[dict[str, np.ndarray]]:
+def class_points(result: TrainingResult) -> list[dict[str, np.ndarray]]:
     """The points every map draws (map_points), per class: {"x": ..., "y": ...}."""
     keep = map_points(len(result.X))
     drawn, labels = result.X[keep], result.y[keep, 0]
@@ -443,8 +443,11 @@ def _add_prediction(
     )
 
 
-def _add_class_points(fig: go.Figure, points: list[dict[str, np.ndarray]], cell: dict) -> None:
-    """The training points on a map: class 0 as blue circles, class 1 as orange diamonds."""
+def add_class_points(
+    fig: go.Figure, points: list[dict[str, np.ndarray]], cell: dict, legend: bool = True
+) -> None:
+    """The training points on a map: class 0 as blue circles, class 1 as orange diamonds
+    (points: class_points(result); cell: the subplot's row and col)."""
     for cls in (0, 1):
         fig.add_trace(
             go.Scatter(
@@ -457,6 +460,7 @@ def _add_class_points(fig: go.Figure, points: list[dict[str, np.ndarray]], cell:
                     "line": {"color": "#FFFFFF", "width": 0.6},
                 },
                 name=f"class {cls}",
+                showlegend=None if legend else False,
                 hovertemplate=f"class {cls}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
             ),
             **cell,

@@ -19,7 +19,7 @@ from core.checkpoints import checkpoint_steps
 from core.worked_example import TRAJECTORY_COLUMNS, WEIGHT_NAMES
 from dashboard.plots import playback_parts as parts
 from dashboard.plots.format import fmt
-from dashboard.plots.network import EDGE_NAMES, EDGES, NODE_NAMES, NODE_POSITIONS, thin
+from dashboard.plots.network import EDGE_NAMES, EDGES, NODE_POSITIONS, node_trace, thin
 from dashboard.plots.style import (
     BADGE_BORDER,
     BADGE_FILL,
@@ -136,21 +136,7 @@ def _diagram(fig: go.Figure) -> None:
             row=1,
             col=1,
         )
-    names = list(NODE_POSITIONS)
-    fig.add_trace(
-        go.Scatter(
-            x=[NODE_POSITIONS[n][0] for n in names],
-            y=[NODE_POSITIONS[n][1] for n in names],
-            mode="markers+text",
-            text=[NODE_NAMES[n] for n in names],
-            textfont={"size": FONT_SIZE + 1, "color": BADGE_TEXT},
-            marker={"size": 36, "color": BADGE_FILL, "line": {"color": BADGE_BORDER, "width": 2}},
-            hoverinfo="skip",
-            showlegend=False,
-        ),
-        row=1,
-        col=1,
-    )
+    fig.add_trace(node_trace(), row=1, col=1)
     fig.update_xaxes(visible=False, range=[-0.3, 2.85], fixedrange=True, row=1, col=1)
     fig.update_yaxes(visible=False, range=[-0.75, 1.75], fixedrange=True, row=1, col=1)
 
