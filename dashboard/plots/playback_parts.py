@@ -32,6 +32,7 @@ from dashboard.plots.training import (
     class_points,
     grad_color_range,
     grad_coloraxis,
+    grad_heatmap,
     training_variant_label,
 )
 
@@ -204,23 +205,7 @@ def add_maps(fig: go.Figure, result: TrainingResult, names: Sequence[str]) -> No
     for row, variant in enumerate(names, start=2):
         add_class_points(fig, points, {"row": row, "col": 1}, legend=False)
         rows = grad_norms[grad_norms["variant"] == variant]
-        grid = rows.pivot(index="layer", columns="step", values="log10_grad_norm").sort_index()
-        label = training_variant_label(variant)
-        fig.add_trace(
-            go.Heatmap(
-                x=[int(v) for v in grid.columns],
-                y=[int(v) for v in grid.index],
-                z=grid.to_numpy(),
-                coloraxis="coloraxis",
-                name=label,
-                hovertemplate=(
-                    f"{label}<br>step %{{x}}, layer %{{y}}<br>log₁₀ ‖∂L/∂W‖ = %{{z:.2f}}"
-                    "<extra></extra>"
-                ),
-            ),
-            row=row,
-            col=2,
-        )
+        fig.add_trace(grad_heatmap(variant, rows), row=row, col=2)
     fig.update_layout(coloraxis=grad_coloraxis(*grad_color_range(grad_norms, diverged)))
 
 

@@ -283,23 +283,8 @@ def _add_heatmap(
 ) -> None:
     """One network's map in its panel: layers up, steps across, a dashed line where it
     diverged; a note instead when nothing was recorded."""
-    grid = rows.pivot(index="layer", columns="step", values="log10_grad_norm").sort_index()
-    label = training_variant_label(variant)
-    fig.add_trace(
-        go.Heatmap(
-            x=[int(v) for v in grid.columns],
-            y=[int(v) for v in grid.index],
-            z=grid.to_numpy(),
-            customdata=(10.0**grid).to_numpy(),
-            coloraxis="coloraxis",
-            hovertemplate=(
-                f"{label}<br>step %{{x}}, layer %{{y}}<br>‖∂L/∂W‖ = %{{customdata:.3g}}"
-                "<br>log₁₀ = %{z:.2f}<extra></extra>"
-            ),
-            name=label,
-        ),
-        **cell,
-    )
+    grid = _grad_grid(rows)
+    fig.add_trace(grad_heatmap(variant, rows), **cell)
     if len(grid) and stopped is not None:
         fig.add_vline(
             x=stopped,
@@ -311,6 +296,29 @@ def _add_heatmap(
         if stopped is not None:
             note += f":<br>diverged at step {stopped}"
         panel_note(fig, note, cell)
+
+
+def _grad_grid(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.pivot(index="layer", columns="step", values="log10_grad_norm").sort_index()
+
+
+def grad_heatmap(variant: str, rows: pd.DataFrame) -> go.Heatmap:
+    """One network's gradient map (rows: its part of grad_norm_frame()): layers up, steps
+    across, on the figure's shared color axis."""
+    grid = _grad_grid(rows)
+    label = training_variant_label(variant)
+    return go.Heatmap(
+        x=[int(v) for v in grid.columns],
+        y=[int(v) for v in grid.index],
+        z=grid.to_numpy(),
+        customdata=(10.0**grid).to_numpy(),
+        coloraxis="coloraxis",
+        hovertemplate=(
+            f"{label}<br>step %{{x}}, layer %{{y}}<br>‖∂L/∂W‖ = %{{customdata:.3g}}"
+            "<br>log₁₀ = %{z:.2f}<extra></extra>"
+        ),
+        name=label,
+    )
 
 
 def grad_coloraxis(zmin: float, zmax: float) -> dict:
