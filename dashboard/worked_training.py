@@ -14,15 +14,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.checkpoints import checkpoint_steps
 from core.worked_example import TRAJECTORY_COLUMNS, WEIGHT_NAMES, WorkedStep
-from dashboard import landing, ui
+from dashboard import landing, playback_link, ui
 from dashboard.content.worked_example import STEPS_ANCHOR, step_of
 from dashboard.content.worked_numbers import Shown, label, plain
 from dashboard.plots.format import fmt
 from dashboard.plots.network import MAX_POINTS, error_curve_figure
 from dashboard.plots.style import spans_decades
 from dashboard.plots.summaries import error_curve_summary
-from dashboard.plots.worked_playback import updates_playback_figure
+from dashboard.plots.worked_playback import UPDATES_FRAMES, updates_playback_figure
 
 ENDS = 4  # rows shown at each end of a run (all rows, up to 2 * ENDS + 1)
 STEP_COLUMN = "updates applied"
@@ -144,7 +145,7 @@ def wait_note() -> None:
     )
 
 
-def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
+def summary(table: pd.DataFrame, shown: Shown, target: float, controls: ui.Controls) -> None:
     """Where the updates led: a sentence, E and ŷ over the updates, the first and last few
     rows, every row as CSV. Until the step-through has shown E and ŷ, only a note saying
     so (wait_note); until it has shown every update, the weights after each wait too."""
@@ -173,7 +174,7 @@ def summary(table: pd.DataFrame, shown: Shown, target: float) -> None:
             "With this many updates the chart draws the lowest and highest value of each "
             "short stretch of them, so that no jump is lost; the download has every one."
         )
-    playback(table, shown, target)
+    playback(table, shown, target, controls)
     cut = len(table) > 2 * ENDS + 1
     st.markdown(
         "**The weights after each update**"
@@ -222,10 +223,17 @@ def rows_shown(table: pd.DataFrame, shown: Shown) -> pd.DataFrame:
 PLAYBACK_KEY = "updates_playback"  # accessibility.css hides its slider's stop labels
 
 
-def playback(table: pd.DataFrame, shown: Shown, target: float) -> None:
+def playback_script(frames: int) -> str:
+    """The keys and the address bar's ?frame= of this playback (dashboard.playback_link);
+    its frames change the diagram's numbers (annotations), so they redraw."""
+    return playback_link.script(frames, PLAYBACK_KEY, redraw=True, what="Updates playback")
+
+
+def playback(table: pd.DataFrame, shown: Shown, target: float, controls: ui.Controls) -> None:
     """The updates played back in the browser (dashboard.plots.worked_playback): the
-    diagram's weights, ŷ and E after each update. It gives every update away, so it
-    waits until the step-through has shown E, ŷ and every update."""
+    diagram's weights, ŷ and E after each update, from the link's ?frame= (default: the
+    first, before any update). It gives every update away, so it waits until the
+    step-through has shown E, ŷ and every update."""
     if {"E", "y_hat", *(f"d{w}" for w in WEIGHT_NAMES)} & shown.hidden:
         st.caption(
             "Once the step-through above has shown every number, you can play the updates "
@@ -234,14 +242,17 @@ def playback(table: pd.DataFrame, shown: Shown, target: float) -> None:
         return
     rows = table[[COLUMNS[c] for c in TRAJECTORY_COLUMNS]].to_numpy()
     n_steps = len(rows) - 1
+    frames = len(checkpoint_steps(n_steps, UPDATES_FRAMES))
+    start = playback_link.opened_frame(frames, controls)
     st.markdown(
         "**Watch the updates.** Press ▶ Play to see the network's weights, its prediction "
         "ŷ and its error E change update by update (closer together at the start); the "
-        "slider goes to any of them, ❚❚ Pause stops."
+        "slider goes to any of them, ❚❚ Pause stops. With the chart selected (click it or "
+        "Tab to it), the space bar plays and pauses, and the arrow keys step."
     )
     errors, y_hats = table[COLUMNS["E"]], table[COLUMNS["y_hat"]]
     ui.chart(
-        updates_playback_figure(rows, (shown.step.x1, shown.step.x2), target),
+        updates_playback_figure(rows, (shown.step.x1, shown.step.x2), target, frame=start),
         summary=(
             f"Over {n_steps} updates E goes from {fmt(errors.iloc[0])} to "
             f"{fmt(errors.iloc[-1])} and ŷ from {fmt(y_hats.iloc[0])} to "
@@ -249,3 +260,4 @@ def playback(table: pd.DataFrame, shown: Shown, target: float) -> None:
         ),
         key=PLAYBACK_KEY,
     )
+    st.html(playback_script(frames), unsafe_allow_javascript=True)

@@ -22,7 +22,7 @@ from streamlit.testing.v1.element_tree import Html, Markdown, Widget
 from streamlit.testing.v1.util import patch_config_options
 
 from core.checkpoints import CHECKPOINT_COUNT
-from dashboard import training_playback
+from dashboard import training_playback, worked_training
 from dashboard.navigation import PAGES, PageInfo
 from dashboard.ui import url_text
 from tests.share import APPTEST_TIMEOUT
@@ -107,9 +107,16 @@ def queries(keys: tuple[str, ...]) -> st.SearchStrategy[dict[str, str | list[str
     )
 
 
-# The app's own scripts, exactly as it writes them (the training lab's playback keys):
-# a payload that reached one would change it.
-OWN_SCRIPTS = {training_playback.script(n) for n in range(1, CHECKPOINT_COUNT + 1)}
+# The app's own scripts, exactly as it writes them (the keys of the training lab's and the
+# worked example's playbacks): a payload that reached one would change it.
+OWN_SCRIPTS = {
+    script(n)
+    for n in range(1, CHECKPOINT_COUNT + 1)
+    for script in (
+        lambda n: training_playback.script(n, training_playback.CHART_KEY),
+        worked_training.playback_script,
+    )
+}
 
 
 def raw_html_bodies(at: AppTest) -> list[str]:

@@ -22,6 +22,7 @@ from dashboard.content.worked_example import (
     stage_at,
     step_of,
 )
+from dashboard.worked_training import PLAYBACK_KEY
 from tests.share import APPTEST_TIMEOUT, open_app_page
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -108,8 +109,13 @@ STYLESHEET = (Path(APP).parent / "accessibility.css").read_text(encoding="utf-8"
 
 
 def landing_scripts(at: AppTest) -> list[str]:
-    """The page's st.html elements but the app's own stylesheet (drawn on every run)."""
-    return [e.proto.body for e in at.get("html") if STYLESHEET.strip() not in e.proto.body]
+    """The page's st.html elements but those drawn on every run: the app's own stylesheet
+    and the updates playback's keys (dashboard.playback_link)."""
+    return [
+        e.proto.body
+        for e in at.get("html")
+        if STYLESHEET.strip() not in e.proto.body and PLAYBACK_KEY not in e.proto.body
+    ]
 
 
 def test_show_me_step_also_takes_the_student_to_the_step_through():

@@ -490,7 +490,7 @@ with train_box:
     if lesson.table is None:
         st.error(f"Training stopped: {lesson.run_error}", icon=":material/error:")
     else:
-        worked_training.summary(lesson.table, shown, step.y)
+        worked_training.summary(lesson.table, shown, step.y, controls)
 with st.expander("Every number of the current pass, unrounded"):
     show_unrounded(step, hidden)
 

@@ -39,11 +39,12 @@ STATE_JS = f"""() => {{
 # Timestamps (performance.now) of clicks, of frames starting, and of the paint after each.
 WATCH_JS = f"""() => {{
   const gd = {GD};
-  window.__play = {{clicks: [], frames: [], painted: []}};
+  window.__play = {{clicks: [], frames: [], names: [], painted: []}};
   document.addEventListener('pointerdown', () => window.__play.clicks.push(performance.now()),
                             true);
-  gd.on('plotly_animatingframe', () => {{
+  gd.on('plotly_animatingframe', e => {{
     window.__play.frames.push(performance.now());
+    window.__play.names.push(Number(e.name));
     requestAnimationFrame(() => window.__play.painted.push(performance.now()));
   }});
 }}"""
@@ -127,6 +128,8 @@ def test_play_advances_pause_stops_and_the_server_hears_nothing(warm_app, browse
     first, frames = timings["clicks"][0], timings["frames"]
     starts = (frames[0] - first, timings["painted"][0] - first)
     later = [t for t in frames if t > timings["clicks"][2]]  # the second run, uninterrupted
+    names = timings["names"][-len(later) :]
+    assert names == list(range(names[0], LAST + 1))  # every step shown, in order, none skipped
     rate = (len(later) - 1) / ((later[-1] - later[0]) / 1000)
     line = (
         f"playback (desktop, light): Play to first frame {starts[0]:.0f} ms, to its paint "
@@ -135,7 +138,9 @@ def test_play_advances_pause_stops_and_the_server_hears_nothing(warm_app, browse
     OUTPUT.mkdir(parents=True, exist_ok=True)
     (OUTPUT / "playback-timings.txt").write_text(line + "\n")
     print(line)
-    assert starts[1] < 1000 and rate > 2.0  # 300 ms a frame: 3.3 frames/s at best
+    # 10 frames/s here when quiet (bench/playback_bench.py measures it); loose bounds, as
+    # the machine may be busy with other tests
+    assert starts[1] < 1000 and rate > 4.0
 
 
 def test_the_slider_and_the_keys_move_the_playback(warm_app, browser):
@@ -226,7 +231,8 @@ def test_the_worked_examples_updates_play_back_in_the_browser(warm_app, browser)
     sent: list[int] = []
     tab.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
     try:
-        goto_drawn(tab, appdriver.page_url(warm_app, WORKED) + "?step=14&n=200")
+        goto_drawn(tab, appdriver.page_url(warm_app, WORKED) + f"?step=14&n=200&frame={LAST + 1}")
+        tab.wait_for_function(f"() => window.Plotly && {UPDATES_GD} && {UPDATES_GD}.__playbackKeys")
         tab.evaluate(appdriver.WATCH_RUNS_JS)
         sent.clear()
         end = tab.evaluate(UPDATES_STATE_JS)
@@ -242,6 +248,41 @@ def test_the_worked_examples_updates_play_back_in_the_browser(warm_app, browser)
         assert f"The network after {n} updates" in paused["numbers"]
         assert paused["numbers"][:6] != end["numbers"][:6]  # the weights changed back
         assert paused["marker"][0] == n and paused["marker"][1] > end["marker"][1]  # E higher
+        no_server_run(tab, sent)
+    finally:
+        context.close()
+
+
+def test_the_worked_examples_playback_opens_at_the_start_and_steps_with_the_keys(warm_app, browser):
+    context = browser.new_context(viewport=VIEWPORTS["phone"])
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    sent: list[int] = []
+    tab.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
+    try:
+        goto_drawn(tab, appdriver.page_url(warm_app, WORKED) + "?step=14&n=200")
+        tab.wait_for_function(f"() => window.Plotly && {UPDATES_GD} && {UPDATES_GD}.__playbackKeys")
+        tab.evaluate(appdriver.WATCH_RUNS_JS)
+        sent.clear()
+        start = tab.evaluate(UPDATES_STATE_JS)
+        assert start["active"] == 0 and "The network after 0 updates" in start["numbers"]
+        assert frame_in_url(tab) is None
+        tab.locator(".st-key-updates_playback [data-testid='stPlotlyChart']").focus()
+        tab.keyboard.press("ArrowRight")
+        tab.keyboard.press("ArrowRight")
+        tab.wait_for_timeout(400)
+        two = tab.evaluate(UPDATES_STATE_JS)
+        n = checkpoint_steps(200)[2]
+        assert two["active"] == 2 and f"The network after {n} updates" in two["numbers"]
+        assert two["numbers"][:6] != start["numbers"][:6]  # the weights moved
+        assert frame_in_url(tab) == "3"  # the address bar (and the share link) keep it
+        tab.keyboard.press(" ")  # plays on to the end, and stops there
+        tab.wait_for_function(
+            f"() => {UPDATES_GD}._fullLayout.sliders[0].active === {LAST}", timeout=20_000
+        )
+        tab.wait_for_timeout(500)
+        assert tab.evaluate(UPDATES_STATE_JS)["active"] == LAST
+        assert frame_in_url(tab) == str(LAST + 1)
         no_server_run(tab, sent)
     finally:
         context.close()
