@@ -28,6 +28,7 @@ applies; past one, Refused says what is allowed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -54,7 +55,7 @@ from core.limits import (
     too_big_message,
 )
 from core.network import NetworkSpec
-from core.profile import ProfileIssue, gradient_profile
+from core.profile import ProfileIssue, ProfileResult, gradient_profile, merge_profiles
 from core.summaries import summarize_profile
 from core.variants import (
     VARIANTS,
@@ -172,6 +173,12 @@ def fits(settings: LabSettings) -> bool:
 def deepest(settings: LabSettings) -> int:
     """The largest depth at which these settings fit the time and memory limits (0: none)."""
     return largest_fitting(lambda depth: fits(settings.with_depth(depth)))
+
+
+def check_comparison(settings: LabSettings) -> None:
+    """Refused, naming the deepest depth that fits, if the lab's comparison at these
+    settings is past the time or memory limits (what lab_profiles and lab_part check)."""
+    _check_size(settings, lab_specs(settings))
 
 
 def _check_size(settings: LabSettings, specs: dict[str, NetworkSpec]) -> None:
@@ -293,12 +300,52 @@ def lab_profiles(settings: LabSettings) -> LabResult:
     Raises Refused (with the deepest depth that would fit) when the comparison is
     past the time or memory limits of core.limits.
     """
+    return lab_result(settings, [lab_part(settings, network_names(settings))])
+
+
+def lab_groups(settings: LabSettings, groups: int = 2) -> tuple[tuple[str, ...], ...]:
+    """The lab's networks in up to `groups` groups of about equal cost (the cost model's
+    estimate; the costliest first, each to the cheapest group so far), for measuring in
+    as many processes at once (lab_part, then lab_result). Each group keeps the lab's
+    order of networks; no group is empty."""
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"groups must be a whole number of at least 1; got {groups!r}")
+    specs = lab_specs(settings)
+    cost = {
+        n: estimate_profile_seconds({n: s}, settings.batch, settings.n_seeds)
+        for n, s in specs.items()
+    }
+    parts: list[list[str]] = [[] for _ in range(min(groups, len(specs)))]
+    for name in sorted(specs, key=lambda n: -cost[n]):
+        min(parts, key=lambda g: sum(cost[n] for n in g)).append(name)
+    order = list(specs)
+    return tuple(tuple(sorted(g, key=order.index)) for g in parts if g)
+
+
+def lab_part(settings: LabSettings, names: tuple[str, ...]) -> ProfileResult:
+    """The measurement of some of the lab's networks (by name, see network_names), as
+    gradient_profile gives it; lab_result makes the page's answer of the parts. The
+    whole comparison must fit the limits, whichever part is asked for: Refused (naming
+    the deepest depth that fits) otherwise."""
     if not isinstance(settings, LabSettings):
         raise ValueError("settings must be a LabSettings")
     specs = lab_specs(settings)
+    unknown = [n for n in names if n not in specs]
+    if not names or unknown:
+        raise ValueError(f"names must be some of {list(specs)}; got {list(names)}")
     _check_size(settings, specs)
+    part = {n: specs[n] for n in specs if n in names}
+    return gradient_profile(part, settings.batch, settings.seeds, settings.lr)
+
+
+def lab_result(settings: LabSettings, parts: Sequence[ProfileResult]) -> LabResult:
+    """What the page shows, from the measurements of all the lab's networks (lab_part,
+    each network in one part): the same answer however they were split."""
+    if not isinstance(settings, LabSettings):
+        raise ValueError("settings must be a LabSettings")
+    specs = lab_specs(settings)
+    result = merge_profiles(parts, specs)
     labels = lab_labels(settings)
-    result = gradient_profile(specs, settings.batch, settings.seeds, settings.lr)
     summary = _add_inactive(summarize_profile(result))
     predicted = predictions(settings, specs)
     return LabResult(

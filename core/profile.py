@@ -343,6 +343,38 @@ def gradient_profile(
     )
 
 
+def merge_profiles(
+    parts: Sequence[ProfileResult], specs: Mapping[str, NetworkSpec]
+) -> ProfileResult:
+    """One ProfileResult from results of gradient_profile for parts of `specs` (the same
+    batch, seeds and lr; every network in exactly one part), equal to the one call on all
+    of `specs`: each network's numbers do not depend on the others measured beside it
+    (its weights and inputs come from its own sizes and the seed). Rows and issues in
+    the one call's order: by seed, then by network in the order of `specs`."""
+    if not parts:
+        raise ValueError("need at least one part")
+    first = parts[0]
+    names = [n for part in parts for n in part.specs]
+    if sorted(names) != sorted(specs) or len(set(names)) != len(names):
+        raise ValueError(f"the parts measure {names}, not each of {list(specs)} once")
+    if any((p.batch, p.seeds, p.lr) != (first.batch, first.seeds, first.lr) for p in parts):
+        raise ValueError("the parts were measured with different batches, seeds or lr")
+    order = {name: k for k, name in enumerate(specs)}
+    seed_order = {seed: k for k, seed in enumerate(first.seeds)}
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    key = frame["seed"].map(seed_order) * len(order) + frame["variant"].map(order)
+    frame = frame.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
+    issues = sorted((i for p in parts for i in p.issues), key=lambda i: order[i.variant])
+    return ProfileResult(
+        frame=frame,
+        issues=tuple(issues),
+        specs=dict(specs),
+        batch=first.batch,
+        seeds=first.seeds,
+        lr=first.lr,
+    )
+
+
 def largest_depth(
     width: int,
     batch: int,

@@ -18,12 +18,16 @@ itself; emptied, they replay to nothing.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from core.limits import Refused
 from dashboard import gate
@@ -106,6 +110,42 @@ def turn() -> Iterator[None]:
     (dashboard.gate.Pool.turn): for a page that makes several computations in a row."""
     with worker_pool().turn():
         yield
+
+
+def in_parallel(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """The answers of calls (each a page's cached function that computes with `run`, e.g.
+    one network's training), with up to the pool's slots of them computing at once, each
+    in a worker process: a page whose answer has parts (the networks of the training lab
+    or of the vanishing lab) waits for the longest part, not for their sum, whenever a
+    second slot is free. On a busy server each part queues like any other call.
+
+    Each call runs in a thread of its own with this script run's context, drawing its
+    notes and progress bar in a container of its own (made here, in order). A call's
+    exception (Streamlit's stop included) is raised here once every call has ended. A
+    setting changed meanwhile takes effect when they have: Streamlit stops a script only
+    in its own thread, and each part is cached for the next run."""
+    slots = min(len(calls), worker_pool().slots)
+    if slots <= 1:  # one after the other, queueing once (see turn)
+        with turn():
+            return [call() for call in calls]
+    ctx = get_script_run_ctx()
+    holders = [st.container() for _ in calls]
+
+    def one(call: Callable[[], T], holder: Any) -> T:
+        add_script_run_ctx(threading.current_thread(), ctx)
+        with holder:
+            return call()
+
+    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="page-part") as threads:
+        futures = [
+            threads.submit(contextvars.copy_context().run, one, call, holder)
+            for call, holder in zip(calls, holders, strict=True)
+        ]
+        errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+    return [f.result() for f in futures]
 
 
 def run(fn: Callable[..., T], /, *args: Any, bar: Bar | None = None, **kwargs: Any) -> T:

@@ -8,6 +8,7 @@ keys work on the chart (dashboard.playback_link).
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.experiments import TrainingResult
@@ -20,6 +21,7 @@ from dashboard.plots.training import training_variant_label
 __all__ = ["CHART_KEY", "chosen_frame", "script", "section", "summary"]
 
 CHART_KEY = "playback"  # dashboard/accessibility.css hides its slider's stop labels
+FIGURE_ENTRIES = 8  # figures kept (about 2 MB each at the defaults)
 
 
 def summary(result: TrainingResult, names: list[str], steps: tuple[int, ...]) -> str:
@@ -37,9 +39,19 @@ def summary(result: TrainingResult, names: list[str], steps: tuple[int, ...]) ->
     return "Points classified correctly while training: " + "; ".join(parts) + "."
 
 
-def section(result: TrainingResult, controls: ui.Controls) -> None:
+@st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
+def _figure(view: tuple, start: int, _result: TrainingResult) -> go.Figure:
+    """The playback figure of the run that `view` names, built once for every session
+    (0.3 s of plotly's checks, each time the page ran). Shared, never changed:
+    st.plotly_chart only reads a figure."""
+    return playback_figure(_result, list(_result.runs), start)
+
+
+def section(result: TrainingResult, controls: ui.Controls, view: tuple) -> None:
     """The playback: its explanation, the figure at the link's frame, the line of
-    numbers under it, and the script for its keys and its place in the address bar."""
+    numbers under it, and the script for its keys and its place in the address bar.
+    view: what decides the run (the training settings, the networks, the data's
+    digest), hashable: the figure is kept for it."""
     names = list(result.runs)
     steps = frame_steps(result)
     start = opened_frame(len(steps), controls)
@@ -56,7 +68,7 @@ def section(result: TrainingResult, controls: ui.Controls) -> None:
         "pauses, and the arrow keys step. The address bar keeps the moment shown."
     )
     ui.chart(
-        playback_figure(result, names, start),
+        _figure(view, start, result),
         summary=summary(result, names, steps),
         key=CHART_KEY,
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core import experiments as ex
 from core import lab, lab_theory, propagation, theory
+from core.limits import Refused
 
 SMALL = lab.LabSettings(depth=12, width=32, batch=16, n_seeds=2)
 
@@ -228,3 +230,46 @@ def test_story_stays_within_its_budget_or_says_why_not():
     huge = lab.depth_story(lab.LabSettings(depth=1000, width=1024, batch=512))
     assert huge.depths == () and "budget" in huge.skipped
     assert "nothing to grow" in lab.depth_story(lab.LabSettings(depth=1)).skipped
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        lab.LabSettings(depth=12, width=16, batch=8),
+        lab.LabSettings(depth=10, width=16, batch=8, activation="tanh"),  # five networks
+        lab.LabSettings(  # overflow: issues and notes in every network but one
+            depth=400,
+            width=16,
+            batch=8,
+            n_seeds=2,
+            activation="relu",
+            init="custom",
+            sigma_w2=100.0,
+        ),
+    ],
+)
+def test_the_lab_measured_in_parts_gives_the_same_answer_as_in_one_call(settings):
+    whole = lab.lab_profiles(settings)
+    groups = lab.lab_groups(settings)
+    assert sorted(n for g in groups for n in g) == sorted(lab.network_names(settings))
+    assert len(groups) == 2 and all(groups)
+    split = lab.lab_result(settings, [lab.lab_part(settings, g) for g in reversed(groups)])
+    pd.testing.assert_frame_equal(split.frame, whole.frame)
+    pd.testing.assert_frame_equal(split.summary, whole.summary)
+    assert split.issues == whole.issues and split.notes == whole.notes
+    pd.testing.assert_frame_equal(split.factors, whole.factors)
+    assert len(lab.lab_groups(settings, 1)) == 1
+
+
+def test_lab_parts_are_checked():
+    settings = lab.LabSettings(depth=5, width=8, batch=8)
+    with pytest.raises(ValueError, match="names must be some of"):
+        lab.lab_part(settings, ("plain_sigmoid", "nonsense"))
+    part = lab.lab_part(settings, ("plain_sigmoid",))
+    with pytest.raises(ValueError, match="not each of"):
+        lab.lab_result(settings, [part])  # the other networks are missing
+    with pytest.raises(ValueError, match="not each of"):
+        lab.lab_result(settings, [part, part, lab.lab_part(settings, lab.network_names(settings))])
+    huge = lab.LabSettings(depth=1000, width=1024, batch=64, n_seeds=3)
+    with pytest.raises(Refused, match="at most"):
+        lab.lab_part(huge, ("plain_sigmoid",))  # the whole comparison is checked

@@ -26,3 +26,19 @@ class TwoPartError(Exception):
 
 def error_the_server_cannot_unpickle() -> None:
     raise TwoPartError("this call", "failed")
+
+
+def pid_and_times(seconds: float) -> tuple[int, float, float]:
+    """(this process's id, when the call started, when it ended), after sleeping."""
+    import os
+    import time
+
+    start = time.time()
+    time.sleep(seconds)
+    return os.getpid(), start, time.time()
+
+
+def refuse(why: str) -> None:
+    from core.limits import Refused
+
+    raise Refused(why)

@@ -10,6 +10,7 @@ adding or removing a network trains nothing that was trained before.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pandas as pd
@@ -168,20 +169,23 @@ def train(
     """The page's core call: (the trained networks, None) or (None, why core refused).
 
     Core checks the whole set first (the time limit is for all of them together), then
-    each network comes from its own cache entry, trained only if it is new. With own
-    (uploaded points) the networks learn those instead of the data set ds."""
+    each network comes from its own cache entry, trained only if it is new (two at a
+    time, dashboard.compute.in_parallel). With own (uploaded points) the networks learn
+    those instead of the data set ds."""
     try:
         specs = {v: variant_spec(v, depth, width, n_in=2, activation=act) for v in variants}
         given = TrainingSettings(ds, n, noise, steps, lr, batch, seed, loss=loss)
         settings = check_training(specs, given, own)
     except compute.REFUSED as exc:  # past a limit: too big for the time budget, batch > samples...
         return None, str(exc)
-    with compute.turn():  # the networks not trained yet wait in the queue once, together
-        runs = {
-            v: train_one(v, network_activation(v, act), depth, width, settings, own)
+    # Two networks at a time, on the server's two worker processes when both are free.
+    trained = compute.in_parallel(
+        [
+            functools.partial(train_one, v, network_activation(v, act), depth, width, settings, own)
             for v in variants
-        }
-    return training_result(runs, settings, own), None
+        ]
+    )
+    return training_result(dict(zip(variants, trained, strict=True)), settings, own), None
 
 
 def idea_values(changes: dict[str, Any]) -> dict[str, Any]:
@@ -297,14 +301,16 @@ def show_maps(result: TrainingResult, diverged: dict[str, int]) -> None:
             )
 
 
-def show(result: TrainingResult, settings: dict[str, Any], controls: ui.Controls) -> None:
+def show(
+    result: TrainingResult, settings: dict[str, Any], controls: ui.Controls, view: tuple
+) -> None:
     diverged = {n: r.diverged_at for n, r in result.runs.items() if r.diverged_at is not None}
     for run in result.runs.values():
         if run.diverged_at is not None:
             st.warning(run.message, icon=":material/trending_up:")
 
     # The run played back first: the results table would tell how it ends.
-    training_playback.section(result, controls)
+    training_playback.section(result, controls, view)
     st.subheader("The whole run")
     ui.table(summary_table(result), SUMMARY_COLUMNS)
     history = result.history_frame()
@@ -462,6 +468,7 @@ else:
     if result is None:
         st.error(f"These settings cannot be trained: {problem}", icon=":material/error:")
     else:
-        show(result, settings, controls)
+        view = (ds, variants, act, loss, depth, width, lr, steps, batch, n, noise, seed)
+        show(result, settings, controls, (*view, own.digest if own else None))
 
 controls.share_box(promise="the same settings and trains the same networks")

@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from core import lab
-from dashboard import compute, lab_presets, ui
+from dashboard import lab_presets, ui
+from dashboard.lab_compute import measure, story
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import DEFAULTS, METRICS, PRESETS, RANGES, SCALES
 from dashboard.navigation import page
@@ -77,34 +78,6 @@ THEORY_HELP = (
     "Yang et al.'s rate for batch-normalized ReLU. Drawn for the backward signal, each "
     "line through its network's last hidden layer."
 )
-
-
-@compute.cached(max_entries=32)
-def measure(
-    depth: int,
-    width: int,
-    batch: int,
-    seeds: int,
-    act: str,
-    init: str,
-    sw2: float,
-    scale: str,
-) -> tuple[lab.LabResult | None, str | None, int]:
-    """The one core call: (result, None, 0), or (None, why not, the deepest that fits)."""
-    settings = lab.LabSettings(depth, width, batch, seeds, act, init, sw2, scale)
-    try:
-        return compute.run(lab.lab_profiles, settings), None, 0
-    except compute.REFUSED as exc:  # past the time or memory limit
-        return None, str(exc), lab.deepest(settings)
-
-
-@compute.cached(max_entries=16)
-def story(
-    depth: int, width: int, batch: int, act: str, init: str, sw2: float, scale: str
-) -> lab.StoryResult:
-    """The same networks at growing depths (one seed), for the animation."""
-    settings = lab.LabSettings(depth, width, batch, 1, act, init, sw2, scale)
-    return compute.run(lab.depth_story, settings)
 
 
 def apply_preset(values: dict[str, Any]) -> None:
