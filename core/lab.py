@@ -72,6 +72,7 @@ MIN_BATCH = 4  # batchnorm's explosion rate (theory.batchnorm_rate) needs 4 rows
 MAX_SIGMA_W2 = 100.0
 STORY_FRAMES = 10
 STORY_SECONDS = MAX_SECONDS  # the whole animation is held to one call's time limit
+SPLIT_MAX_BYTES = 80_000_000  # a comparison measured in parts at most (see lab_groups)
 
 
 @dataclass(frozen=True)
@@ -307,10 +308,14 @@ def lab_groups(settings: LabSettings, groups: int = 2) -> tuple[tuple[str, ...],
     """The lab's networks in up to `groups` groups of about equal cost (the cost model's
     estimate; the costliest first, each to the cheapest group so far), for measuring in
     as many processes at once (lab_part, then lab_result). Each group keeps the lab's
-    order of networks; no group is empty."""
+    order of networks; no group is empty. One group if the comparison is estimated past
+    SPLIT_MAX_BYTES: every process measuring a part draws the weights of its shape
+    again, so a split holds them twice at once."""
     if not isinstance(groups, int) or groups < 1:
         raise ValueError(f"groups must be a whole number of at least 1; got {groups!r}")
     specs = lab_specs(settings)
+    if estimate_profile_bytes(specs, settings.batch) > SPLIT_MAX_BYTES:
+        groups = 1  # each part would hold its own copy of the weights: memory, not time
     cost = {
         n: estimate_profile_seconds({n: s}, settings.batch, settings.n_seeds)
         for n, s in specs.items()

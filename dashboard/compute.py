@@ -148,14 +148,17 @@ def in_parallel(calls: Sequence[Callable[[], T]]) -> list[T]:
     return [f.result() for f in futures]
 
 
-def run(fn: Callable[..., T], /, *args: Any, bar: Bar | None = None, **kwargs: Any) -> T:
+def run(
+    fn: Callable[..., T], /, *args: Any, bar: Bar | None = None, nbytes: int = 0, **kwargs: Any
+) -> T:
     """fn(*args, **kwargs) in a worker process, when a slot is free; call it inside a
     `cached` function. fn must be a module-level core function, its arguments picklable.
     With `bar`, fn gets a `progress` function and a progress bar follows it. While the
-    call waits for its turn, a note says so."""
+    call waits for its turn, a note says so. nbytes: the memory core estimates the call
+    holds, for calls that may hold much (dashboard.gate runs big ones alone)."""
     pool, on_wait = worker_pool(), _wait_note()
     if bar is None:
-        return pool.compute(fn, *args, on_wait=on_wait, **kwargs)
+        return pool.compute(fn, *args, on_wait=on_wait, nbytes=nbytes, **kwargs)
     shown = st.progress(0.0, text=bar.first)
     last = 0.0
 
@@ -166,7 +169,7 @@ def run(fn: Callable[..., T], /, *args: Any, bar: Bar | None = None, **kwargs: A
             shown.progress(min(max(fraction, 0.0), 1.0), text=f"{bar.running} {text}")
 
     try:
-        return pool.compute(fn, *args, on_wait=on_wait, progress=report, **kwargs)
+        return pool.compute(fn, *args, on_wait=on_wait, progress=report, nbytes=nbytes, **kwargs)
     finally:
         shown.empty()
 

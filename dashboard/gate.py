@@ -22,6 +22,11 @@ imports Streamlit.
 SLOTS defaults to the number of cores (at most 2, the size of a Community Cloud app and
 of the reference machine); BACKPROP_COMPUTE_SLOTS=1..8 sets it. WORKERS defaults to
 SLOTS; BACKPROP_WORKERS=0 computes in the caller's own thread instead.
+
+Memory: a call may say how much it will hold (`nbytes`, core's estimate). Calls start
+beside others only while their estimates add up to at most MEMORY_BYTES; a bigger one
+waits until it can run alone, and the queue waits behind it (first come, first served),
+so two big calls never hold their arrays at once. BACKPROP_POOL_MEMORY_MB sets it.
 """
 
 from __future__ import annotations
@@ -59,8 +64,16 @@ def _workers_from_env(slots: int) -> int:
     return 0 if os.environ.get("BACKPROP_WORKERS", "").strip() == "0" else slots
 
 
+def _memory_from_env() -> int:
+    text = os.environ.get("BACKPROP_POOL_MEMORY_MB", "")
+    if text.strip().isdigit() and 1 <= int(text) <= 100_000:
+        return int(text) * 1_000_000
+    return 300_000_000  # with the server (~220 MB) and two idle workers (~70 MB each)
+
+
 SLOTS = _slots_from_env()
 WORKERS = _workers_from_env(SLOTS)
+MEMORY_BYTES = _memory_from_env()
 
 
 def _wait_text(slots: int, ahead: int, seconds: float) -> str:
@@ -80,11 +93,14 @@ class Pool:
     # reloads of dashboard.workers, and each load makes a new class.
     WorkerLost = WorkerLost
 
-    def __init__(self, slots: int = SLOTS, n_workers: int = WORKERS) -> None:
-        self.slots, self.n_workers = slots, n_workers
+    def __init__(
+        self, slots: int = SLOTS, n_workers: int = WORKERS, memory: int = MEMORY_BYTES
+    ) -> None:
+        self.slots, self.n_workers, self.memory = slots, n_workers, memory
         self._lock = threading.Lock()  # the slots and the queue
         self._turns = threading.Condition(self._lock)
         self._running = 0
+        self._holding: dict[object, int] = {}  # running call's token -> its nbytes
         self._queue: list[object] = []  # waiting tickets, first come first served
         self._pool_lock = threading.Lock()  # the workers
         self._idle: list[workers.Worker] = []  # started workers that compute nothing now
@@ -107,27 +123,36 @@ class Pool:
         with self._lock:
             return len(self._queue)
 
-    def _take(self, ticket: object) -> bool:
-        """Take a slot if one is free and the ticket is first in the queue (lock held)."""
+    def holding(self) -> int:
+        """The estimated bytes of the calls that compute now."""
+        with self._lock:
+            return sum(self._holding.values())
+
+    def _take(self, ticket: object, nbytes: int = 0) -> bool:
+        """Take a slot if one is free, the ticket is first in the queue and its memory
+        fits beside the running calls' (or nothing runs) (lock held)."""
         if self._running < self.slots and self._queue and self._queue[0] is ticket:
+            if self._running and sum(self._holding.values()) + nbytes > self.memory:
+                return False
             self._queue.pop(0)
             self._running += 1
+            self._holding[ticket] = nbytes
             return True
         return False
 
-    def _wait_for_slot(self, on_wait: OnWait | None) -> None:
+    def _wait_for_slot(self, on_wait: OnWait | None, nbytes: int = 0) -> object:
         """Return holding one of the slots; wait for it first if all are taken.
 
         While it waits, on_wait(text) says how many computations are ahead and for how
         long this one has waited, at least once a second; on_wait("") once the turn
         has come. If on_wait raises (Streamlit stops a script whose user changed a
         setting or left), the ticket is withdrawn, no slot is held and the exception
-        goes on.
+        goes on. Returns the ticket, which _release takes back.
         """
         ticket = object()
         with self._lock:
             self._queue.append(ticket)
-            got = self._take(ticket)
+            got = self._take(ticket, nbytes)
         shown = ""
         try:
             start = time.monotonic()
@@ -139,8 +164,8 @@ class Pool:
                     on_wait(text)
                     shown = text
                 with self._lock:
-                    got = self._take(ticket) or (
-                        self._turns.wait(POLL_SECONDS) and self._take(ticket)
+                    got = self._take(ticket, nbytes) or (
+                        self._turns.wait(POLL_SECONDS) and self._take(ticket, nbytes)
                     )
         except BaseException:  # stopped or rerun while waiting: withdraw the ticket
             with self._lock:
@@ -150,10 +175,12 @@ class Pool:
             raise
         if shown and on_wait is not None:
             on_wait("")
+        return ticket
 
-    def _release(self) -> None:
+    def _release(self, ticket: object | None = None) -> None:
         with self._lock:
             self._running -= 1
+            self._holding.pop(ticket, None)
             self._turns.notify_all()
 
     # --- the workers ----------------------------------------------------------------
@@ -269,6 +296,7 @@ class Pool:
         *args: Any,
         on_wait: OnWait | None = None,
         progress: Progress | None = None,
+        nbytes: int = 0,
         **kwargs: Any,
     ) -> T:
         """fn(*args, **kwargs) when a slot is free, in a worker process (or in this thread
@@ -283,10 +311,16 @@ class Pool:
         call.
         A closed pool still computes, in a worker it stops afterwards. Inside a turn()
         of this thread, the slot is kept for the turn's next call for a moment.
+        nbytes: the memory the call will hold, as core estimates it (see the module's
+        docstring); a call that takes back its turn's slot does not wait for memory.
         """
         ident = threading.get_ident()
-        if not self._reclaim(ident):
-            self._wait_for_slot(on_wait)
+        if self._reclaim(ident):
+            ticket = object()
+            with self._lock:
+                self._holding[ticket] = nbytes
+        else:
+            ticket = self._wait_for_slot(on_wait, nbytes)
         try:
             worker = self._take_worker()
             if worker is None:
@@ -306,9 +340,11 @@ class Pool:
             return answer
         finally:
             if ident in self._in_turn:
+                with self._lock:
+                    self._holding.pop(ticket, None)  # a kept slot holds no memory
                 self._reserve(ident)
             else:
-                self._release()
+                self._release(ticket)
 
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from core import lab
+from core.limits import estimate_profile_bytes
 from core.profile import ProfileResult
 from dashboard import compute
 
@@ -52,7 +53,9 @@ def measure_part(
 ) -> ProfileResult:
     """The measurement of some of the networks (names: theirs)."""
     settings = _settings(depth, width, batch, seeds, act, init, sw2, scale)
-    return compute.run(lab.lab_part, settings, names)
+    specs = lab.lab_specs(settings)
+    nbytes = estimate_profile_bytes({n: specs[n] for n in names}, batch)
+    return compute.run(lab.lab_part, settings, names, nbytes=nbytes)
 
 
 @compute.cached(max_entries=VIEW_ENTRIES)
@@ -92,4 +95,5 @@ def story(
 ) -> lab.StoryResult:
     """The same networks at growing depths (one seed), for the animation."""
     settings = lab.LabSettings(depth, width, batch, 1, act, init, sw2, scale)
-    return compute.run(lab.depth_story, settings)
+    nbytes = estimate_profile_bytes(lab.lab_specs(settings), batch)  # its deepest frame
+    return compute.run(lab.depth_story, settings, nbytes=nbytes)

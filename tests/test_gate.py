@@ -502,3 +502,45 @@ def test_the_pages_wait_note_is_made_on_the_first_wait_and_emptied_when_the_turn
     *waits, last = made[0].log
     assert waits and all(t.startswith("Waiting for a turn") for t in waits)
     assert last == "<cleared>"  # emptied: a cache hit replays it to nothing
+
+
+def test_calls_start_beside_others_only_while_their_memory_fits(notes):
+    pool = gate.Pool(slots=2, n_workers=0, memory=100)
+    order: list[str] = []
+    hold = threading.Event()
+    big = threading.Thread(target=pool.compute, args=(hold.wait, 5), kwargs={"nbytes": 80})
+    big.start()
+    wait_for(lambda: pool.running() == 1 and pool.holding() == 80)
+    # A second slot is free, but 80 + 30 > 100: the next call waits, and so does the
+    # small one behind it (first come, first served: the big one is not starved).
+    second = threading.Thread(
+        target=pool.compute, args=(order.append, "second"), kwargs={"nbytes": 30}
+    )
+    second.start()
+    wait_for(lambda: pool.waiting() == 1)
+    third = threading.Thread(target=pool.compute, args=(order.append, "third"))
+    third.start()
+    wait_for(lambda: pool.waiting() == 2)
+    assert pool.running() == 1 and order == []
+    hold.set()
+    for t in (big, second, third):
+        t.join(5)
+    assert order == ["second", "third"]
+    assert pool.running() == 0 and pool.holding() == 0
+
+
+def test_a_call_bigger_than_the_memory_runs_alone(notes):
+    pool = gate.Pool(slots=2, n_workers=0, memory=100)
+    assert pool.compute(lambda: pool.holding(), nbytes=500) == 500  # alone: it may start
+    hold = threading.Event()
+    small = threading.Thread(target=pool.compute, args=(hold.wait, 5), kwargs={"nbytes": 10})
+    small.start()
+    wait_for(lambda: pool.running() == 1)
+    got: list[int] = []
+    huge = threading.Thread(target=lambda: got.append(pool.compute(pool.running, nbytes=500)))
+    huge.start()
+    wait_for(lambda: pool.waiting() == 1)  # not beside the small one
+    hold.set()
+    for t in (small, huge):
+        t.join(5)
+    assert got == [1] and pool.holding() == 0  # it ran with nothing else running

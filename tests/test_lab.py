@@ -261,6 +261,15 @@ def test_the_lab_measured_in_parts_gives_the_same_answer_as_in_one_call(settings
     assert len(lab.lab_groups(settings, 1)) == 1
 
 
+def test_a_comparison_too_big_to_hold_twice_is_measured_in_one_part():
+    wide = lab.LabSettings(depth=30, width=1024, batch=64, n_seeds=1)
+    assert ex.estimate_profile_bytes(lab.lab_specs(wide), 64) > lab.SPLIT_MAX_BYTES
+    assert lab.lab_groups(wide) == (lab.network_names(wide),)
+    default = lab.LabSettings()
+    assert ex.estimate_profile_bytes(lab.lab_specs(default), 64) <= lab.SPLIT_MAX_BYTES
+    assert len(lab.lab_groups(default)) == 2
+
+
 def test_lab_parts_are_checked():
     settings = lab.LabSettings(depth=5, width=8, batch=8)
     with pytest.raises(ValueError, match="names must be some of"):

@@ -12,6 +12,7 @@ import streamlit as st
 
 from core import NetworkSpec
 from core.experiments import update_size_table
+from core.limits import estimate_profile_bytes
 from core.worked_example import COURSE_LR, worked_example
 from dashboard import compute, ui
 from dashboard.plots.format import fmt
@@ -78,7 +79,8 @@ def measure(
         batchnorm=net == "batchnorm",
     )
     try:
-        table = compute.run(update_size_table, spec, lr=lr, batch=batch, seed=seed)
+        nbytes = estimate_profile_bytes({net: spec}, batch)
+        table = compute.run(update_size_table, spec, lr=lr, batch=batch, seed=seed, nbytes=nbytes)
         return course, table, None
     except compute.REFUSED as exc:  # too big for the time budget, or the forward pass overflowed
         return course, None, str(exc)
