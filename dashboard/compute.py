@@ -114,38 +114,42 @@ def turn() -> Iterator[None]:
 
 def in_parallel(calls: Sequence[Callable[[], T]]) -> list[T]:
     """The answers of calls (each a page's cached function that computes with `run`, e.g.
-    one network's training), with up to the pool's slots of them computing at once, each
-    in a worker process: a page whose answer has parts (the networks of the training lab
-    or of the vanishing lab) waits for the longest part, not for their sum, whenever a
-    second slot is free. On a busy server each part queues like any other call.
+    one network's training), in order. When the server has slots free, the calls are
+    shared out among as many threads as it has slots, each computing its share one call
+    after the other in a turn (see turn) in a worker process of its own: a page whose
+    answer has parts (the networks of the training lab or of the vanishing lab) then
+    waits for about half their sum. When every slot is taken or calls wait, splitting
+    would gain nothing (the other sessions' calls keep the workers busy) and cost a place
+    in the queue per share: the calls are made here, one after the other, in one turn.
 
-    Each call runs in a thread of its own with this script run's context, drawing its
-    notes and progress bar in a container of its own (made here, in order). A call's
-    exception (Streamlit's stop included) is raised here once every call has ended. A
-    setting changed meanwhile takes effect when they have: Streamlit stops a script only
-    in its own thread, and each part is cached for the next run."""
-    slots = min(len(calls), worker_pool().slots)
-    if slots <= 1:  # one after the other, queueing once (see turn)
+    Each share runs in a thread with this script run's context, drawing its calls' notes
+    and progress bars in a container of its own (made here, in order). A call's exception
+    (Streamlit's stop included) is raised here once every share has ended. A setting
+    changed meanwhile takes effect when they have: Streamlit stops a script only in its
+    own thread, and each call's answer is cached for the next run."""
+    pool = worker_pool()
+    shares = min(len(calls), pool.slots)
+    if shares <= 1 or pool.waiting() > 0 or pool.running() >= pool.slots:
         with turn():
             return [call() for call in calls]
     ctx = get_script_run_ctx()
-    holders = [st.container() for _ in calls]
+    holders = [st.container() for _ in range(shares)]
 
-    def one(call: Callable[[], T], holder: Any) -> T:
+    def share(k: int) -> list[T]:
         add_script_run_ctx(threading.current_thread(), ctx)
-        with holder:
-            return call()
+        with holders[k], turn():
+            return [calls[i]() for i in range(k, len(calls), shares)]
 
-    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="page-part") as threads:
-        futures = [
-            threads.submit(contextvars.copy_context().run, one, call, holder)
-            for call, holder in zip(calls, holders, strict=True)
-        ]
+    with ThreadPoolExecutor(max_workers=shares, thread_name_prefix="page-share") as threads:
+        futures = [threads.submit(contextvars.copy_context().run, share, k) for k in range(shares)]
         errors = [f.exception() for f in futures]
     for error in errors:
         if error is not None:
             raise error
-    return [f.result() for f in futures]
+    answers: list[T] = [None] * len(calls)  # type: ignore[list-item]
+    for k, future in enumerate(futures):
+        answers[k::shares] = future.result()
+    return answers
 
 
 def run(

@@ -25,6 +25,24 @@ def _two_parts_script() -> None:
     st.markdown("after the parts")
 
 
+def _busy_server_script() -> None:
+    import streamlit as st
+
+    from dashboard import compute
+    from tests import worker_calls
+
+    @compute.cached(max_entries=4)
+    def part(k: int) -> tuple[int, float, float]:
+        return compute.run(worker_calls.pid_and_times, 0.5 + k / 1000)
+
+    pool = compute.worker_pool()
+    pool.running = lambda: pool.slots  # every slot taken (by other sessions)
+    try:
+        st.session_state["answers"] = compute.in_parallel([lambda k=k: part(k) for k in range(2)])
+    finally:
+        del pool.running  # the class's own method again
+
+
 def _failing_part_script() -> None:
     import streamlit as st
 
@@ -58,6 +76,13 @@ def test_parts_compute_in_two_workers_at_once_and_answer_in_order():
     at.run()  # from the cache: the same answers, the elements replayed
     assert not at.exception and at.session_state["answers"] == answers
     assert sorted(c.value for c in at.caption) == sorted(captions)
+
+
+def test_on_a_busy_server_the_parts_are_computed_one_after_the_other():
+    at = AppTest.from_function(_busy_server_script, default_timeout=APPTEST_TIMEOUT).run()
+    assert not at.exception
+    (_, _, end0), (_, start1, _) = at.session_state["answers"]
+    assert end0 <= start1  # in order, the second after the first: one place in the queue
 
 
 def test_a_parts_refusal_reaches_the_script():
