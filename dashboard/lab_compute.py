@@ -2,8 +2,7 @@
 (its networks in as many groups as the server has slots, dashboard.compute.in_parallel),
 the page's answer made of the parts, and the depth animation.
 
-Every function takes the lab's settings as the same small hashable arguments (depth,
-width, batch, seeds, act, init, sw2, scale), which make a core.lab.LabSettings.
+The cached functions take a core.lab.LabSettings (small, frozen: hashed by its values).
 """
 
 from __future__ import annotations
@@ -19,60 +18,29 @@ PART_ENTRIES = 64  # networks' measurements: two parts a view, the last 32 views
 VIEW_ENTRIES = 32
 
 
-def _settings(
-    depth: int, width: int, batch: int, seeds: int, act: str, init: str, sw2: float, scale: str
-) -> lab.LabSettings:
-    return lab.LabSettings(depth, width, batch, seeds, act, init, sw2, scale)
-
-
 @compute.cached(max_entries=VIEW_ENTRIES)
-def refusal(
-    depth: int, width: int, batch: int, seeds: int, act: str, init: str, sw2: float, scale: str
-) -> tuple[str | None, int]:
+def refusal(settings: lab.LabSettings) -> tuple[str | None, int]:
     """(why the comparison is refused, the deepest depth that fits) or (None, 0): the
     cost model's check, made here in the server (it computes nothing)."""
-    given = _settings(depth, width, batch, seeds, act, init, sw2, scale)
     try:
-        lab.check_comparison(given)
+        lab.check_comparison(settings)
     except compute.REFUSED as exc:  # past the time or memory limit
-        return str(exc), lab.deepest(given)
+        return str(exc), lab.deepest(settings)
     return None, 0
 
 
 @compute.cached(max_entries=PART_ENTRIES)
-def measure_part(
-    depth: int,
-    width: int,
-    batch: int,
-    seeds: int,
-    act: str,
-    init: str,
-    sw2: float,
-    scale: str,
-    names: tuple[str, ...],
-) -> ProfileResult:
+def measure_part(settings: lab.LabSettings, names: tuple[str, ...]) -> ProfileResult:
     """The measurement of some of the networks (names: theirs)."""
-    settings = _settings(depth, width, batch, seeds, act, init, sw2, scale)
     specs = lab.lab_specs(settings)
-    nbytes = estimate_profile_bytes({n: specs[n] for n in names}, batch)
+    nbytes = estimate_profile_bytes({n: specs[n] for n in names}, settings.batch)
     return compute.run(lab.lab_part, settings, names, nbytes=nbytes)
 
 
 @compute.cached(max_entries=VIEW_ENTRIES)
-def _combined(
-    depth: int,
-    width: int,
-    batch: int,
-    seeds: int,
-    act: str,
-    init: str,
-    sw2: float,
-    scale: str,
-    _parts: tuple[ProfileResult, ...],
-) -> lab.LabResult:
+def _combined(settings: lab.LabSettings, _parts: tuple[ProfileResult, ...]) -> lab.LabResult:
     """The page's answer from the parts (summary and theory: a fraction of a second);
     the parts are not hashed: the settings decide them."""
-    settings = _settings(depth, width, batch, seeds, act, init, sw2, scale)
     return lab.lab_result(settings, _parts)
 
 
@@ -80,13 +48,13 @@ def measure(
     depth: int, width: int, batch: int, seeds: int, act: str, init: str, sw2: float, scale: str
 ) -> tuple[lab.LabResult | None, str | None, int]:
     """(result, None, 0), or (None, why not, the deepest that fits)."""
-    args = (depth, width, batch, seeds, act, init, sw2, scale)
-    why, deepest = refusal(*args)
+    settings = lab.LabSettings(depth, width, batch, seeds, act, init, sw2, scale)
+    why, deepest = refusal(settings)
     if why is not None:
         return None, why, deepest
-    groups = lab.lab_groups(_settings(*args), compute.worker_pool().slots)
-    parts = compute.in_parallel([functools.partial(measure_part, *args, g) for g in groups])
-    return _combined(*args, tuple(parts)), None, 0
+    groups = lab.lab_groups(settings, compute.worker_pool().slots)
+    parts = compute.in_parallel([functools.partial(measure_part, settings, g) for g in groups])
+    return _combined(settings, tuple(parts)), None, 0
 
 
 @compute.cached(max_entries=16)

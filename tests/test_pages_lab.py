@@ -640,3 +640,26 @@ def test_several_refused_values_are_each_explained_once():
     for label in ("Hidden layers", "Neurons per layer", "Batch size"):
         assert sum(label in text for text in shown) == 1, (label, shown)
     assert len(shown) == 3, shown
+
+
+def test_the_lab_measures_its_networks_in_parts_once_and_answers_reruns_from_the_cache(
+    monkeypatch,
+):
+    from dashboard import compute
+
+    pool = compute.worker_pool()
+    real, calls = pool.compute, []
+
+    def spy(fn, *args, **kwargs):
+        calls.append((fn, args))
+        return real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(pool, "compute", spy)
+    query = {"depth": "7", "width": "9", "batch": "8", "seeds": "2"}  # no other test's view
+    at = open_lab(query)
+    assert not at.exception
+    parts = [args for fn, args in calls if fn is lab.lab_part]
+    settings = lab.LabSettings(depth=7, width=9, batch=8, n_seeds=2)
+    assert [names for _, names in parts] == list(lab.lab_groups(settings, pool.slots))
+    at.run()  # the same view again
+    assert not at.exception and len(calls) == len(parts)  # nothing computed again

@@ -224,17 +224,27 @@ UPDATES_STATE_JS = f"""() => {{
 }}"""
 
 
-def test_the_worked_examples_updates_play_back_in_the_browser(warm_app, browser):
-    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+@contextmanager
+def worked(browser, base: str, query: str, viewport: str = "desktop"):
+    """The worked example at its updates playback, drawn in a fresh context; yields (page,
+    messages the browser sent on Streamlit's websocket from now on)."""
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     sent: list[int] = []
     tab.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
     try:
-        goto_drawn(tab, appdriver.page_url(warm_app, WORKED) + f"?step=14&n=200&frame={LAST + 1}")
+        goto_drawn(tab, appdriver.page_url(base, WORKED) + query)
         tab.wait_for_function(f"() => window.Plotly && {UPDATES_GD} && {UPDATES_GD}.__playbackKeys")
         tab.evaluate(appdriver.WATCH_RUNS_JS)
         sent.clear()
+        yield tab, sent
+    finally:
+        context.close()
+
+
+def test_the_worked_examples_updates_play_back_in_the_browser(warm_app, browser):
+    with worked(browser, warm_app, f"?step=14&n=200&frame={LAST + 1}") as (tab, sent):
         end = tab.evaluate(UPDATES_STATE_JS)
         assert end["active"] == LAST and "The network after 200 updates" in end["numbers"]
         tab.locator(".st-key-updates_playback .updatemenu-button").nth(0).click()
@@ -249,21 +259,10 @@ def test_the_worked_examples_updates_play_back_in_the_browser(warm_app, browser)
         assert paused["numbers"][:6] != end["numbers"][:6]  # the weights changed back
         assert paused["marker"][0] == n and paused["marker"][1] > end["marker"][1]  # E higher
         no_server_run(tab, sent)
-    finally:
-        context.close()
 
 
 def test_the_worked_examples_playback_opens_at_the_start_and_steps_with_the_keys(warm_app, browser):
-    context = browser.new_context(viewport=VIEWPORTS["phone"])
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    sent: list[int] = []
-    tab.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
-    try:
-        goto_drawn(tab, appdriver.page_url(warm_app, WORKED) + "?step=14&n=200")
-        tab.wait_for_function(f"() => window.Plotly && {UPDATES_GD} && {UPDATES_GD}.__playbackKeys")
-        tab.evaluate(appdriver.WATCH_RUNS_JS)
-        sent.clear()
+    with worked(browser, warm_app, "?step=14&n=200", "phone") as (tab, sent):
         start = tab.evaluate(UPDATES_STATE_JS)
         assert start["active"] == 0 and "The network after 0 updates" in start["numbers"]
         assert frame_in_url(tab) is None
@@ -284,5 +283,3 @@ def test_the_worked_examples_playback_opens_at_the_start_and_steps_with_the_keys
         assert tab.evaluate(UPDATES_STATE_JS)["active"] == LAST
         assert frame_in_url(tab) == str(LAST + 1)
         no_server_run(tab, sent)
-    finally:
-        context.close()
