@@ -17,7 +17,7 @@ from core.checkpoints import CHECKPOINT_COUNT, Checkpoints, checkpoint_steps
 from dashboard.plots.playback import frame_steps, playback_figure
 from dashboard.plots.playback_parts import PLAY_FRAME_MS
 from dashboard.plots.raster import level_path, png_data_url, tint
-from dashboard.plots.training import TRAIN_CLASS_TINTS
+from dashboard.plots.training import TRAIN_CLASS_TINTS, _train_color
 
 MB = 1_000_000
 DEFAULT_LIMIT, LARGEST_LIMIT = 3 * MB, 8 * MB
@@ -183,3 +183,32 @@ def test_the_largest_admitted_figure_is_under_8_mb(default_run, gaps):
     size = len(playback_figure(largest).to_json())
     print(f"playback figure, largest admitted settings (gaps={gaps}): {size / MB:.2f} MB")
     assert size < LARGEST_LIMIT
+
+
+def values(array: list | dict) -> list:
+    """A trace's numbers, whether listed or encoded by plotly (dtype and base64 bytes)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+def test_every_frames_markers_lie_on_their_networks_curves(default_run):
+    # The curves carry the snapshots' own steps: a marker is a point of its line, not a
+    # point between two recorded steps (a student saw markers float off noisy curves).
+    spec = json.loads(playback_figure(default_run).to_json())
+    color = {_train_color(v): v for v in default_run.runs}
+    lines = {}
+    for trace in spec["data"]:
+        if trace.get("mode") == "lines" and trace.get("legendgroup") in default_run.runs:
+            points = dict(zip(values(trace["x"]), values(trace["y"]), strict=True))
+            lines[(trace["legendgroup"], trace.get("xaxis", "x"))] = points
+    assert len(lines) == 2 * len(default_run.runs)
+    checked = 0
+    for frame in spec["frames"]:
+        for shape in frame["layout"]["shapes"]:
+            if shape.get("xsizemode") != "pixel" or shape.get("visible") is False:
+                continue
+            line = lines[(color[shape["fillcolor"]], shape["xref"])]
+            assert line[shape["xanchor"]] == pytest.approx(shape["yanchor"], rel=1e-12)
+            checked += 1
+    assert checked == len(spec["frames"]) * 2 * len(default_run.runs)

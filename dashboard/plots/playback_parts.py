@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from core.experiments import TrainingResult
@@ -146,12 +147,24 @@ def slider(
     }
 
 
+def curve_rows(result: TrainingResult, variant: str) -> pd.DataFrame:
+    """A network's loss and accuracy on the whole training set at every step recorded:
+    the history's steps and the snapshots' (so that each frame's marker lies on the
+    line), by step."""
+    history = result.history_frame()
+    rows = history[history["variant"] == variant][["step", "loss", "accuracy"]]
+    snaps = result.runs[variant].checkpoints
+    if snaps is not None and snaps.steps:
+        taken = pd.DataFrame({"step": snaps.steps, "loss": snaps.loss, "accuracy": snaps.accuracy})
+        rows = pd.concat([rows, taken[~taken["step"].isin(rows["step"])]])
+    return rows.sort_values("step", kind="stable").reset_index(drop=True)
+
+
 def add_curves(fig: go.Figure, result: TrainingResult, names: Sequence[str], last: int) -> None:
     """The loss and accuracy of each network over the whole run (the legend names the
     networks), and the 50% a coin flip gets."""
-    history = result.history_frame()
     for variant in names:
-        rows = history[history["variant"] == variant].sort_values("step")
+        rows = curve_rows(result, variant)
         label = training_variant_label(variant)
         stopped = result.runs[variant].diverged_at
         line = {"color": _train_color(variant), "width": 2}
