@@ -244,11 +244,16 @@ def playback(table: pd.DataFrame, shown: Shown, target: float, controls: ui.Cont
     n_steps = len(rows) - 1
     frames = len(checkpoint_steps(n_steps, UPDATES_FRAMES))
     start = playback_link.opened_frame(frames, controls)
+    spacing = (
+        "one frame per update"
+        if frames == n_steps + 1
+        else f"{frames} moments, closer together at the start"
+    )
     st.markdown(
         "**Watch the updates.** Press ▶ Play to see the network's weights, its prediction "
-        "ŷ and its error E change update by update (closer together at the start); the "
-        "slider goes to any of them, ❚❚ Pause stops. With the chart selected (click it or "
-        "Tab to it), the space bar plays and pauses, and the arrow keys step."
+        f"ŷ and its error E change update by update ({spacing}); the slider goes to any "
+        "of them, ❚❚ Pause stops. With the chart selected (click it or Tab to it), the "
+        "space bar plays and pauses, and the arrow keys step."
     )
     errors, y_hats = table[COLUMNS["E"]], table[COLUMNS["y_hat"]]
     ui.chart(

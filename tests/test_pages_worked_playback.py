@@ -75,3 +75,12 @@ def test_a_short_run_plays_every_update():
     [spec] = playback(at)
     assert len(spec["frames"]) == 6 and spec["layout"]["sliders"][0]["active"] == 3
     assert not at.warning
+
+
+def test_the_playbacks_text_says_how_its_frames_are_spaced():
+    short = open_page({"step": str(LAST_STEP), "n": "20"})
+    text = " ".join(m.value for m in short.main.markdown)
+    assert "one frame per update" in text and "closer together" not in text
+    long = open_page({"step": str(LAST_STEP), "n": "200"})
+    text = " ".join(m.value for m in long.main.markdown)
+    assert "30 moments, closer together at the start" in text
