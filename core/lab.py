@@ -195,7 +195,8 @@ def _check_size(settings: LabSettings, specs: dict[str, NetworkSpec]) -> None:
         most = deepest(settings)
         hint = (
             f"At width {settings.width}, batch {settings.batch} and {settings.n_seeds} "
-            f"seed(s) the depth can be at most {most}."
+            f"seed(s) the depth can be at most {most}; fewer seeds, narrower layers or a "
+            "smaller batch let it go deeper."
             if most
             else "Lower the width, the batch or the number of seeds."
         )

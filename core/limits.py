@@ -240,18 +240,30 @@ def estimate_training_seconds(
     return _on_this_machine(products, _S_TRAIN_CALL + rest)
 
 
+def _over(value: float, limit: float) -> str:
+    """value, past limit, with as many decimals as it takes to read as more than limit
+    ("3.02" against 3, not "3.0")."""
+    digits = 1
+    while round(value, digits) <= limit and digits < 4:
+        digits += 1
+    return f"{value:.{digits}f}"
+
+
 def too_big_message(what: str, seconds: float, nbytes: int, hint: str) -> str | None:
-    """Why a call estimated at seconds and nbytes is refused (MAX_SECONDS or
-    MAX_MEMORY_BYTES), starting with what and ending with hint; None if it fits."""
+    """Why a call estimated at seconds and nbytes is refused (past MAX_SECONDS or
+    MAX_MEMORY_BYTES, in plain words: a student reads it), starting with what and ending
+    with hint; None if it fits."""
     if seconds > MAX_SECONDS:
         return (
-            f"{what} is too big: it would take about {seconds:.1f} s of computing, and the "
-            f"limit is {MAX_SECONDS:g} s (MAX_SECONDS). {hint}"
+            f"{what} is too big: it would take about {_over(seconds, MAX_SECONDS)} s of "
+            f"computing, and one computation may take at most {MAX_SECONDS:g} s on this "
+            f"machine. {hint}"
         )
     if nbytes > MAX_MEMORY_BYTES:
+        gb, limit = nbytes / 1e9, MAX_MEMORY_BYTES / 1e9
         return (
-            f"{what} is too big: it would need about {nbytes / 1e9:.2f} GB of memory, and "
-            f"the limit is {MAX_MEMORY_BYTES / 1e9:g} GB (MAX_MEMORY_BYTES). {hint}"
+            f"{what} is too big: it would need about {_over(gb, limit)} GB of memory, and "
+            f"one computation may use at most {limit:g} GB. {hint}"
         )
     return None
 

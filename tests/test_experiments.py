@@ -288,7 +288,10 @@ def test_similarity_is_the_mean_pairwise_cosine(scale):
 def test_work_budget_refuses_big_calls_and_says_how_deep_is_allowed():
     deepest = ex.largest_depth(1024, 64, 3)
     assert 1 <= deepest < ex.MAX_DEPTH
-    with pytest.raises(ValueError, match=rf"MAX_SECONDS.*depth can be at most {deepest}\b"):
+    with pytest.raises(
+        ValueError,
+        match=rf"may take at most {ex.MAX_SECONDS:g} s.*depth can be at most {deepest}\b",
+    ):
         ex.variant_profiles(depth=1000, width=1024, batch=64, seeds=(0, 1, 2))
     fits = {v: ex.variant_spec(v, deepest, 1024) for v in ex.VARIANTS}
     over = {v: ex.variant_spec(v, deepest + 1, 1024) for v in ex.VARIANTS}
@@ -307,7 +310,7 @@ def test_work_budget_refuses_big_calls_and_says_how_deep_is_allowed():
 def test_memory_budget_is_enforced():
     spec = NetworkSpec(sizes=(512,) * 400 + (1,))
     assert ex.estimate_profile_bytes({"a": spec}, 512) > ex.MAX_MEMORY_BYTES
-    with pytest.raises(ValueError, match=r"MAX_MEMORY_BYTES|MAX_SECONDS"):
+    with pytest.raises(ValueError, match=r"may (take|use) at most"):
         ex.gradient_profile({"a": spec}, batch=512, seeds=(0,))
 
 
@@ -521,7 +524,7 @@ def test_each_network_trained_alone_is_the_one_trained_beside_the_others(act, de
     gathered = ex.training_result(alone, settings)
     np.testing.assert_array_equal(gathered.X, together.X)
     np.testing.assert_array_equal(gathered.grid_y, together.grid_y)
-    with pytest.raises(ValueError, match="MAX_SECONDS"):  # the set is checked as a whole
+    with pytest.raises(ValueError, match="may take at most"):  # the set is checked as a whole
         ex.check_training(specs, ex.TrainingSettings(steps=5000, n_samples=2000, batch=512))
 
 
@@ -612,5 +615,5 @@ def test_training_needs_two_inputs_and_fits_the_time_budget():
     with pytest.raises(ValueError, match="2 inputs"):
         ex.train_variants({"x": ex.variant_spec("plain_relu", 2, 8)}, steps=5)
     big = {v: ex.variant_spec(v, 200, 256, n_in=2) for v in ex.VARIANTS}
-    with pytest.raises(ValueError, match="MAX_SECONDS"):
+    with pytest.raises(ValueError, match="may take at most"):
         ex.train_variants(big, steps=5000)
