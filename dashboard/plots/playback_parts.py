@@ -151,9 +151,9 @@ def curve_rows(result: TrainingResult, variant: str) -> pd.DataFrame:
     """A network's loss and accuracy on the whole training set at every step recorded:
     the history's steps and the snapshots' (so that each frame's marker lies on the
     line), by step."""
-    history = result.history_frame()
-    rows = history[history["variant"] == variant][["step", "loss", "accuracy"]]
-    snaps = result.runs[variant].checkpoints
+    run = result.runs[variant]
+    rows = run.history[["step", "loss", "accuracy"]]
+    snaps = run.checkpoints
     if snaps is not None and snaps.steps:
         taken = pd.DataFrame({"step": snaps.steps, "loss": snaps.loss, "accuracy": snaps.accuracy})
         rows = pd.concat([rows, taken[~taken["step"].isin(rows["step"])]])
