@@ -7,6 +7,7 @@ Uses the session's app (tests/e2e/conftest.py) and test_browser's page helpers.
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -142,12 +143,10 @@ def test_worked_keyboard_only_walk_through_the_step_through(warm_app, browser):
         pg.keyboard.press("Enter")  # an in-page link: the browser scrolls to the section
         # The address bar's own hash, waited for: Playwright learns of a same-page
         # navigation by an event that may arrive after the key press returns.
-        try:
+        with contextlib.suppress(PlaywrightTimeout):  # the assertion below says what it holds
             pg.wait_for_function(
                 "anchor => window.location.hash === '#' + anchor", arg=STEPS_ANCHOR, timeout=5000
             )
-        except PlaywrightTimeout:
-            pass  # the assertion below says what the address bar holds
         assert urlsplit(pg.evaluate("() => window.location.href")).fragment == STEPS_ANCHOR
         assert_in_view(pg, STEPS_ANCHOR)
         tab_to(pg, lambda f: f["key"] == "step" and f["tag"] == "INPUT", limit=4)
