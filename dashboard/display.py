@@ -9,18 +9,34 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
-
-if TYPE_CHECKING:  # only for the annotation: this module draws no figures itself
-    import plotly.graph_objects as go
 
 _STYLE = Path(__file__).with_name("accessibility.css")
 SUMMARY_LEAD = "In numbers:"  # starts the line under every chart (ui.chart)
 
-__all__ = ["SUMMARY_LEAD", "chart", "page_style", "table"]
+__all__ = ["SUMMARY_LEAD", "Frozen", "chart", "page_style", "table"]
+
+
+class Frozen(go.Figure):
+    """A finished figure, kept as the JSON-ready dict plotly makes of it, to be shown
+    again and again without being converted again.
+
+    st.plotly_chart asks a figure for to_dict() on every script run: a deep copy of
+    every trace and a base64 encoding of every array (0.12 s for the training lab's
+    playback, which every rerun of the page paid even when the figure came from a
+    cache; all of it on the server's one Python thread that every session shares).
+    A Frozen figure answers with the dict it made once. Build it where a figure is
+    kept for many runs (st.cache_resource); never change it: it is shared."""
+
+    def __init__(self, fig: go.Figure) -> None:  # no plotly state: only the finished dict
+        object.__setattr__(self, "_shown", fig.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._shown
 
 
 def page_style() -> None:

@@ -8,11 +8,11 @@ keys work on the chart (dashboard.playback_link).
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.experiments import TrainingResult
 from dashboard import ui
+from dashboard.display import Frozen
 from dashboard.playback_link import chosen_frame, opened_frame, script
 from dashboard.plots.format import fmt
 from dashboard.plots.playback import frame_steps, playback_figure
@@ -40,11 +40,11 @@ def summary(result: TrainingResult, names: list[str], steps: tuple[int, ...]) ->
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
-def _figure(view: tuple, start: int, _result: TrainingResult) -> go.Figure:
+def _figure(view: tuple, start: int, _result: TrainingResult) -> Frozen:
     """The playback figure of the run that `view` names, built once for every session
-    (0.3 s of plotly's checks, each time the page ran). Shared, never changed:
-    st.plotly_chart only reads a figure."""
-    return playback_figure(_result, list(_result.runs), start)
+    (0.3 s of plotly's checks, and 0.12 s to convert it for the browser, each time the
+    page ran). Shared, never changed."""
+    return Frozen(playback_figure(_result, list(_result.runs), start))
 
 
 def section(result: TrainingResult, controls: ui.Controls, view: tuple) -> None:

@@ -12,6 +12,7 @@ from core.worked_example import WorkedStep, worked_example
 from dashboard import landing, ui
 from dashboard.content.lesson import LAST_STOP, MINUTES
 from dashboard.content.worked_example import CHAIN_RULE_ANCHOR, step_of
+from dashboard.display import Frozen
 from dashboard.navigation import page
 from dashboard.plots.format import fmt
 from dashboard.plots.network import FORWARD, network_figure
@@ -120,6 +121,20 @@ def course_step() -> WorkedStep:
     return worked_example()
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def pictures() -> dict[str, tuple[Frozen, str]]:
+    """The page's two charts with their lines of numbers, by chart key: the same for
+    everyone, so built once (plotly's checks cost 0.06 s on every visit)."""
+    step = course_step()
+    return {
+        "network": (
+            Frozen(network_figure(step, FORWARD, revealed=())),  # the worked example reveals them
+            network_summary(step, FORWARD, revealed=()),
+        ),
+        "timeline": (Frozen(timeline_figure(FIXES)), timeline_summary(FIXES)),
+    }
+
+
 ui.page_header(
     "Backprop, by hand",
     f"How does a neural network learn from a mistake? In about {MINUTES} minutes, with your own "
@@ -148,9 +163,10 @@ with story_col:
             st.page_link(info.link_target, label=link, icon=info.icon, query_params=params)
 with picture_col:
     st.header("The network you will take apart")
+    charts = pictures()
     ui.chart(
-        network_figure(step, FORWARD, revealed=()),  # the worked example reveals them
-        summary=network_summary(step, FORWARD, revealed=()),
+        charts["network"][0],
+        summary=charts["network"][1],
         config={"displayModeBar": False},
         key="network",
     )
@@ -162,8 +178,8 @@ with picture_col:
         "shows it."
     )
     ui.chart(
-        timeline_figure(FIXES),
-        summary=timeline_summary(FIXES),
+        charts["timeline"][0],
+        summary=charts["timeline"][1],
         config={"displayModeBar": False},
         key="timeline",
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from core.datasets import DATASETS
@@ -37,20 +36,11 @@ from core.losses import LOSSES
 from core.points import Points
 from core.variants import network_activation
 from dashboard import compute, own_data, training_playback, ui
-from dashboard.plots.format import fmt
-from dashboard.plots.summaries import (
-    curves_summary,
-    decision_maps_summary,
-    gradient_maps_summary,
-)
 from dashboard.plots.training import (
-    decision_boundary_figure,
-    gradient_heatmap_figure,
     map_points,
-    training_accuracy_figure,
-    training_loss_figure,
     training_variant_label,
 )
+from dashboard.training_results import SUMMARY_COLUMNS, Shown, shown_run
 
 # The default run is the one bench/bench.py times ("training: 4 variants, depth 6, width
 # 16, 500 steps"); it must finish well under 5 s with the progress bar showing.
@@ -195,67 +185,14 @@ def idea_values(changes: dict[str, Any]) -> dict[str, Any]:
     return {k: float(v) if isinstance(v, int) else v for k, v in values.items()}
 
 
-def stuck_text(result: TrainingResult) -> str:
-    """Why a network can stay stuck at the start, with each network's own number: the
-    blame fades on its way back, and the forward pass may already have forgotten the
-    input (its last hidden layer barely varies across the data)."""
-    spreads = "; ".join(
-        f"{training_variant_label(name)} {fmt(run.start_spread)}"
-        for name, run in result.runs.items()
-    )
-    return (
-        "A deep network that stays at guessing is stuck for two reasons at once. The blame "
-        "fades on its way back, so the first layers hardly change; and before any "
-        "training the forward pass may already have forgotten which input it was given: "
-        "every point reaches the output looking almost the same, so there is nothing for "
-        "the updates to work with. How much the last hidden layer varies across the data "
-        f"at the start (0 = every point looks the same): {spreads}."
-    )
+def chart(shown: Shown, key: str, where: Any = None) -> None:
+    ui.chart(shown.figures[key], summary=shown.summaries[key], key=key, where=where)
 
 
-def summary_table(result: TrainingResult) -> pd.DataFrame:
-    """One row per network: how its run ended, as core recorded it, in the app's number
-    format (a diverging loss can reach 1e+67; the figures' titles use the same text)."""
-    rows = []
-    for name, run in result.runs.items():
-        last = run.history.iloc[-1] if len(run.history) else None
-        rows.append(
-            {
-                "network": training_variant_label(name),
-                "accuracy": None if last is None else f"{fmt(100 * float(last['accuracy']))}%",
-                "final_loss": None if last is None else fmt(float(last["loss"])),
-                "diverged_at": run.diverged_at,
-                "last_step": None if last is None else int(last["step"]),
-            }
-        )
-    table = pd.DataFrame(rows)
-    # Whole numbers even where some are missing (a diverged run, a run that went through).
-    return table.astype({"last_step": "Int64", "diverged_at": "Int64"})
-
-
-SUMMARY_COLUMNS = {
-    "network": st.column_config.TextColumn("network"),
-    "final_loss": st.column_config.TextColumn(
-        "final loss", help="Loss on the whole training set at the last record."
-    ),
-    "accuracy": st.column_config.TextColumn(
-        "accuracy", help="Share of the training points classified correctly, at the end."
-    ),
-    "last_step": st.column_config.NumberColumn(
-        "last recorded step", help="The last step with a finite loss."
-    ),
-    "diverged_at": st.column_config.NumberColumn(
-        "diverged at step",
-        help="The step at which the loss became inf or nan; — if training went through.",
-    ),
-}
-
-
-def show_maps(result: TrainingResult, diverged: dict[str, int]) -> None:
+def show_maps(result: TrainingResult, shown: Shown) -> None:
     """The gradient maps and the decision maps, one panel a row each, side by side:
     Streamlit stacks columns on a narrow screen, so on a phone every panel gets the
     whole width (~270 px of map instead of ~125 px two a row)."""
-    names = list(result.runs)
     grad_col, map_col = st.columns(2, gap="large")
     with grad_col:
         st.subheader("Do the early layers learn?")
@@ -267,13 +204,8 @@ def show_maps(result: TrainingResult, diverged: dict[str, int]) -> None:
             "times this gradient, so dark bottom rows mean the first layers hardly move: "
             "little blame reaches them. All maps share one color scale."
         )
-        st.markdown(stuck_text(result))
-        grad_norms = result.grad_norm_frame()
-        ui.chart(
-            gradient_heatmap_figure(grad_norms, diverged, names, columns=1),
-            summary=gradient_maps_summary(grad_norms, diverged, names),
-            key="grad_maps",
-        )
+        st.markdown(shown.stuck)
+        chart(shown, "grad_maps")
         st.caption(
             "Empty cells: the gradient there was exactly zero or not a finite number. The "
             "color scale spans the networks that did not diverge; a diverged network's "
@@ -287,11 +219,7 @@ def show_maps(result: TrainingResult, diverged: dict[str, int]) -> None:
             "(diamonds), pale where it is unsure. The black line is where it is exactly "
             "50/50: its decision boundary."
         )
-        ui.chart(
-            decision_boundary_figure(result, names, columns=1),
-            summary=decision_maps_summary(result, names),
-            key="boundary_maps",
-        )
+        chart(shown, "boundary_maps")
         n_points, n_drawn = len(result.X), len(map_points(len(result.X)))
         if n_drawn < n_points:
             st.caption(
@@ -304,44 +232,33 @@ def show_maps(result: TrainingResult, diverged: dict[str, int]) -> None:
 def show(
     result: TrainingResult, settings: dict[str, Any], controls: ui.Controls, view: tuple
 ) -> None:
-    diverged = {n: r.diverged_at for n, r in result.runs.items() if r.diverged_at is not None}
     for run in result.runs.values():
         if run.diverged_at is not None:
             st.warning(run.message, icon=":material/trending_up:")
 
     # The run played back first: the results table would tell how it ends.
     training_playback.section(result, controls, view)
+    shown = shown_run(view, result)
     st.subheader("The whole run")
-    ui.table(summary_table(result), SUMMARY_COLUMNS)
-    history = result.history_frame()
+    ui.table(shown.table, SUMMARY_COLUMNS)
     loss_col, acc_col = st.columns(2)
-    ui.chart(
-        training_loss_figure(history, diverged, result.loss),
-        summary=curves_summary(history, "loss", diverged),
-        key="loss_chart",
-        where=loss_col,
-    )
-    ui.chart(
-        training_accuracy_figure(history, diverged),
-        summary=curves_summary(history, "accuracy", diverged),
-        key="accuracy_chart",
-        where=acc_col,
-    )
+    chart(shown, "loss_chart", where=loss_col)
+    chart(shown, "accuracy_chart", where=acc_col)
 
-    show_maps(result, diverged)
+    show_maps(result, shown)
 
     tag = f"{settings['ds']}_depth{settings['depth']}_width{settings['width']}"
     with st.container(horizontal=True, gap="small"):
         st.download_button(
             "Loss and accuracy (CSV)",
-            history.to_csv(index=False).encode(),
+            shown.history_csv,
             file_name=f"training_history_{tag}.csv",
             mime="text/csv",
             icon=":material/download:",
         )
         st.download_button(
             "Gradient norms per layer (CSV)",
-            result.grad_norm_frame().to_csv(index=False).encode(),
+            shown.grads_csv,
             file_name=f"training_gradient_norms_{tag}.csv",
             mime="text/csv",
             icon=":material/download:",

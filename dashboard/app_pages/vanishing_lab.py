@@ -14,23 +14,12 @@ import streamlit as st
 
 from core import lab
 from dashboard import lab_presets, ui
+from dashboard.lab_charts import forward_charts, profile_chart, story_chart
 from dashboard.lab_compute import measure, story
 from dashboard.lab_controls import LabControls
 from dashboard.lab_presets import DEFAULTS, METRICS, PRESETS, RANGES, SCALES
 from dashboard.navigation import page
 from dashboard.plots.format import fmt, fmt_factor, fmt_power
-from dashboard.plots.profiles import (
-    depth_story_figure,
-    forward_stats_figure,
-    lab_profile_figure,
-    similarity_figure,
-)
-from dashboard.plots.summaries import (
-    depth_story_summary,
-    forward_summary,
-    profile_summary,
-    similarity_summary,
-)
 
 MYTHS = page("myths.py")
 MYTH_PRESETS = ("course", "relu_no_he", "residual_unscaled", "batchnorm")  # one claim each
@@ -198,6 +187,7 @@ ui.page_header(
 controls = LabControls()
 controls.note_unknown(DEFAULTS)
 
+
 preset_box = st.container()  # filled once the controls are read: it shows which is on
 with st.container(border=True):
     row = st.container(horizontal=True, gap="small")
@@ -343,15 +333,11 @@ else:
     if active is None:  # a preset's box above says it already
         st.caption(WHY_THEY_DIFFER)
     use_theory = show_theory and quantity == "signal"
+    settings = lab.LabSettings(depth, width, batch, seeds, act, init, sw2, scale)
+    fig, numbers = profile_chart(settings, quantity, use_theory, result)
     ui.chart(
-        lab_profile_figure(
-            result.summary,
-            quantity,
-            result.labels,
-            theory=result.theory if use_theory else None,
-            notes=result.notes,
-        ),
-        summary=profile_summary(result.summary, quantity, result.labels),
+        fig,
+        summary=numbers,
         key="profile_chart",
         config={
             **CHART_CONFIG,
@@ -380,9 +366,10 @@ else:
     )
 
     st.subheader("Why: the forward pass")
+    forward = forward_charts(settings, result)
     ui.chart(
-        forward_stats_figure(result.summary, result.labels),
-        summary=forward_summary(result.summary, result.labels),
+        forward["forward_chart"][0],
+        summary=forward["forward_chart"][1],
         key="forward_chart",
         config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"forward_depth{depth}"}},
     )
@@ -403,8 +390,8 @@ else:
         "the inputs have come to look alike (next chart), not because it has died."
     )
     ui.chart(
-        similarity_figure(result.summary, result.labels, result.similarity_theory),
-        summary=similarity_summary(result.summary, result.labels),
+        forward["similarity_chart"][0],
+        summary=forward["similarity_chart"][1],
         key="similarity_chart",
         config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"similarity_{depth}"}},
     )
@@ -424,9 +411,12 @@ else:
         if told.skipped:
             st.info(told.skipped, icon=":material/info:")
         else:
+            fig, numbers = story_chart(
+                lab.LabSettings(depth, width, batch, 1, act, init, sw2, scale), told
+            )
             ui.chart(
-                depth_story_figure(told.frame, told.depths, told.labels),
-                summary=depth_story_summary(told.frame, told.depths, told.labels),
+                fig,
+                summary=numbers,
                 key="story_chart",
                 config={**CHART_CONFIG, "toImageButtonOptions": {"filename": "depth_story"}},
             )
