@@ -160,6 +160,7 @@ class Stats:
     echoed: list[int] = field(default_factory=lambda: [0, 0])  # URL numbers matched, checked
     differ: list[str] = field(default_factory=list)
     rss_at_distinct: int | None = None
+    in_flight: dict[int, str] = field(default_factory=dict)  # session id -> "/page?query"
 
 
 class Session:
@@ -230,8 +231,12 @@ class Session:
         ci.timezone, ci.locale, ci.color_scheme = "UTC", "en-US", "light"
         ci.url = f"{self.base}/{path}" + (f"?{query}" if query else "")
         start = time.perf_counter()
-        await self.ws.send(msg.SerializeToString())
-        found = await self._receive(path, query, start + RUN_TIMEOUT)
+        self.stats.in_flight[id(self)] = f"/{path}" + (f"?{query}" if query else "")
+        try:
+            await self.ws.send(msg.SerializeToString())
+            found = await self._receive(path, query, start + RUN_TIMEOUT)
+        finally:
+            self.stats.in_flight.pop(id(self), None)
         seconds = time.perf_counter() - start
         self.page = path
         self.stats.runs.append((path, kind, seconds))
@@ -336,12 +341,14 @@ async def user(i: int, base: str, stats: Stats, args: Namespace, t0: float, end:
 
 class MemoryWatch(threading.Thread):
     """Samples the server process group's memory (PSS) every 0.2 s: the total, and at
-    its peak each process's share (the server, each worker)."""
+    its peak each process's share (the server, each worker) and the page views whose
+    runs were in flight (what the memory was for)."""
 
-    def __init__(self, pgid: int | None) -> None:
+    def __init__(self, pgid: int | None, in_flight: dict[int, str] | None = None) -> None:
         super().__init__(daemon=True)
         self.pgid, self.peak, self.done = pgid, 0, threading.Event()
         self.at_peak: dict[str, list[int]] = {}
+        self.in_flight, self.flying_at_peak = in_flight if in_flight is not None else {}, []
 
     def sample(self) -> int:
         if not self.pgid:
@@ -350,6 +357,7 @@ class MemoryWatch(threading.Thread):
         total = sum(roles["server"]) + sum(roles["workers"])
         if total > self.peak:
             self.peak, self.at_peak = total, roles
+            self.flying_at_peak = sorted(self.in_flight.copy().values())
         return total
 
     def split(self) -> str:
@@ -407,7 +415,7 @@ async def measure(base: str, pgid: int | None, args: Namespace) -> Stats:
     print(f"URL keys found: {keys}", flush=True)
     stats.runs.clear()
     stats.settings.clear()
-    mem = MemoryWatch(pgid)
+    mem = MemoryWatch(pgid, stats.in_flight)
     mem.start()
     rss_warm = mem.sample()
     warm_split = mem.split()
@@ -436,6 +444,7 @@ async def measure(base: str, pgid: int | None, args: Namespace) -> Stats:
     own = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
     report(stats, wall, cpu, own, (rss_warm, stats.rss_at_distinct, mem.peak, rss_end))
     print(f"  after warm-up: {warm_split}; at the peak: {mem.split()}")
+    print("  runs in flight at the peak: " + ("; ".join(mem.flying_at_peak) or "none"))
     return stats
 
 

@@ -32,7 +32,7 @@ import pandas as pd
 from core import propagation, theory
 from core.lab import FIT_SKIP, MIN_BATCH, LabSettings, lab_specs
 from core.lab_theory import fitted_factor
-from core.limits import MAX_BATCH, check_float, check_int
+from core.limits import MAX_BATCH, check_float, check_int, estimate_profile_bytes
 from core.network import NetworkSpec
 from core.profile import gradient_profile
 from core.summaries import first_layer_ratio, per_layer_factor_measured, summarize_profile
@@ -84,6 +84,47 @@ def _spec(variant: str, depth: int, **settings: object) -> NetworkSpec:
     return lab_specs(LabSettings(depth=depth, **settings))[variant]
 
 
+MYTHS = ("update_ratio", "power", "relu_init", "residual", "batchnorm")  # those that measure
+
+
+def myth_networks(
+    myth: str, depth: int, sigma_w2: float = 1.0, batch: int = LAB.batch
+) -> dict[str, NetworkSpec]:
+    """The networks a myth measures (one of MYTHS), by the names its result uses."""
+    if myth in ("update_ratio", "power"):
+        if myth == "power" and sigma_w2 != 1.0:
+            return {
+                "plain_sigmoid": _spec("plain_sigmoid", depth, init="custom", sigma_w2=sigma_w2)
+            }
+        return {"plain_sigmoid": _spec("plain_sigmoid", depth)}
+    if myth == "relu_init":
+        return {
+            "he": _spec("plain_relu", depth),
+            "other": _spec("plain_relu", depth, init="custom", sigma_w2=sigma_w2),
+        }
+    if myth == "residual":
+        return {
+            "unscaled": _spec("residual", depth, activation="relu"),
+            "scaled": _spec("residual", depth, activation="relu", residual_scale="1/sqrt(depth)"),
+        }
+    if myth == "batchnorm":
+        return {
+            "bn": _spec("batchnorm", depth, activation="relu", batch=batch),
+            "plain": _spec("plain_relu", depth, batch=batch),
+        }
+    raise ValueError(f"myth must be one of {', '.join(MYTHS)}, got {myth!r}")
+
+
+def memory_bytes(myth: str, depth: int, sigma_w2: float = 1.0, batch: int = LAB.batch) -> int:
+    """Estimated peak memory of a myth's measurement (core.limits.estimate_profile_bytes):
+    the residual myth 500 layers deep holds about 230 MB, so that a server can keep two
+    such calls from running at once. Checks its numbers as the myth does."""
+    depth = check_int("depth", depth, MIN_DEPTH, MAX_DEPTH)
+    sigma_w2 = check_float("sigma_w2", sigma_w2, 0.0, MAX_SIGMA_W2, low_open=True)
+    batch = check_int("batch", batch, MIN_BATCH, MAX_BATCH)
+    return estimate_profile_bytes(myth_networks(myth, depth, sigma_w2, batch), batch)
+
+
 def _forward_growth(summary: pd.DataFrame, name: str, depth: int, skip: int = FIT_SKIP) -> float:
     """Factor per layer by which the activations' RMS grows from the input up: the
     least-squares slope of log10(act_rms) over the hidden layers, `skip` left out at
@@ -132,7 +173,7 @@ def update_ratio_myth(depth: int = 10) -> UpdateRatioMyth:
     depth = check_int("depth", depth, MIN_DEPTH, MAX_DEPTH)
     step = worked_example()
     table = update_size_table(None, lr=step.lr)
-    deep = _measure({"plain_sigmoid": _spec("plain_sigmoid", depth)})["plain_sigmoid"]
+    deep = _measure(myth_networks("update_ratio", depth))["plain_sigmoid"]
     return UpdateRatioMyth(
         claim=COURSE_CLAIM,
         single_ratio=step.dv1 / step.dw11,
@@ -194,12 +235,11 @@ def power_myth(depth: int = 100, sigma_w2: float = 1.0) -> PowerMyth:
     layers whose weights have sigma_w2 (in (0, MAX_SIGMA_W2]; 1 is Xavier's)."""
     depth = check_int("depth", depth, MIN_DEPTH, MAX_DEPTH)
     sigma_w2 = check_float("sigma_w2", sigma_w2, 0.0, MAX_SIGMA_W2, low_open=True)
+    networks = myth_networks("power", depth, sigma_w2)
     if sigma_w2 == 1.0:  # the lab's own view (Xavier), so that its link shows the same
-        spec = _spec("plain_sigmoid", depth)
+        spec = networks["plain_sigmoid"]
         sigma_w2 = theory.init_sigma_w2(spec.init, LAB.width, LAB.width)
-    else:
-        spec = _spec("plain_sigmoid", depth, init="custom", sigma_w2=sigma_w2)
-    network = _measure({"plain_sigmoid": spec})["plain_sigmoid"]
+    network = _measure(networks)["plain_sigmoid"]
     sigma_w = math.sqrt(sigma_w2)
     return PowerMyth(
         depth=depth,
@@ -271,9 +311,7 @@ class ReluInitMyth:
 def relu_init_myth(depth: int = 50, sigma_w2: float = 1.0) -> ReluInitMyth:
     """Plain ReLU with He against sigma_w^2 (in (0, core.lab.MAX_SIGMA_W2])."""
     depth = check_int("depth", depth, MIN_DEPTH, MAX_DEPTH)
-    he = _spec("plain_relu", depth)
-    other = _spec("plain_relu", depth, init="custom", sigma_w2=sigma_w2)
-    found = _measure({"he": he, "other": other})
+    found = _measure(myth_networks("relu_init", depth, sigma_w2))
     plain = propagation.plain_profile("relu", float(sigma_w2), depth)
     return ReluInitMyth(
         depth=depth,
@@ -347,9 +385,7 @@ class ResidualMyth:
 def residual_myth(depth: int = 50) -> ResidualMyth:
     """Unscaled against 1/sqrt(depth)-scaled residual ReLU networks."""
     depth = check_int("depth", depth, MIN_DEPTH, MAX_DEPTH)
-    unscaled = _spec("residual", depth, activation="relu")
-    scaled = _spec("residual", depth, activation="relu", residual_scale="1/sqrt(depth)")
-    found = _measure({"unscaled": unscaled, "scaled": scaled})
+    found = _measure(myth_networks("residual", depth))
     chi = theory.chi_1("relu", 2.0)  # a He-initialized ReLU branch: 1
     full = propagation.residual_profile("relu", 2.0, 1.0, depth)
     tame = propagation.residual_profile("relu", 2.0, 1 / math.sqrt(depth), depth)
@@ -413,9 +449,7 @@ def batchnorm_myth(depth: int = 50, batch: int = 16) -> BatchnormMyth:
     """Batchnorm ReLU against plain ReLU at a batch of MIN_BATCH..MAX_BATCH rows."""
     depth = check_int("depth", depth, MIN_DEPTH, MAX_DEPTH)
     batch = check_int("batch", batch, MIN_BATCH, MAX_BATCH)
-    bn = _spec("batchnorm", depth, activation="relu", batch=batch)
-    plain = _spec("plain_relu", depth, batch=batch)
-    found = _measure({"bn": bn, "plain": plain}, batch=batch)
+    found = _measure(myth_networks("batchnorm", depth, batch=batch), batch=batch)
     return BatchnormMyth(
         depth=depth,
         batch=batch,

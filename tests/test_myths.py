@@ -141,3 +141,60 @@ def test_the_rule_needs_small_weights():
     assert not m.rule_holds and 0.36 < m.measured_factor < 0.46
     assert m.weighted_bound_factor == pytest.approx(0.5)
     assert myths.power_myth(DEPTH).rule_holds
+
+
+@pytest.mark.parametrize(
+    ("myth", "kwargs", "expected"),
+    [
+        ("update_ratio", {}, {"plain_sigmoid": ("plain_sigmoid", {})}),
+        ("power", {"sigma_w2": 1.0}, {"plain_sigmoid": ("plain_sigmoid", {})}),
+        (
+            "power",
+            {"sigma_w2": 3.0},
+            {"plain_sigmoid": ("plain_sigmoid", {"init": "custom", "sigma_w2": 3.0})},
+        ),
+        (
+            "relu_init",
+            {"sigma_w2": 0.5},
+            {
+                "he": ("plain_relu", {}),
+                "other": ("plain_relu", {"init": "custom", "sigma_w2": 0.5}),
+            },
+        ),
+        (
+            "residual",
+            {},
+            {
+                "unscaled": ("residual", {"activation": "relu"}),
+                "scaled": ("residual", {"activation": "relu", "residual_scale": "1/sqrt(depth)"}),
+            },
+        ),
+        (
+            "batchnorm",
+            {"batch": 8},
+            {
+                "bn": ("batchnorm", {"activation": "relu", "batch": 8}),
+                "plain": ("plain_relu", {"batch": 8}),
+            },
+        ),
+    ],
+)
+def test_a_myths_memory_estimate_counts_the_networks_it_measures(myth, kwargs, expected):
+    """The myths page tells the worker pool how much memory each call holds (two big
+    ones must not run at once): the estimate is the lab's for the myth's own networks."""
+    from core.limits import estimate_profile_bytes
+
+    networks = myths.myth_networks(myth, DEPTH, **kwargs)
+    built = {
+        name: lab.lab_specs(lab.LabSettings(depth=DEPTH, **settings))[variant]
+        for name, (variant, settings) in expected.items()
+    }
+    assert networks == built
+    batch = kwargs.get("batch", myths.LAB.batch)
+    assert myths.memory_bytes(myth, DEPTH, **kwargs) == estimate_profile_bytes(built, batch)
+    deeper = myths.memory_bytes(myth, 10 * DEPTH, **kwargs)
+    assert deeper > myths.memory_bytes(myth, DEPTH, **kwargs)
+    with pytest.raises(ValueError):
+        myths.memory_bytes(myth, myths.MAX_DEPTH + 1, **kwargs)
+    with pytest.raises(ValueError):
+        myths.myth_networks("no such myth", DEPTH)

@@ -663,3 +663,39 @@ def test_the_lab_measures_its_networks_in_parts_once_and_answers_reruns_from_the
     assert [names for _, names in parts] == list(lab.lab_groups(settings, pool.slots))
     at.run()  # the same view again
     assert not at.exception and len(calls) == len(parts)  # nothing computed again
+
+
+def test_every_myth_tells_the_worker_pool_the_memory_its_call_holds(monkeypatch):
+    """Two big measurements must not run at once (dashboard.gate's memory budget): each
+    of the page's calls carries core's estimate for the networks it measures."""
+    from dashboard import compute
+
+    pool = compute.worker_pool()
+    real, calls = pool.compute, []
+
+    def spy(fn, *args, nbytes=0, **kwargs):
+        calls.append((fn, args, nbytes))
+        return real(fn, *args, nbytes=nbytes, **kwargs)
+
+    monkeypatch.setattr(pool, "compute", spy)
+    query = {  # views no other test opens, so that every call is made here
+        "m1_depth": "13",
+        "m2_depth": "14",
+        "m2_sw2": "1.3",
+        "m3_depth": "15",
+        "m3_sw2": "0.7",
+        "m4_depth": "16",
+        "m5_depth": "17",
+        "m5_batch": "9",
+    }
+    at = open_myths(query)
+    assert not at.exception
+    expected = {
+        myths.update_ratio_myth: myths.memory_bytes("update_ratio", 13),
+        myths.power_myth: myths.memory_bytes("power", 14, 1.3),
+        myths.relu_init_myth: myths.memory_bytes("relu_init", 15, 0.7),
+        myths.residual_myth: myths.memory_bytes("residual", 16),
+        myths.batchnorm_myth: myths.memory_bytes("batchnorm", 17, batch=9),
+    }
+    assert {fn: nbytes for fn, _, nbytes in calls} == expected
+    assert all(n > 0 for n in expected.values())

@@ -53,27 +53,33 @@ VERDICTS = {  # kind -> (color, icon); each claim words its own badge
 
 @compute.cached(max_entries=32)
 def update_ratio(depth: int) -> myths.UpdateRatioMyth:
-    return compute.run(myths.update_ratio_myth, depth)
+    return compute.run(
+        myths.update_ratio_myth, depth, nbytes=myths.memory_bytes("update_ratio", depth)
+    )
 
 
 @compute.cached(max_entries=32)
 def power(depth: int, sigma_w2: float) -> myths.PowerMyth:
-    return compute.run(myths.power_myth, depth, sigma_w2)
+    nbytes = myths.memory_bytes("power", depth, sigma_w2)
+    return compute.run(myths.power_myth, depth, sigma_w2, nbytes=nbytes)
 
 
 @compute.cached(max_entries=32)
 def relu_init(depth: int, sigma_w2: float) -> myths.ReluInitMyth:
-    return compute.run(myths.relu_init_myth, depth, sigma_w2)
+    nbytes = myths.memory_bytes("relu_init", depth, sigma_w2)
+    return compute.run(myths.relu_init_myth, depth, sigma_w2, nbytes=nbytes)
 
 
 @compute.cached(max_entries=32)
 def residual(depth: int) -> myths.ResidualMyth:
-    return compute.run(myths.residual_myth, depth)
+    nbytes = myths.memory_bytes("residual", depth)
+    return compute.run(myths.residual_myth, depth, nbytes=nbytes)
 
 
 @compute.cached(max_entries=32)
 def batchnorm(depth: int, batch: int) -> myths.BatchnormMyth:
-    return compute.run(myths.batchnorm_myth, depth, batch)
+    nbytes = myths.memory_bytes("batchnorm", depth, batch=batch)
+    return compute.run(myths.batchnorm_myth, depth, batch, nbytes=nbytes)
 
 
 def per_layer(factor: float) -> str | None:
