@@ -72,7 +72,7 @@ MIN_BATCH = 4  # batchnorm's explosion rate (theory.batchnorm_rate) needs 4 rows
 MAX_SIGMA_W2 = 100.0
 STORY_FRAMES = 10
 STORY_SECONDS = MAX_SECONDS  # the whole animation is held to one call's time limit
-SPLIT_MAX_BYTES = 150_000_000  # a comparison measured in parts at most (see lab_groups):
+SPLIT_MAX_BYTES = 125_000_000  # a comparison measured in parts at most (see lab_groups):
 # two parts of it fit the worker pool's memory together (dashboard.gate.MEMORY_BYTES)
 
 

@@ -68,7 +68,7 @@ def _memory_from_env() -> int:
     text = os.environ.get("BACKPROP_POOL_MEMORY_MB", "")
     if text.strip().isdigit() and 1 <= int(text) <= 100_000:
         return int(text) * 1_000_000
-    return 300_000_000  # with the server (~220 MB) and two idle workers (~70 MB each)
+    return 250_000_000  # with the server (~220 MB) and two idle workers (~70 MB each): 600 MB
 
 
 SLOTS = _slots_from_env()

@@ -544,3 +544,18 @@ def test_a_call_bigger_than_the_memory_runs_alone(notes):
     for t in (small, huge):
         t.join(5)
     assert got == [1] and pool.holding() == 0  # it ran with nothing else running
+
+
+def test_the_two_parts_of_a_split_lab_comparison_fit_the_pools_memory_together(monkeypatch):
+    """core.lab splits a comparison only while it is small enough that its two parts
+    (each may hold every weight shape, so at most twice the whole) start side by side
+    under the pool's default memory budget; the default leaves the server (~220 MB) and
+    two idle workers (~70 MB each) room within 600 MB."""
+    from core import lab
+
+    monkeypatch.delenv("BACKPROP_POOL_MEMORY_MB", raising=False)
+    budget = gate._memory_from_env()
+    assert budget >= 2 * lab.SPLIT_MAX_BYTES
+    assert budget + 220_000_000 + 2 * 70_000_000 <= 610_000_000
+    monkeypatch.setenv("BACKPROP_POOL_MEMORY_MB", "400")
+    assert gate._memory_from_env() == 400_000_000
