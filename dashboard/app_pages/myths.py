@@ -6,6 +6,7 @@ number comes from core.myths; each claim links to the lab view that shows it.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -165,7 +166,111 @@ depth1 = controls.integer(
     help="Hidden layers of the plain sigmoid network (Xavier's starting weights) measured "
     "beside the course's 2-2-1 network.",
 )
-m1 = update_ratio(depth1)
+out1 = box.container()  # its measurement, shown below once all five are in
+
+# --- 2 ------------------------------------------------------------------------------
+box = claim_box(
+    2,
+    "“0.25 per layer, so 0.5¹⁰⁰ after 100 layers”",
+    "A sigmoid's slope is at most 0.25, so each layer multiplies the blame by a number "
+    "less than 0.25; the course then quotes 0.5¹⁰⁰ for what is left after 100 layers.",
+)
+row = box.container(horizontal=True, gap="small")
+depth2 = controls.integer(
+    "Layers",
+    "m2_depth",
+    100,
+    DEPTH_RANGE,
+    where=row,
+    width=FIELD_WIDTH,
+    help="How many sigmoid layers the blame travels through (the course uses 100).",
+)
+sw2_2 = controls.number(
+    "Weight size σw²",
+    "m2_sw2",
+    1.0,
+    SW2_RANGE,
+    step=0.5,
+    where=row,
+    width=FIELD_WIDTH,
+    help="How big the starting weights are: each is drawn with variance σw² divided by "
+    "the number of inputs a neuron adds up. 1 is Xavier's rule here, the usual start "
+    "for sigmoid. Try 4.",
+)
+out2 = box.container()  # its measurement, shown below once all five are in
+
+# --- 3 ------------------------------------------------------------------------------
+box = claim_box(
+    3,
+    "“ReLU: no more vanishing”",
+    "ReLU's slope is exactly 1 wherever the unit is on, so a ReLU network passes the "
+    "blame back without shrinking it.",
+)
+row = box.container(horizontal=True, gap="small")
+depth3 = controls.integer(
+    "Layers", "m3_depth", 50, DEPTH_RANGE, where=row, width=FIELD_WIDTH, help="Hidden layers."
+)
+sw2 = controls.number(
+    "The other σw²",
+    "m3_sw2",
+    1.0,
+    RANGES["sw2"],
+    step=0.1,
+    where=row,
+    width=FIELD_WIDTH,
+    help="How big the starting weights are: variance σw² divided by the number of inputs "
+    "a neuron adds up. He's rule for ReLU is σw² = 2; LeCun's is 1.",
+)
+out3 = box.container()  # its measurement, shown below once all five are in
+
+# --- 4 ------------------------------------------------------------------------------
+box = claim_box(
+    4,
+    "“Residual connections fix it”",
+    "A shortcut around every layer gives the blame a direct path back, so it can no longer "
+    "vanish: “bypassing the shrinkage problem entirely”.",
+)
+depth4 = controls.integer(
+    "Layers", "m4_depth", 50, DEPTH_RANGE, where=box, width=FIELD_WIDTH, help="Hidden layers."
+)
+out4 = box.container()  # its measurement, shown below once all five are in
+
+# --- 5 ------------------------------------------------------------------------------
+box = claim_box(
+    5,
+    "“Batch normalization keeps the gradients healthy”",
+    "“By normalizing the inputs to each layer, it prevents the gradients from getting too "
+    "large or too small, keeping everything in a healthy range.”",
+)
+row = box.container(horizontal=True, gap="small")
+depth5 = controls.integer(
+    "Layers", "m5_depth", 50, DEPTH_RANGE, where=row, width=FIELD_WIDTH, help="Hidden layers."
+)
+batch5 = controls.integer(
+    "Batch size",
+    "m5_batch",
+    16,
+    RANGES["batch"],
+    where=row,
+    width=FIELD_WIDTH,
+    help="How many examples go through together. Batch norm normalizes over them; "
+    "smaller batches explode faster.",
+)
+out5 = box.container()  # its measurement, shown below once all five are in
+
+# The five measurements at once, in both worker processes when the server has them free
+# (one after the other on a busy server): the page waits for about half their sum.
+m1, m2, m3, m4, m5 = compute.in_parallel(
+    [
+        functools.partial(update_ratio, depth1),
+        functools.partial(power, depth2, sw2_2),
+        functools.partial(relu_init, depth3, sw2),
+        functools.partial(residual, depth4),
+        functools.partial(batchnorm, depth5, batch5),
+    ]
+)
+
+box = out1  # claim 1's measurement
 with box.container(horizontal=True, gap="small"):
     st.metric(
         "Course net, mean |Δv| ÷ mean |Δw|",
@@ -205,36 +310,7 @@ with box.container(horizontal=True, gap="small"):
     lab_link(st, "course", "Update sizes in the lab", depth=float(depth1), metric="update size")
     st.page_link(UPDATES.link_target, label="The update-size table", icon=UPDATES.icon)
 
-# --- 2 ------------------------------------------------------------------------------
-box = claim_box(
-    2,
-    "“0.25 per layer, so 0.5¹⁰⁰ after 100 layers”",
-    "A sigmoid's slope is at most 0.25, so each layer multiplies the blame by a number "
-    "less than 0.25; the course then quotes 0.5¹⁰⁰ for what is left after 100 layers.",
-)
-row = box.container(horizontal=True, gap="small")
-depth2 = controls.integer(
-    "Layers",
-    "m2_depth",
-    100,
-    DEPTH_RANGE,
-    where=row,
-    width=FIELD_WIDTH,
-    help="How many sigmoid layers the blame travels through (the course uses 100).",
-)
-sw2_2 = controls.number(
-    "Weight size σw²",
-    "m2_sw2",
-    1.0,
-    SW2_RANGE,
-    step=0.5,
-    where=row,
-    width=FIELD_WIDTH,
-    help="How big the starting weights are: each is drawn with variance σw² divided by "
-    "the number of inputs a neuron adds up. 1 is Xavier's rule here, the usual start "
-    "for sigmoid. Try 4.",
-)
-m2 = power(depth2, sw2_2)
+box = out2  # claim 2's measurement
 course_power = power_text("0.5", depth2)
 bound_power = power_text("0.25", depth2)
 with box.container(horizontal=True, gap="small"):
@@ -276,29 +352,7 @@ if sw2_2 == 1.0:
 else:
     lab_link(box, "course", depth=float(depth2), init="custom", sw2=sw2_2)
 
-# --- 3 ------------------------------------------------------------------------------
-box = claim_box(
-    3,
-    "“ReLU: no more vanishing”",
-    "ReLU's slope is exactly 1 wherever the unit is on, so a ReLU network passes the "
-    "blame back without shrinking it.",
-)
-row = box.container(horizontal=True, gap="small")
-depth3 = controls.integer(
-    "Layers", "m3_depth", 50, DEPTH_RANGE, where=row, width=FIELD_WIDTH, help="Hidden layers."
-)
-sw2 = controls.number(
-    "The other σw²",
-    "m3_sw2",
-    1.0,
-    RANGES["sw2"],
-    step=0.1,
-    where=row,
-    width=FIELD_WIDTH,
-    help="How big the starting weights are: variance σw² divided by the number of inputs "
-    "a neuron adds up. He's rule for ReLU is σw² = 2; LeCun's is 1.",
-)
-m3 = relu_init(depth3, sw2)
+box = out3  # claim 3's measurement
 with box.container(horizontal=True, gap="small"):
     measured("ReLU, He (σw² = 2): layer 1 ÷ output", fmt_power(m3.he.signal_log10), m3.he)
     measured(
@@ -344,17 +398,7 @@ if sw2 == 1.0:
 else:
     lab_link(box, "relu_no_he", depth=float(depth3), init="custom", sw2=sw2)
 
-# --- 4 ------------------------------------------------------------------------------
-box = claim_box(
-    4,
-    "“Residual connections fix it”",
-    "A shortcut around every layer gives the blame a direct path back, so it can no longer "
-    "vanish: “bypassing the shrinkage problem entirely”.",
-)
-depth4 = controls.integer(
-    "Layers", "m4_depth", 50, DEPTH_RANGE, where=box, width=FIELD_WIDTH, help="Hidden layers."
-)
-m4 = residual(depth4)
+box = out4  # claim 4's measurement
 with box.container(horizontal=True, gap="small"):
     measured("Branch × 1: layer 1 ÷ output", fmt_power(m4.unscaled_log10), m4.unscaled)
     measured("Theory, branch × 1", fmt_power(m4.predicted_unscaled_log10), m4.claim_factor)
@@ -393,28 +437,7 @@ with box.container(horizontal=True, gap="small"):
         st, "residual_unscaled", "Scaled, in the lab", depth=float(depth4), scale="1/sqrt(depth)"
     )
 
-# --- 5 ------------------------------------------------------------------------------
-box = claim_box(
-    5,
-    "“Batch normalization keeps the gradients healthy”",
-    "“By normalizing the inputs to each layer, it prevents the gradients from getting too "
-    "large or too small, keeping everything in a healthy range.”",
-)
-row = box.container(horizontal=True, gap="small")
-depth5 = controls.integer(
-    "Layers", "m5_depth", 50, DEPTH_RANGE, where=row, width=FIELD_WIDTH, help="Hidden layers."
-)
-batch5 = controls.integer(
-    "Batch size",
-    "m5_batch",
-    16,
-    RANGES["batch"],
-    where=row,
-    width=FIELD_WIDTH,
-    help="How many examples go through together. Batch norm normalizes over them; "
-    "smaller batches explode faster.",
-)
-m5 = batchnorm(depth5, batch5)
+box = out5  # claim 5's measurement
 with box.container(horizontal=True, gap="small"):
     measured(
         f"ReLU with batch norm, batches of {batch5}: layer 1 ÷ output",
