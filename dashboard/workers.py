@@ -254,9 +254,13 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         _, fn, args, kwargs, wants_progress = request
         if wants_progress:
             kwargs = {**kwargs, "progress": _Reporter(requests, answers)}
-        _write(answers, _answer(fn, args, kwargs))
+        answer = _answer(fn, args, kwargs)
+        # The memory back to the system before the answer goes: once it has, the server
+        # counts this call's memory as free and may start another big call beside it.
         del request, fn, args, kwargs
         give_memory_back()
+        _write(answers, answer)
+        del answer
 
 
 def serve_pipes() -> None:

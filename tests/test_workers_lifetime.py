@@ -22,7 +22,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 from websockets.sync.client import ClientConnection, connect
 
-from dashboard import gate
+from dashboard import gate, workers
 from tests.e2e import appdriver
 from tests.share import APPTEST_TIMEOUT, WAIT_TIMEOUT
 
@@ -262,3 +262,28 @@ def test_a_server_whose_sources_change_keeps_one_pool(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
+
+
+@pytest.mark.skipif(workers._LIBC is None, reason="glibc's malloc_trim: Linux with glibc")
+def test_a_worker_has_given_its_memory_back_when_its_answer_arrives():
+    """The pool counts a call's memory as free once its answer is in, and may then start
+    a big call beside it (dashboard.gate): the worker must have returned the memory first."""
+    from pathlib import Path
+
+    from tests import worker_calls
+
+    def resident(pid: int) -> int:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS")
+
+    worker = workers.Worker()
+    try:
+        worker.wait_ready()
+        before = worker.call(worker_calls.resident_bytes, (), {}, None)
+        assert worker.call(worker_calls.many_small_arrays, (200,), {}, None) == 200 * 16
+        after = resident(worker.pid)  # read at once: the worker is waiting for a call
+        assert after - before < 50 * 2**20, (before, after)
+    finally:
+        worker.stop()

@@ -42,3 +42,22 @@ def refuse(why: str) -> None:
     from core.limits import Refused
 
     raise Refused(why)
+
+
+def many_small_arrays(megabytes: int) -> int:
+    """Make and free `megabytes` of small arrays (heap memory, as core's per-layer arrays
+    are), keeping a reference to each until the end; their count."""
+    import numpy as np
+
+    arrays = [np.ones(64 * 1024 // 8) for _ in range(megabytes * 16)]  # 64 kB each
+    return len(arrays)
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (Linux /proc), in bytes."""
+    from pathlib import Path
+
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
