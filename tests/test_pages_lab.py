@@ -642,32 +642,8 @@ def test_several_refused_values_are_each_explained_once():
     assert len(shown) == 3, shown
 
 
-def test_the_lab_measures_its_networks_in_parts_once_and_answers_reruns_from_the_cache(
-    monkeypatch,
-):
-    from dashboard import compute
-
-    pool = compute.worker_pool()
-    real, calls = pool.compute, []
-
-    def spy(fn, *args, **kwargs):
-        calls.append((fn, args))
-        return real(fn, *args, **kwargs)
-
-    monkeypatch.setattr(pool, "compute", spy)
-    query = {"depth": "7", "width": "9", "batch": "8", "seeds": "2"}  # no other test's view
-    at = open_lab(query)
-    assert not at.exception
-    parts = [args for fn, args in calls if fn is lab.lab_part]
-    settings = lab.LabSettings(depth=7, width=9, batch=8, n_seeds=2)
-    assert [names for _, names in parts] == list(lab.lab_groups(settings, pool.slots))
-    at.run()  # the same view again
-    assert not at.exception and len(calls) == len(parts)  # nothing computed again
-
-
-def test_every_myth_tells_the_worker_pool_the_memory_its_call_holds(monkeypatch):
-    """Two big measurements must not run at once (dashboard.gate's memory budget): each
-    of the page's calls carries core's estimate for the networks it measures."""
+def pool_calls(monkeypatch) -> list[tuple]:
+    """The calls the server's worker pool gets from now on: (fn, args, nbytes) each."""
     from dashboard import compute
 
     pool = compute.worker_pool()
@@ -678,6 +654,30 @@ def test_every_myth_tells_the_worker_pool_the_memory_its_call_holds(monkeypatch)
         return real(fn, *args, nbytes=nbytes, **kwargs)
 
     monkeypatch.setattr(pool, "compute", spy)
+    return calls
+
+
+def test_the_lab_measures_its_networks_in_parts_once_and_answers_reruns_from_the_cache(
+    monkeypatch,
+):
+    from dashboard import compute
+
+    calls = pool_calls(monkeypatch)
+    query = {"depth": "7", "width": "9", "batch": "8", "seeds": "2"}  # no other test's view
+    at = open_lab(query)
+    assert not at.exception
+    parts = [args for fn, args, _ in calls if fn is lab.lab_part]
+    settings = lab.LabSettings(depth=7, width=9, batch=8, n_seeds=2)
+    slots = compute.worker_pool().slots
+    assert [names for _, names in parts] == list(lab.lab_groups(settings, slots))
+    at.run()  # the same view again
+    assert not at.exception and len(calls) == len(parts)  # nothing computed again
+
+
+def test_every_myth_tells_the_worker_pool_the_memory_its_call_holds(monkeypatch):
+    """Two big measurements must not run at once (dashboard.gate's memory budget): each
+    of the page's calls carries core's estimate for the networks it measures."""
+    calls = pool_calls(monkeypatch)
     query = {  # views no other test opens, so that every call is made here
         "m1_depth": "13",
         "m2_depth": "14",
