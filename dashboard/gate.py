@@ -312,15 +312,11 @@ class Pool:
         A closed pool still computes, in a worker it stops afterwards. Inside a turn()
         of this thread, the slot is kept for the turn's next call for a moment.
         nbytes: the memory the call will hold, as core estimates it (see the module's
-        docstring); a call that takes back its turn's slot does not wait for memory.
+        docstring); a turn's kept slot serves its next call only if that call's memory
+        fits beside the others' (or nothing else runs), else the call queues.
         """
         ident = threading.get_ident()
-        if self._reclaim(ident):
-            ticket = object()
-            with self._lock:
-                self._holding[ticket] = nbytes
-        else:
-            ticket = self._wait_for_slot(on_wait, nbytes)
+        ticket = self._reclaim_fitting(ident, nbytes) or self._wait_for_slot(on_wait, nbytes)
         try:
             worker = self._take_worker()
             if worker is None:
@@ -386,6 +382,22 @@ class Pool:
         """Take back the slot kept for this thread, if it still is."""
         with self._lock:
             return self._reserved.pop(ident, None) is not None
+
+    def _reclaim_fitting(self, ident: int, nbytes: int) -> object | None:
+        """A ticket holding the slot kept for this thread, if it still is and the call's
+        memory fits beside the running calls' (as _take asks of a queued call); None
+        otherwise, the kept slot given back (the call then queues like any other)."""
+        if not self._reclaim(ident):
+            return None
+        with self._lock:
+            others = self._running > 1
+            if others and sum(self._holding.values()) + nbytes > self.memory:
+                self._running -= 1
+                self._turns.notify_all()
+                return None
+            ticket = object()
+            self._holding[ticket] = nbytes
+            return ticket
 
     def _lapse(self, ident: int, token: object) -> None:
         with self._lock:

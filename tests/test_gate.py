@@ -559,3 +559,29 @@ def test_the_two_parts_of_a_split_lab_comparison_fit_the_pools_memory_together(m
     assert budget + 220_000_000 + 2 * 70_000_000 <= 610_000_000
     monkeypatch.setenv("BACKPROP_POOL_MEMORY_MB", "400")
     assert gate._memory_from_env() == 400_000_000
+
+
+def test_a_turns_kept_slot_serves_its_next_call_only_if_the_memory_fits(notes):
+    """In a turn (a page's calls one after the other) the slot is kept between calls; a
+    big next call must still not start beside another big one."""
+    pool = gate.Pool(slots=2, n_workers=0, memory=100)
+    hold = threading.Event()
+    other = threading.Thread(target=pool.compute, args=(hold.wait, 5), kwargs={"nbytes": 60})
+    other.start()
+    wait_for(lambda: pool.running() == 1 and pool.holding() == 60)
+    seen: list[tuple[int, int]] = []
+
+    def page() -> None:
+        with pool.turn():
+            pool.compute(lambda: seen.append((pool.running(), pool.holding())), nbytes=30)
+            pool.compute(lambda: seen.append((pool.running(), pool.holding())), nbytes=80)
+
+    turn = threading.Thread(target=page)
+    turn.start()
+    wait_for(lambda: len(seen) == 1 and pool.waiting() == 1)  # 60 + 80 > 100: it queues
+    assert seen == [(2, 90)] and pool.running() == 1  # the kept slot was given back
+    hold.set()
+    for t in (other, turn):
+        t.join(5)
+    assert seen == [(2, 90), (1, 80)]  # the big one ran once the other had ended
+    assert pool.running() == 0 and pool.holding() == 0
