@@ -198,10 +198,14 @@ class Session:
         self.finished()
 
     def finished(self) -> None:
-        """Read until the current script run ends, successfully."""
+        """Read until the current script run ends, successfully. A run cut short by a
+        newer rerun request (one save can reach the file watcher as two changes: the file
+        emptied, then written) is followed by that rerun: read on to its end."""
         while True:
             msg = ForwardMsg.FromString(self.ws.recv(timeout=APPTEST_TIMEOUT))
             if msg.WhichOneof("type") == "script_finished":
+                if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue
                 assert msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
                 return
 
