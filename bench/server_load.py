@@ -63,6 +63,7 @@ from tests.e2e import appdriver  # noqa: E402
 RUN_TIMEOUT = 30.0
 MEMORY_TARGET_MB = 600
 DISTINCT_FOR_MEMORY = 300
+SLOWEST = 8  # steps listed with their settings after the table
 CACHE_AGE = 2  # the frontend drops a cached message 2 script runs after its last use
 OPEN_END = 1e12
 SUCCESS = ForwardMsg.FINISHED_SUCCESSFULLY
@@ -161,6 +162,7 @@ class Stats:
     differ: list[str] = field(default_factory=list)
     rss_at_distinct: int | None = None
     in_flight: dict[int, str] = field(default_factory=dict)  # session id -> "/page?query"
+    steps: list[tuple[float, str, str]] = field(default_factory=list)  # s, kind, "/page?query"
 
 
 class Session:
@@ -240,6 +242,7 @@ class Session:
         seconds = time.perf_counter() - start
         self.page = path
         self.stats.runs.append((path, kind, seconds))
+        self.stats.steps.append((seconds, kind, f"/{path}" + (f"?{query}" if query else "")))
         self.stats.settings.add((path, query))
         self._check_echo(path, query, found)
         return seconds
@@ -445,6 +448,9 @@ async def measure(base: str, pgid: int | None, args: Namespace) -> Stats:
     report(stats, wall, cpu, own, (rss_warm, stats.rss_at_distinct, mem.peak, rss_end))
     print(f"  after warm-up: {warm_split}; at the peak: {mem.split()}")
     print("  runs in flight at the peak: " + ("; ".join(mem.flying_at_peak) or "none"))
+    print("slowest steps:")
+    for seconds, kind, what in sorted(stats.steps, reverse=True)[:SLOWEST]:
+        print(f"  {seconds:6.2f} s  {kind:<5} {what}")
     return stats
 
 
