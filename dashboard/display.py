@@ -30,10 +30,14 @@ class Frozen(go.Figure):
     playback, which every rerun of the page paid even when the figure came from a
     cache; all of it on the server's one Python thread that every session shares).
     A Frozen figure answers with the dict it made once. Build it where a figure is
-    kept for many runs (st.cache_resource); never change it: it is shared."""
+    kept for many runs (st.cache_resource); never change it: it is shared.
 
-    def __init__(self, fig: go.Figure) -> None:  # no plotly state: only the finished dict
-        object.__setattr__(self, "_shown", fig.to_dict())
+    fig may also be a finished dict itself, as a figure's to_dict() gives it (a builder
+    that assembles its frames as plain data, dashboard.plots.playback.playback_spec):
+    then nothing is built or converted at all; the builder's tests check its dict."""
+
+    def __init__(self, fig: go.Figure | dict[str, Any]) -> None:  # only the finished dict
+        object.__setattr__(self, "_shown", fig if isinstance(fig, dict) else fig.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         return self._shown

@@ -15,7 +15,7 @@ from dashboard import ui
 from dashboard.display import Frozen
 from dashboard.playback_link import chosen_frame, opened_frame, script
 from dashboard.plots.format import fmt
-from dashboard.plots.playback import frame_steps, playback_figure
+from dashboard.plots.playback import frame_steps, playback_spec
 from dashboard.plots.training import training_variant_label
 
 __all__ = ["CHART_KEY", "chosen_frame", "script", "section", "summary"]
@@ -43,8 +43,9 @@ def summary(result: TrainingResult, names: list[str], steps: tuple[int, ...]) ->
 def _figure(view: tuple, start: int, _result: TrainingResult) -> Frozen:
     """The playback figure of the run that `view` names, built once for every session
     (0.3 s of plotly's checks, and 0.12 s to convert it for the browser, each time the
-    page ran). Shared, never changed."""
-    return Frozen(playback_figure(_result, list(_result.runs), start))
+    page ran), from its finished dict (no figure of its frames made and converted back).
+    Shared, never changed."""
+    return Frozen(playback_spec(_result, list(_result.runs), start))
 
 
 def section(result: TrainingResult, controls: ui.Controls, view: tuple) -> None:

@@ -15,8 +15,10 @@ import plotly.io
 import plotly.tools
 import pytest
 
+from core import experiments as ex
 from dashboard import lab_charts, training_results
 from dashboard.display import Frozen
+from dashboard.plots.playback import playback_figure, playback_spec
 from tests.share import open_app_page
 
 
@@ -36,6 +38,19 @@ def test_a_frozen_figure_sends_the_browser_what_the_live_figure_sends():
     frozen = Frozen(fig)
     assert isinstance(frozen, go.Figure)  # st.plotly_chart takes it as a figure
     assert spec(frozen) == spec(fig)
+    assert frozen.to_dict() is frozen.to_dict(), "kept, not converted again"
+
+
+def test_a_frozen_playback_dict_sends_the_browser_what_its_figure_sends():
+    """The training lab keeps the playback as the dict its builder assembles (no figure
+    of its frames is made): the browser must get what the figure would send, value for
+    value (plotly's round trip through a figure only reorders keys)."""
+    specs = {v: ex.variant_spec(v, 3, 5, n_in=2) for v in ("plain_sigmoid", "residual")}
+    result = ex.train_variants(specs, n_samples=60, steps=40, batch=12, seed=3)
+    figure = playback_figure(result, frame=4)
+    frozen = Frozen(playback_spec(result, frame=4))
+    assert json.loads(spec(frozen)) == json.loads(spec(figure))
+    assert len(frozen.to_dict()["frames"]) == len(figure.frames) > 25
     assert frozen.to_dict() is frozen.to_dict(), "kept, not converted again"
 
 
