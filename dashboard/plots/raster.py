@@ -94,7 +94,7 @@ def level_path(
     if most is not None and len(cells[0]) > most:
         return ""
     # Each cell's crossed sides in order, paired first with second, third with fourth
-    # (an unpaired side, from a corner exactly at level, is left out). Arrays, not a
+    # (a cell has 2 or 4: a corner at level or NaN crosses neither of its edges). Arrays, not a
     # loop per cell: the training lab's playback draws 124 of these lines per new run.
     chosen = crossed[cells]  # (cells, 4)
     cell, side = np.nonzero(chosen)  # by cell, then side
