@@ -318,6 +318,7 @@ async def user(i: int, base: str, stats: Stats, args: Namespace, t0: float, end:
     """One student: a session, then page after page until `end`."""
     await asyncio.sleep(t0 + args.ramp * i / args.users - time.monotonic())
     rng = random.Random(args.seed * 1000 + i)
+    pauses = random.Random(f"{args.seed} {i} pauses")  # its own: same settings at any jitter
     session = Session(base, stats)
     walk: list[str] = []
     while time.monotonic() < end:
@@ -338,7 +339,7 @@ async def user(i: int, base: str, stats: Stats, args: Namespace, t0: float, end:
             await session.close()
             session = Session(base, stats)
             await asyncio.sleep(1)
-        await asyncio.sleep(args.think)
+        await asyncio.sleep(args.think * pauses.uniform(1 - args.jitter, 1 + args.jitter))
     await session.close()
 
 
@@ -501,6 +502,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=120, help="no step starts after this")
     parser.add_argument("--ramp", type=float, default=10, help="users arrive over this many s")
     parser.add_argument("--think", type=float, default=0, help="seconds between steps")
+    parser.add_argument(
+        "--jitter",
+        type=float,
+        default=0.5,
+        help="each pause is think x a uniform draw from 1 - jitter to 1 + jitter (0: "
+        "exactly think; students who read for exactly as long move in waves)",
+    )
     parser.add_argument("--wide", type=float, default=0.2, help="share of values anywhere in range")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--url", help="a running app on loopback, e.g. http://127.0.0.1:8501")
@@ -523,7 +531,8 @@ def main() -> int:
     where = f"started here, log {log.relative_to(ROOT)}" if proc else f"pgid {pgid}"
     print(
         f"server_load: {args.users} users, {args.seconds:g} s, ramp {args.ramp:g} s, think "
-        f"{args.think:g} s, wide {args.wide:g}, seed {args.seed}; server {base} ({where})",
+        f"{args.think:g} s (jitter {args.jitter:g}), wide {args.wide:g}, seed {args.seed}; "
+        f"server {base} ({where})",
         flush=True,
     )
     try:
