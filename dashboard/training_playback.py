@@ -64,7 +64,8 @@ def section(result: TrainingResult, controls: ui.Controls, view: tuple) -> None:
         "shows its answer at that moment, the markers on the curves its loss and "
         "accuracy (the dashed line is the 50% of guessing), and the dotted line where the "
         "moment falls on the gradient maps (the color: how big each layer's gradient is, "
-        "as in the maps below). "
+        "as in the maps below). The grey part of the curves and of the gradient maps is "
+        "still to come: play it to see how the run ends. "
         "With the chart selected (click it or Tab to it), the space bar plays and "
         "pauses, and the arrow keys step. The address bar keeps the moment shown."
     )

@@ -22,6 +22,7 @@ from dashboard.plots.training import TRAIN_CLASS_TINTS, _train_color
 MB = 1_000_000
 DEFAULT_LIMIT, LARGEST_LIMIT = 3 * MB, 8 * MB
 NOW_LINES = 2 + 4  # the two curves and the four gradient maps
+CURTAINS = NOW_LINES  # one over each of the same panels, drawn first
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +69,14 @@ def test_each_frame_shows_every_networks_snapshot_at_its_step(default_run):
     xs, ys = default_run.grid_x, default_run.grid_y
     for k in (0, 1, 7, 29):
         layout = frames[k]["layout"]
-        lines, shapes = layout["shapes"][:NOW_LINES], layout["shapes"][NOW_LINES:]
+        curtains = layout["shapes"][:CURTAINS]
+        lines = layout["shapes"][CURTAINS : CURTAINS + NOW_LINES]
+        shapes = layout["shapes"][CURTAINS + NOW_LINES :]
         assert all(s["x0"] == s["x1"] == steps[k] for s in lines)
+        # What is still to come is greyed out, on the same panels as the step lines.
+        assert [(c["xref"], c["yref"]) for c in curtains] == [(s["xref"], s["yref"]) for s in lines]
+        assert all((c["type"], c["x0"], c["x1"]) == ("rect", steps[k], 500) for c in curtains)
+        assert all((c["y0"], c["y1"], c["layer"]) == (0, 1, "above") for c in curtains)
         for index, (name, run) in enumerate(default_run.runs.items()):
             snaps = run.checkpoints
             shown = picture(layout["images"][index]["source"])
@@ -83,7 +90,8 @@ def test_each_frame_shows_every_networks_snapshot_at_its_step(default_run):
             assert (accuracy["xanchor"], accuracy["yanchor"]) == (steps[k], snaps.accuracy[k])
     early, late = (frames[k]["layout"] for k in (0, 29))
     assert early["images"][1]["source"] != late["images"][1]["source"]  # plain ReLU learns
-    assert late["shapes"][NOW_LINES + 1]["visible"]  # ...and draws a boundary
+    assert late["shapes"][CURTAINS + NOW_LINES + 1]["visible"]  # ...and draws a boundary
+    assert all(c["x0"] == c["x1"] for c in late["shapes"][:CURTAINS])  # nothing left to come
 
 
 def test_the_figure_opens_at_the_trained_maps_or_at_the_frame_asked(default_run):
@@ -114,6 +122,10 @@ def test_play_runs_once_from_the_shown_frame_and_the_slider_jumps(default_run):
     # Labelled axes, the loss on a log axis, the maps to scale.
     assert layout["yaxis"]["type"] == "log" and layout["xaxis"]["title"]["text"]
     assert layout["yaxis2"]["tickformat"] == ".0%"
+    # The accuracy panel's title names it: an axis title there ran into the loss panel on
+    # a phone.
+    assert not layout["yaxis2"].get("title", {}).get("text")
+    assert [a["text"] for a in layout["annotations"][:2]] == ["Loss (log scale)", "Accuracy"]
     assert layout["yaxis3"]["scaleanchor"] == "x3"
     # Over a map picture a zero line would pass for its 50% line.
     assert layout["xaxis3"]["zeroline"] is False and layout["yaxis3"]["zeroline"] is False
@@ -139,7 +151,7 @@ def test_a_diverged_network_keeps_its_last_map_and_says_so():
     np.testing.assert_array_equal(
         kept, tint(wild.checkpoints.grid_prob[-1][::-1], TRAIN_CLASS_TINTS)
     )
-    loss_marker = last["shapes"][2 + 2 + 2]  # after 4 step lines and 2 boundaries
+    loss_marker = last["shapes"][4 + 4 + 2]  # after 4 curtains, 4 step lines, 2 boundaries
     assert loss_marker["xanchor"] == wild.checkpoints.steps[-1] < wild.diverged_at
 
 

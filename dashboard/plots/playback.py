@@ -36,6 +36,9 @@ from dashboard.plots.style import (
 from dashboard.plots.training import TRAIN_CLASS_TINTS, _train_color, training_variant_label
 
 NOW_LINE = {"color": THEORY_COLOR, "width": 2, "dash": "dot"}
+# What is still to come, greyed out: a mid grey that dims in both themes (over white and
+# over Streamlit's dark background alike) and hides what the curves do next.
+CURTAIN_COLOR = "rgba(128, 128, 128, 0.96)"
 # The markers on the curves: each network's symbol as a path in pixels around its point.
 MARKER_PATHS = {
     "square": "M-5,-5L5,-5L5,5L-5,5Z",
@@ -171,10 +174,35 @@ def _now_lines(count: int, step: int) -> list[dict]:
     return lines
 
 
-def _frame_layout(result: TrainingResult, names: Sequence[str], step: int) -> dict:
-    """What a frame changes in the layout: the maps' pictures, and as shapes the step
-    lines, per network its 50% line, then per network its two markers."""
-    shapes = _now_lines(len(names), step)
+def _curtains(count: int, step: int, last: int) -> list[dict]:
+    """Over the two curves and the count gradient maps, the part of the run after the
+    shown step, greyed out: the curves and the maps exist for the whole run, but the
+    student should see how it ends only by playing it (none left at the last step)."""
+    curtains = []
+    for panel in [0, 1] + [2 * i + 3 for i in range(count)]:
+        x, y = _axes(panel)
+        curtains.append(
+            {
+                "type": "rect",
+                "x0": step,
+                "x1": max(last, step),
+                "y0": 0,
+                "y1": 1,
+                "xref": x,
+                "yref": f"{y} domain",
+                "fillcolor": CURTAIN_COLOR,
+                "line": {"width": 0},
+                "layer": "above",
+            }
+        )
+    return curtains
+
+
+def _frame_layout(result: TrainingResult, names: Sequence[str], step: int, last: int) -> dict:
+    """What a frame changes in the layout: the maps' pictures, and as shapes the curtains
+    over what is still to come (see _curtains), the step lines, per network its 50% line,
+    then per network its two markers (drawn in that order: the markers over the rest)."""
+    shapes = _curtains(len(names), step, last) + _now_lines(len(names), step)
     shapes += [_boundary(result, v, 2 + 2 * row, step) for row, v in enumerate(names)]
     for variant in names:
         shapes += _markers(result, variant, step)
@@ -254,7 +282,7 @@ def playback_spec(
     parts.add_maps(fig, result, names)
     parts.axes(fig, result, len(names), steps[-1])
     fig.update_layout(
-        **_frame_layout(result, names, steps[start]),
+        **_frame_layout(result, names, steps[start], steps[-1]),
         annotations=_titles(result, names),
         updatemenus=[parts.buttons(parts.paper_y(parts.PLAY_BUTTONS_TOP, plot_height))],
         sliders=[parts.slider(steps, start, parts.paper_y(parts.PLAY_SLIDER_TOP, plot_height))],
@@ -262,7 +290,7 @@ def playback_spec(
     )
     figure = fig.to_dict()
     figure["frames"] = [  # plain data, checked by tests
-        {"name": str(k), "layout": _frame_layout(result, names, step)}
+        {"name": str(k), "layout": _frame_layout(result, names, step, steps[-1])}
         for k, step in enumerate(steps)
     ]
     return figure

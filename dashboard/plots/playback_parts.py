@@ -236,7 +236,8 @@ def axes(fig: go.Figure, result: TrainingResult, count: int, last: int) -> None:
     if losses and max(losses) / min(losses) < TRAIN_NICE_TICKS_SPAN:  # as the loss chart
         ticks = nice_log_ticks(min(losses), max(losses))
         fig.update_yaxes(tickvals=ticks, ticktext=[fmt(t) for t in ticks], row=1, col=1)
-    fig.update_yaxes(title_text="Accuracy", tickformat=".0%", range=[0, 1.04], row=1, col=2)
+    # No axis title: the panel's title names it, and on a phone one ran into the loss panel.
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.04], row=1, col=2)
     top = int(result.grad_norm_frame()["layer"].max()) if count else 1
     x_range = [float(result.grid_x[0]), float(result.grid_x[-1])]
     y_range = [float(result.grid_y[0]), float(result.grid_y[-1])]
