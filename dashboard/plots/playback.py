@@ -153,49 +153,48 @@ def _markers(result: TrainingResult, variant: str, step: int) -> list[dict]:
     ]
 
 
+def _step_panels(count: int) -> list[tuple[str, str]]:
+    """The x and y axes of the panels whose x axis is the training step: the two curves
+    and the count gradient maps (the right-hand panels: 1, 3, 5, ...; the loss is 0)."""
+    return [_axes(panel) for panel in [0, 1] + [2 * i + 3 for i in range(count)]]
+
+
 def _now_lines(count: int, step: int) -> list[dict]:
-    """The vertical line at the shown step on the two curves and the count gradient maps
-    (the right-hand panels: 1, 3, 5, ...; the loss is panel 0)."""
-    lines = []
-    for panel in [0, 1] + [2 * i + 3 for i in range(count)]:
-        x, y = _axes(panel)
-        lines.append(
-            {
-                "type": "line",
-                "x0": step,
-                "x1": step,
-                "y0": 0,
-                "y1": 1,
-                "xref": x,
-                "yref": f"{y} domain",
-                "line": NOW_LINE,
-            }
-        )
-    return lines
+    """The vertical line at the shown step on every step panel (see _step_panels)."""
+    return [
+        {
+            "type": "line",
+            "x0": step,
+            "x1": step,
+            "y0": 0,
+            "y1": 1,
+            "xref": x,
+            "yref": f"{y} domain",
+            "line": NOW_LINE,
+        }
+        for x, y in _step_panels(count)
+    ]
 
 
 def _curtains(count: int, step: int, last: int) -> list[dict]:
-    """Over the two curves and the count gradient maps, the part of the run after the
-    shown step, greyed out: the curves and the maps exist for the whole run, but the
-    student should see how it ends only by playing it (none left at the last step)."""
-    curtains = []
-    for panel in [0, 1] + [2 * i + 3 for i in range(count)]:
-        x, y = _axes(panel)
-        curtains.append(
-            {
-                "type": "rect",
-                "x0": step,
-                "x1": max(last, step),
-                "y0": 0,
-                "y1": 1,
-                "xref": x,
-                "yref": f"{y} domain",
-                "fillcolor": CURTAIN_COLOR,
-                "line": {"width": 0},
-                "layer": "above",
-            }
-        )
-    return curtains
+    """Over every step panel, the part of the run after the shown step, greyed out: the
+    curves and the maps exist for the whole run, but the student should see how it ends
+    only by playing it (none left at the last step)."""
+    return [
+        {
+            "type": "rect",
+            "x0": step,
+            "x1": max(last, step),
+            "y0": 0,
+            "y1": 1,
+            "xref": x,
+            "yref": f"{y} domain",
+            "fillcolor": CURTAIN_COLOR,
+            "line": {"width": 0},
+            "layer": "above",
+        }
+        for x, y in _step_panels(count)
+    ]
 
 
 def _frame_layout(result: TrainingResult, names: Sequence[str], step: int, last: int) -> dict:
