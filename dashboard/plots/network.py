@@ -37,7 +37,7 @@ from dashboard.plots.style import (
 EDGE_COLOR = OKABE_ITO["grey"]
 BACKWARD_COLOR = OKABE_ITO["blue"]
 HIGHLIGHT_COLOR = OKABE_ITO["orange"]
-DIMMED_OPACITY = 0.35
+DIMMED_OPACITY = 0.5  # 0.35 left the other wires barely visible on the dark theme
 
 EDGE_FONT_SIZE = 11
 DIAGRAM_HEIGHT = 380
