@@ -125,6 +125,11 @@ def test_play_runs_once_from_the_shown_frame_and_the_slider_jumps(default_run):
     # The accuracy panel's title names it: an axis title there ran into the loss panel on
     # a phone.
     assert not layout["yaxis2"].get("title", {}).get("text")
+    # The step axes (the curves, the gradient maps) leave room for the markers at the
+    # first and the last step: on a phone half of each was cut at the plot's edge.
+    for axis in ("xaxis", "xaxis2", "xaxis4", "xaxis10"):
+        low, high = layout[axis]["range"]
+        assert low < 0 and high > 500 and high - 500 == pytest.approx(-low), axis
     assert [a["text"] for a in layout["annotations"][:2]] == ["Loss (log scale)", "Accuracy"]
     assert layout["yaxis3"]["scaleanchor"] == "x3"
     # Over a map picture a zero line would pass for its 50% line.

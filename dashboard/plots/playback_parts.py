@@ -56,6 +56,7 @@ PLAY_GAP = 60 + 2 * PANEL_TITLE_LINE  # tick labels, an axis title, a two-line t
 # frame (every 16.7 ms on a 60 Hz screen) after this wait, which begins once the frame is
 # applied (5-15 ms here): 84 ms gives one frame every six screen frames, 10 frames a
 # second, 30 frames in 3 s (bench/playback_bench.py measures it in Chromium).
+PLAY_STEP_PAD = 0.07  # of the run's length each side of a step axis: a marker on a phone
 PLAY_FRAME_MS = 84
 
 
@@ -226,11 +227,18 @@ def add_maps(fig: go.Figure, result: TrainingResult, names: Sequence[str]) -> No
     fig.update_layout(coloraxis=grad_coloraxis(*grad_color_range(grad_norms, diverged)))
 
 
+def step_range(last: int) -> list[float]:
+    """A step axis from 0 to last, with room on both sides for the markers at the first
+    and the last step (on a phone half of each was cut off at the plot's edge)."""
+    pad = PLAY_STEP_PAD * max(last, 1)
+    return [-pad, max(last, 1) + pad]
+
+
 def axes(fig: go.Figure, result: TrainingResult, count: int, last: int) -> None:
     """Axis titles and ranges: the curves and the gradient maps share the step axis; the
     maps are drawn to scale (circles look round)."""
     loss_title = TRAIN_LOSS_TITLES.get(result.loss, result.loss)
-    fig.update_xaxes(title_text="Training step", range=[0, max(last, 1)], row=1)
+    fig.update_xaxes(title_text="Training step", range=step_range(last), row=1)
     fig.update_yaxes(title_text=loss_title, type="log", exponentformat="power", row=1, col=1)
     losses = [v for v in result.history_frame()["loss"] if math.isfinite(v) and v > 0]
     if losses and max(losses) / min(losses) < TRAIN_NICE_TICKS_SPAN:  # as the loss chart
@@ -258,7 +266,7 @@ def axes(fig: go.Figure, result: TrainingResult, count: int, last: int) -> None:
             row=row,
             col=1,
         )
-        fig.update_xaxes(range=[0, max(last, 1)], row=row, col=2)
+        fig.update_xaxes(range=step_range(last), row=row, col=2)
         fig.update_yaxes(
             title_text="Layer",
             dtick=1 if top <= 12 else None,
