@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import glossary
-from dashboard.content.glossary import GLOSSARY, GROUPS, TERMS, term
+from dashboard.content.glossary import GLOSSARY, GROUPS, TERMS, VANISHING_LAB_TERMS, term
 from dashboard.content.lesson import STOPS, stop_number
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -104,3 +104,20 @@ def test_a_stop_s_popover_defines_every_term_its_definitions_use_before_using_it
             if other == used_by or not re.search(pattern, term(used_by).definition):
                 continue
             assert other in s.terms[:place], f"{s.id}: {used_by} uses {other} undefined"
+
+
+def test_the_vanishing_lab_explains_its_words_in_a_popover():
+    """A student tester met fan-in, Xavier/He/LeCun, σw², RMS, mean field and the edge of
+    chaos on the lab with no word of explanation: one popover defines them all."""
+    at = open_page("vanishing_lab.py")
+    assert not at.exception
+    label = glossary.label(*VANISHING_LAB_TERMS)
+    popovers = [b for b in at.get("popover") if b.proto.popover.label == label]
+    assert len(popovers) == 1
+    inside = [child.value for child in popovers[0].children.values() if hasattr(child, "value")]
+    expected = [f"**{term(i).name}**: {term(i).definition}" for i in VANISHING_LAB_TERMS]
+    assert inside[: len(VANISHING_LAB_TERMS)] == expected
+    for place, used_by in enumerate(VANISHING_LAB_TERMS):  # each word defined before its use
+        for other, pattern in MENTIONS.items():
+            if other != used_by and re.search(pattern, term(used_by).definition):
+                assert other in VANISHING_LAB_TERMS[:place], f"{used_by} uses {other} undefined"

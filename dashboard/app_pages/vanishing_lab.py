@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from core import lab
-from dashboard import lab_presets, ui
+from dashboard import glossary, lab_presets, ui
+from dashboard.content.glossary import VANISHING_LAB_TERMS
 from dashboard.lab_charts import forward_charts, profile_chart, story_chart
 from dashboard.lab_compute import measure, story
 from dashboard.lab_controls import LabControls
@@ -296,6 +297,7 @@ with view:
     metric = controls.radio("Show", "metric", list(METRICS), DEFAULTS["metric"], help=METRIC_HELP)
     show_theory = controls.toggle("Theory lines", "theory", DEFAULTS["theory"], help=THEORY_HELP)
 st.caption(SHOW_TEXT)
+glossary.explain(*VANISHING_LAB_TERMS)  # fan-in, Xavier, mean field...: not the article's
 quantity = METRICS[metric]
 
 if result is None:

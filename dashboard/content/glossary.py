@@ -280,6 +280,12 @@ TERMS: tuple[Term, ...] = (
     ),
 )
 GLOSSARY: dict[str, Term] = {t.id: t for t in TERMS}
+# The words of the vanishing-gradient lab's controls and captions that the article does
+# not teach, in an order where each definition uses only words defined before it.
+VANISHING_LAB_TERMS: tuple[str, ...] = (
+    "variance", "fan_in", "sigma_w2", "xavier", "he", "lecun", "rms", "mean_field", "chi_1",
+    "edge_of_chaos",
+)  # fmt: skip
 
 
 def term(term_id: str) -> Term:
