@@ -288,7 +288,7 @@ class TrainingSettings:
     seed: int = 0
     record_every: int | None = None
     loss: str = "bce"
-    grid_size: int = 60
+    grid_size: int = 61
 
 
 UPLOAD = "upload:"  # a run on a class's own points: its dataset is UPLOAD + their digest
@@ -422,7 +422,7 @@ def train_variants(
     seed: int = 0,
     record_every: int | None = None,
     loss: str = "bce",
-    grid_size: int = 60,
+    grid_size: int = 61,
     progress: Progress | None = None,
 ) -> TrainingResult:
     """Minibatch SGD on a 2-D toy data set, for several networks side by side.
@@ -464,7 +464,7 @@ def train_points(
     seed: int = 0,
     record_every: int | None = None,
     loss: str = "bce",
-    grid_size: int = 60,
+    grid_size: int = 61,
     progress: Progress | None = None,
 ) -> TrainingResult:
     """train_variants on a class's own points (core.points.parse_csv checked them), all

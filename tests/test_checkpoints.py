@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from core import experiments as ex
-from core.checkpoints import CHECKPOINT_COUNT, checkpoint_steps, checkpoint_stride
+from core.checkpoints import (
+    CHECKPOINT_COUNT,
+    MAX_CHECKPOINT_GRID,
+    checkpoint_steps,
+    checkpoint_stride,
+)
 
 SMALL = {"n_samples": 80, "batch": 16, "seed": 2}
 
@@ -68,12 +73,32 @@ def test_a_snapshot_is_the_map_of_a_run_stopped_at_that_step(variant):
 
 
 def test_a_fine_grid_is_kept_coarser_in_the_snapshots():
-    assert checkpoint_stride(60) == 1 and checkpoint_stride(61) == 2
+    side = MAX_CHECKPOINT_GRID
+    assert checkpoint_stride(side) == 1 and checkpoint_stride(side + 1) == 2
     run, _ = _run(steps=30, grid_size=100)
-    assert run.checkpoints.stride == 2
-    assert run.checkpoints.grid_prob.shape == (CHECKPOINT_COUNT, 50, 50)
+    stride = checkpoint_stride(100)
+    assert run.checkpoints.stride == stride > 2
+    kept = len(range(0, 100, stride))
+    assert run.checkpoints.grid_prob.shape == (CHECKPOINT_COUNT, kept, kept)
     np.testing.assert_array_equal(
-        run.checkpoints.grid_prob[-1], run.grid_prob[::2, ::2].astype(np.float32)
+        run.checkpoints.grid_prob[-1], run.grid_prob[::stride, ::stride].astype(np.float32)
+    )
+
+
+def test_the_default_grid_keeps_its_edges_in_every_snapshot():
+    # The playback draws a snapshot's 50% line up to its outermost points: a grid whose
+    # last row and column a snapshot skipped would end the line short of the map's edge.
+    grid = ex.TrainingSettings().grid_size
+    stride = checkpoint_stride(grid)
+    assert stride == 2 and (grid - 1) % stride == 0
+    run, _ = _run(steps=30, grid_size=grid)
+    assert run.checkpoints.grid_prob.shape[1:] == (MAX_CHECKPOINT_GRID, MAX_CHECKPOINT_GRID)
+    np.testing.assert_array_equal(
+        run.checkpoints.grid_prob[-1], run.grid_prob[::stride, ::stride].astype(np.float32)
+    )
+    corners = run.grid_prob[[0, 0, -1, -1], [0, -1, 0, -1]].astype(np.float32)
+    np.testing.assert_array_equal(
+        run.checkpoints.grid_prob[-1][[0, 0, -1, -1], [0, -1, 0, -1]], corners
     )
 
 

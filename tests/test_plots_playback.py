@@ -82,7 +82,9 @@ def test_each_frame_shows_every_networks_snapshot_at_its_step(default_run):
             shown = picture(layout["images"][index]["source"])
             expected = tint(snaps.grid_prob[k][::-1], TRAIN_CLASS_TINTS)
             np.testing.assert_array_equal(shown, expected, err_msg=name)
-            line = level_path(snaps.grid_prob[k], xs, ys, most=480)
+            line = level_path(
+                snaps.grid_prob[k], xs[:: snaps.stride], ys[:: snaps.stride], most=8 * 31
+            )
             assert shapes[index]["path"] == (line or "M0,0")  # none: a hidden shape
             assert shapes[index]["visible"] == bool(line)
             loss, accuracy = shapes[4 + 2 * index : 6 + 2 * index]
@@ -98,7 +100,9 @@ def test_the_figure_opens_at_the_trained_maps_or_at_the_frame_asked(default_run)
     spec = json.loads(playback_figure(default_run).to_json())
     assert spec["layout"]["sliders"][0]["active"] == CHECKPOINT_COUNT - 1
     for index, run in enumerate(default_run.runs.values()):
-        final = tint(run.grid_prob[::-1], TRAIN_CLASS_TINTS)  # the still map's numbers
+        # The still map's numbers, at the snapshots' points.
+        stride = run.checkpoints.stride
+        final = tint(run.grid_prob[::stride, ::stride][::-1], TRAIN_CLASS_TINTS)
         np.testing.assert_array_equal(picture(spec["layout"]["images"][index]["source"]), final)
     spec = json.loads(playback_figure(default_run, frame=4).to_json())
     assert spec["layout"]["sliders"][0]["active"] == 4
@@ -166,10 +170,12 @@ def test_the_default_figure_is_under_3_mb(default_run):
     assert size < DEFAULT_LIMIT
 
 
-def _largest(run: ex.VariantRun, layers: int, records: int, gaps: bool) -> ex.VariantRun:
+def _largest(run: ex.VariantRun, layers: int, records: int, gaps: bool, side: int) -> ex.VariantRun:
     """A run as large as the page admits: 100 hidden layers (the page's most), ~100
-    records (core's default), 30 snapshots of 60 x 60, of random noise (the worst case
-    for the pictures' compression and for the 50% lines); with gaps, NaN in every map."""
+    records (core's default), 30 snapshots of the final map's whole grid (61 x 61; the
+    training's snapshots are at most 31 a side: this is four times their area), of random
+    noise (the worst case for the pictures' compression and for the 50% lines); with
+    gaps, NaN in every map."""
     steps = np.linspace(0, 5000, records).round().astype(int)
     rng = np.random.default_rng(0)
     history = pd.DataFrame(
@@ -184,7 +190,7 @@ def _largest(run: ex.VariantRun, layers: int, records: int, gaps: bool) -> ex.Va
         }
     )
     snap_steps = checkpoint_steps(5000)
-    grids = rng.random((len(snap_steps), 60, 60)).astype(np.float32)
+    grids = rng.random((len(snap_steps), side, side)).astype(np.float32)
     if gaps:
         grids[:, ::7, ::7] = np.nan
     snaps = Checkpoints(snap_steps, (0.5,) * 30, (0.5,) * 30, grids, 1)
@@ -195,7 +201,8 @@ def _largest(run: ex.VariantRun, layers: int, records: int, gaps: bool) -> ex.Va
 
 @pytest.mark.parametrize("gaps", [False, True])
 def test_the_largest_admitted_figure_is_under_8_mb(default_run, gaps):
-    runs = {n: _largest(r, 101, 102, gaps) for n, r in default_run.runs.items()}
+    side = len(default_run.grid_x)
+    runs = {n: _largest(r, 101, 102, gaps, side) for n, r in default_run.runs.items()}
     largest = dataclasses.replace(default_run, runs=runs)
     size = len(playback_figure(largest).to_json())
     print(f"playback figure, largest admitted settings (gaps={gaps}): {size / MB:.2f} MB")
