@@ -152,7 +152,8 @@ class Broken(Exception):
 
 @dataclass
 class Stats:
-    runs: list[tuple[str, str, float]] = field(default_factory=list)  # page, kind, s
+    # Every timed step: page (its URL path), kind (link, nav, set), seconds, query.
+    runs: list[tuple[str, str, float, str]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     settings: set[tuple[str, str]] = field(default_factory=set)
     controls: dict[str, dict[str, Control]] = field(default_factory=lambda: defaultdict(dict))
@@ -162,7 +163,6 @@ class Stats:
     differ: list[str] = field(default_factory=list)
     rss_at_distinct: int | None = None
     in_flight: dict[int, str] = field(default_factory=dict)  # session id -> "/page?query"
-    steps: list[tuple[float, str, str]] = field(default_factory=list)  # s, kind, "/page?query"
 
 
 class Session:
@@ -241,8 +241,7 @@ class Session:
             self.stats.in_flight.pop(id(self), None)
         seconds = time.perf_counter() - start
         self.page = path
-        self.stats.runs.append((path, kind, seconds))
-        self.stats.steps.append((seconds, kind, f"/{path}" + (f"?{query}" if query else "")))
+        self.stats.runs.append((path, kind, seconds, query))
         self.stats.settings.add((path, query))
         self._check_echo(path, query, found)
         return seconds
@@ -450,13 +449,13 @@ async def measure(base: str, pgid: int | None, args: Namespace) -> Stats:
     print(f"  after warm-up: {warm_split}; at the peak: {mem.split()}")
     print("  runs in flight at the peak: " + ("; ".join(mem.flying_at_peak) or "none"))
     print("slowest steps:")
-    for seconds, kind, what in sorted(stats.steps, reverse=True)[:SLOWEST]:
-        print(f"  {seconds:6.2f} s  {kind:<5} {what}")
+    for path, kind, seconds, query in sorted(stats.runs, key=lambda r: -r[2])[:SLOWEST]:
+        print(f"  {seconds:6.2f} s  {kind:<5} /{path}" + (f"?{query}" if query else ""))
     return stats
 
 
 def report(stats: Stats, wall: float, cpu: dict[str, float] | None, own: float, rss: tuple) -> None:
-    kinds = Counter(k for _, k, _ in stats.runs)
+    kinds = Counter(r[1] for r in stats.runs)
     print(f"load average after:  {loadavg()}  ({os.cpu_count()} cores)")
     print(
         f"steps: {len(stats.runs)} runs in {wall:.0f} s = {len(stats.runs) / wall:.1f}/s "
@@ -473,10 +472,12 @@ def report(stats: Stats, wall: float, cpu: dict[str, float] | None, own: float, 
         print(f"URL numbers the widgets show: {stats.echoed[0]} of {stats.echoed[1]}{differ}")
     print("seconds from rerun request to script_finished:")
     print(f"  {'page':<16}{'kind':<6}{'runs':>6}{'p50':>8}{'p95':>8}{'max':>8}")
-    rows = [("all", "", [s for _, _, s in stats.runs])]
+    rows = [("all", "", [r[2] for r in stats.runs])]
     for p, path in zip(PAGES, PATHS, strict=True):
         for kind in ("link", "nav", "set"):
-            rows.append((p.url_path, kind, [s for q, k, s in stats.runs if (q, k) == (path, kind)]))
+            rows.append(
+                (p.url_path, kind, [s for q, k, s, _ in stats.runs if (q, k) == (path, kind)])
+            )
     for name, kind, v in rows:
         if v:
             print(f"  {name:<16}{kind:<6}{len(v):>6}", *(f"{x:>7.2f}" for x in figures(v)))

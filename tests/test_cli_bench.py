@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,6 +131,17 @@ def test_server_load_runs_a_short_class_without_errors():
     for path in ("worked-example", "update-sizes", "vanishing-lab", "training-lab", "myths"):
         assert f"'{path}': " in out, path  # its URL keys were found
     assert "server memory (PSS, server and workers): after warm-up" in out and "server CPU:" in out
+    # The slowest steps listed are the timed ones (not the warm-up visits before them):
+    # each is within its page and kind's row of the table, the first is its slowest.
+    rows = re.findall(r"^  ([a-z-]+) +(link|nav|set) +\d+ +[\d.]+ +[\d.]+ +([\d.]+)$", out, re.M)
+    most = {(page, kind): float(s) for page, kind, s in rows}
+    table_max = float(re.search(r"^  all +\d+ +[\d.]+ +[\d.]+ +([\d.]+)$", out, re.M).group(1))
+    listed = re.findall(
+        r"^ +([\d.]+) s  (link|nav|set) +/([a-z-]*)", out.split("slowest steps:")[1], re.M
+    )
+    assert listed and float(listed[0][0]) == table_max, out[-3000:]
+    for seconds, kind, page in listed:
+        assert float(seconds) <= most[(page or "home", kind)], (seconds, kind, page)
 
 
 def test_server_load_runs_a_small_live_class_with_a_restart():
