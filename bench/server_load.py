@@ -57,6 +57,7 @@ import class_load  # noqa: E402  (bench/, the folder of this script)
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
+from core import calibration  # noqa: E402
 from dashboard.navigation import PAGES  # noqa: E402
 from tests.e2e import appdriver  # noqa: E402
 
@@ -525,15 +526,27 @@ def main() -> int:
             parser.error("--url must be http://127.0.0.1:PORT or http://localhost:PORT")
         base, pgid = f"http://{u.netloc}", listening_pgid(u.port)
     else:
+        # The server's cost-model factors decide which settings it admits. Measured at its
+        # start, they move with whatever else the host did in those milliseconds (the rest
+        # x0.97 to x1.7 in fresh processes a minute apart on this VM, quiet), and what a
+        # run measures moves with them: every run uses BACKPROP_COST_SCALE if set (give
+        # the same to both codes of a comparison), else this process's factors.
+        scale = os.environ.get(calibration.COST_SCALE_ENV) or calibration.cost_scale().as_env()
+        os.environ[calibration.COST_SCALE_ENV] = scale  # the server started here inherits it
         port = appdriver.free_port()
         base = f"http://127.0.0.1:{port}"
         proc = appdriver.start_app(port, log)
         pgid = proc.pid
     where = f"started here, log {log.relative_to(ROOT)}" if proc else f"pgid {pgid}"
+    factors = (
+        "the server's own cost-model factors"
+        if args.url
+        else f"cost-model factors (products,rest) {os.environ[calibration.COST_SCALE_ENV]}"
+    )
     print(
         f"server_load: {args.users} users, {args.seconds:g} s, ramp {args.ramp:g} s, think "
         f"{args.think:g} s (jitter {args.jitter:g}), wide {args.wide:g}, seed {args.seed}; "
-        f"server {base} ({where})",
+        f"server {base} ({where}), {factors}",
         flush=True,
     )
     try:

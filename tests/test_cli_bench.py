@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from core import experiments as ex
+from core.calibration import COST_SCALE_ENV
 from core.network import NetworkSpec
 from tests.share import APPTEST_TIMEOUT
 
@@ -128,6 +129,9 @@ def test_server_load_runs_a_short_class_without_errors():
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     assert "errors: none" in out
+    # The server it started admits with the factors it was given (the tests' pinned ones),
+    # not with ones measured at its start: runs compared with each other admit alike.
+    assert f"cost-model factors (products,rest) {os.environ[COST_SCALE_ENV]}\n" in out
     for path in ("worked-example", "update-sizes", "vanishing-lab", "training-lab", "myths"):
         assert f"'{path}': " in out, path  # its URL keys were found
     assert "server memory (PSS, server and workers): after warm-up" in out and "server CPU:" in out
