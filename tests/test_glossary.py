@@ -94,6 +94,7 @@ MENTIONS = {
     "chi_1": r"χ₁",
     "mean_field": r"mean.field",
     "rms": r"\bRMS\b",
+    "yang_rate": r"Yang",
 }
 
 
@@ -108,7 +109,9 @@ def test_a_stop_s_popover_defines_every_term_its_definitions_use_before_using_it
 
 def test_the_vanishing_lab_explains_its_words_in_a_popover():
     """A student tester met fan-in, Xavier/He/LeCun, σw², RMS, mean field and the edge of
-    chaos on the lab with no word of explanation: one popover defines them all."""
+    chaos on the lab with no word of explanation, and Yang et al. named for a rate: one
+    popover defines them all."""
+    assert "yang_rate" in VANISHING_LAB_TERMS
     at = open_page("vanishing_lab.py")
     assert not at.exception
     label = glossary.label(*VANISHING_LAB_TERMS)

@@ -271,6 +271,15 @@ TERMS: tuple[Term, ...] = (
         THEORY,
     ),
     Term(
+        "yang_rate",
+        "Yang et al.",
+        "Greg Yang and co-authors (ICLR 2019), who worked out with mean-field theory that "
+        "at the start batch normalization makes the blame grow toward the input of a deep "
+        "plain network by a fixed factor per layer, larger for smaller batches: the lab's "
+        "grey dashed line for batch norm is their rate.",
+        THEORY,
+    ),
+    Term(
         "input_correlation",
         "correlation between inputs",
         "How alike two inputs look to a layer (1: the same up to size, 0: unrelated); in a "
@@ -284,7 +293,7 @@ GLOSSARY: dict[str, Term] = {t.id: t for t in TERMS}
 # not teach, in an order where each definition uses only words defined before it.
 VANISHING_LAB_TERMS: tuple[str, ...] = (
     "variance", "fan_in", "sigma_w2", "xavier", "he", "lecun", "rms", "mean_field", "chi_1",
-    "edge_of_chaos",
+    "edge_of_chaos", "yang_rate",
 )  # fmt: skip
 
 
