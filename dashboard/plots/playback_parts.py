@@ -52,11 +52,13 @@ PLAY_COLUMN_WIDTHS = (0.62, 0.38)
 PLAY_COLUMN_GAP = 0.2  # a phone: ~58 px, for "100%" and an axis title
 PLAY_BOTTOM = 110  # the last row's axis titles, then the gradient maps' color bar
 PLAY_GAP = 60 + 2 * PANEL_TITLE_LINE  # tick labels, an axis title, a two-line title
+# Room on each side of a step axis, as a share of the run's length: on a phone the markers
+# at the first and the last step were half cut off at the plot's edge.
+PLAY_STEP_PAD = 0.07
 # A frame's wait while playing. Plotly starts the next frame at the first animation
 # frame (every 16.7 ms on a 60 Hz screen) after this wait, which begins once the frame is
 # applied (5-15 ms here): 84 ms gives one frame every six screen frames, 10 frames a
 # second, 30 frames in 3 s (bench/playback_bench.py measures it in Chromium).
-PLAY_STEP_PAD = 0.07  # of the run's length each side of a step axis: a marker on a phone
 PLAY_FRAME_MS = 84
 
 
