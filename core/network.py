@@ -74,6 +74,7 @@ __all__ = [
     "forward_unchecked",
     "init_params",
     "loss_and_grads",
+    "loss_at_output",
     "output_loss",
     "params_from_normals",
     "sgd_step",
@@ -377,14 +378,28 @@ def output_loss(y_hat: np.ndarray, cache: ForwardCache, y: np.ndarray, loss: str
     i.e. yhat = sigma(z_L). With a sigmoid output that is the usual cross-entropy of
     y_hat; with a linear output, y_hat itself is read as the logit.
     """
+    output_act = cache.layers[-1].act if loss == "squared_error" else None
+    return loss_at_output(y_hat, cache.logits, output_act, y, loss)
+
+
+def loss_at_output(
+    y_hat: np.ndarray,
+    logits: np.ndarray,
+    output_act: tuple | None,
+    y: np.ndarray,
+    loss: str,
+) -> OutputLoss:
+    """output_loss from the pieces of a forward pass it reads: y_hat, the logits z_L and
+    the output activation's cache (z_L, y_hat, phi), which only squared error needs (None
+    will do for cross-entropy), for a caller that keeps no ForwardCache (core.trainer)."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
     y = np.asarray(y, dtype=np.float64)
     if loss == "bce":
-        value, delta_out = binary_cross_entropy(cache.logits, y)
-        return OutputLoss(value, delta_out, sigmoid(cache.logits))
+        value, delta_out = binary_cross_entropy(logits, y)
+        return OutputLoss(value, delta_out, sigmoid(logits))
     value, dy_hat = squared_error(y_hat, y)
-    return OutputLoss(value, activation_backward(dy_hat, cache.layers[-1].act), y_hat)
+    return OutputLoss(value, activation_backward(dy_hat, output_act), y_hat)
 
 
 @dataclass(frozen=True)

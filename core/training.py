@@ -42,13 +42,12 @@ from core.losses import LOSSES
 from core.network import (
     LayerParams,
     NetworkSpec,
-    backward_scaled,
     forward_unchecked,
     init_params,
     output_loss,
-    sgd_step,
 )
 from core.points import Points
+from core.trainer import Trainer
 from core.variants import short_label
 
 BATCH_SEED_OFFSET = 2_000_003  # minibatch order of train_variants(seed=s)
@@ -206,7 +205,7 @@ def _train_one(
     name: str, spec: NetworkSpec, task: _Task, report: Callable[[int], None]
 ) -> VariantRun:
     steps = task.steps
-    params = init_params(spec, task.seed)  # fresh arrays, ours alone: updated in place
+    params = init_params(spec, task.seed)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         spread = _spread(params, spec, task)
     history: list[tuple[int, float, float]] = []
@@ -214,15 +213,15 @@ def _train_one(
     diverged_at = None
     snaps = Recorder(steps, task.grid_size)  # the last one is the final map, below
     snap_points = snaps.keep(task.grid_points, task.grid_size)
+    trainer = Trainer(spec, params)
+    params, grads = trainer.params, trainer.grads
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for step in range(steps + 1):
             rows = task.order[step]
-            y_hat, cache = forward_unchecked(params, spec, task.X[rows])
-            out = output_loss(y_hat, cache, task.Y[rows], task.loss)
+            out = trainer.loss_and_grads(task.X[rows], task.Y[rows], task.loss)
             if not math.isfinite(out.value):
                 diverged_at = step
                 break
-            grads = backward_scaled(params, spec, cache, out.delta_out, rescale=False).grads
             if step % task.record_every == 0 or step == steps:
                 whole = _whole_set(params, spec, task)
                 if whole is None:
@@ -236,7 +235,7 @@ def _train_one(
             # A snapshot with a non-finite loss is left out; training goes on as before.
             if step in snaps.wanted and (snap := _grid_prob(params, spec, task, snap_points)):
                 snaps.add(step, *snap)
-            sgd_step(params, grads, task.lr, in_place=True)
+            trainer.sgd_step(task.lr)
     frame, grad_norms = _run_tables(history, norms, spec.n_layers)
     if diverged_at is not None:
         message = (
