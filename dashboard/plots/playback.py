@@ -16,6 +16,7 @@ plain dicts: plotly.py's validation of 30 frames took most of the figure's build
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -279,17 +280,19 @@ def playback_spec(
     fig.update_layout(margin={**MARGIN, "t": parts.PLAY_CONTROLS, "b": parts.PLAY_BOTTOM})
     parts.add_curves(fig, result, names, steps[-1])
     parts.add_maps(fig, result, names)
-    parts.axes(fig, result, len(names), steps[-1])
     fig.update_layout(
-        **_frame_layout(result, names, steps[start], steps[-1]),
         annotations=_titles(result, names),
         updatemenus=[parts.buttons(parts.paper_y(parts.PLAY_BUTTONS_TOP, plot_height))],
         sliders=[parts.slider(steps, start, parts.paper_y(parts.PLAY_SLIDER_TOP, plot_height))],
         legend={"y": parts.paper_y(parts.PLAY_LEGEND_TOP, plot_height), "yanchor": "top"},
     )
     figure = fig.to_dict()
+    parts.merge_axes(figure["layout"], parts.axes(result, len(names), steps[-1]))
     figure["frames"] = [  # plain data, checked by tests
         {"name": str(k), "layout": _frame_layout(result, names, step, steps[-1])}
         for k, step in enumerate(steps)
     ]
+    # The shown frame's images and shapes are the layout's own, as plain data too: given
+    # to plotly they were checked once more, for as long as the rest of the layout took.
+    figure["layout"].update(copy.deepcopy(figure["frames"][start]["layout"]))
     return figure
