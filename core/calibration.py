@@ -165,3 +165,11 @@ def set_cost_scale(products: float | None, rest: float | None = None) -> None:
         else:
             text = f"{products}" if rest is None else f"{products},{rest}"
             _current = CostScale(*parse(text), "set")
+
+
+def lowest(readings: list[CostScale]) -> CostScale:
+    """The lowest products and the lowest rest of several readings: the machine's speed
+    when the host left it alone (a slow spell only ever reads higher)."""
+    if not readings:
+        raise ValueError("lowest needs at least one reading")
+    return CostScale(min(r.products for r in readings), min(r.rest for r in readings), "measured")

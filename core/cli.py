@@ -4,6 +4,7 @@
     python -m core compare --depth 50 --width 128 > compare.csv
     python -m core profile --activation relu --init 1 --depth 30 --summary
     python -m core updates             # the course's 2-2-1 table
+    python -m core factors             # this machine's cost-model factors, and the pair to pin
 
 Rows go to stdout (or --out FILE); problems such as overflow are reported on stderr.
 """
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 
 import pandas as pd
 
+from core import calibration
 from core.activations import get_activation
 from core.limits import MAX_DEPTH, MAX_WIDTH, check_int
 from core.network import NetworkSpec
@@ -66,7 +69,33 @@ def _parser() -> argparse.ArgumentParser:
     _add_profile(sub)
     _add_compare(sub)
     _add_updates(sub)
+    factors = sub.add_parser(
+        "factors",
+        help="this machine's cost-model factors, measured several times, and the pair to pin",
+        description=(
+            "Measure the cost model's factors (core.calibration) --times times, --gap "
+            "seconds apart, print each reading, and last the lowest of each as the line "
+            "that pins them (BACKPROP_COST_SCALE=products,rest): a slow spell of a shared "
+            "machine only ever reads higher (README.md says when to pin)."
+        ),
+    )
+    factors.add_argument("--times", type=int, default=10, help="readings, 1-100 (default 10)")
+    factors.add_argument("--gap", type=float, default=1.0, help="seconds between, 0-60")
     return parser
+
+
+def _factors(args: argparse.Namespace) -> list[str]:
+    """The factors command's lines: each reading, then the pair to pin."""
+    readings = []
+    lines = []
+    for k in range(args.times):
+        if k:
+            time.sleep(args.gap)
+        readings.append(calibration.measure())
+        last = readings[-1]
+        lines.append(f"reading {k + 1}: products x{last.products:.3f}, rest x{last.rest:.3f}")
+    pin = calibration.lowest(readings)
+    return [*lines, f"{calibration.COST_SCALE_ENV}={pin.products:.3f},{pin.rest:.3f}"]
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -196,6 +225,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point (see --help); returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "factors":
+        if not (1 <= args.times <= 100 and 0 <= args.gap <= 60):
+            parser.error("--times must be 1..100 and --gap 0..60")
+        print("\n".join(_factors(args)))
+        return 0
     try:
         frame, messages = _run(args)
     except ValueError as error:

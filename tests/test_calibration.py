@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import calibration, lab, limits
+from core import calibration, cli, lab, limits
 from core import experiments as ex
 from core.calibration import COST_SCALE_ENV, CostScale
 from dashboard import workers
@@ -112,3 +112,32 @@ def test_a_worker_decides_with_the_factors_of_the_process_that_started_it(rescal
         assert estimate == ex.estimate_profile_seconds(specs, 64, 3)
     finally:
         worker.stop()
+
+
+def test_the_command_prints_each_reading_and_the_lowest_pair_to_pin(capsys):
+    assert cli.main(["factors", "--times", "3", "--gap", "0"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == ["reading 1", "reading 2", "reading 3"]
+    read = [
+        tuple(float(x.split("x")[1]) for x in line.split(": ")[1].split(", "))
+        for line in lines[:-1]
+    ]
+    name, value = lines[-1].split("=")
+    assert name == calibration.COST_SCALE_ENV
+    products, rest = calibration.parse(value)
+    assert (products, rest) == (min(p for p, _ in read), min(r for _, r in read))
+
+
+def test_the_lowest_of_readings_takes_each_factor_on_its_own():
+    readings = [calibration.CostScale(1.2, 0.9, "measured"), calibration.CostScale(0.8, 1.5, "x")]
+    assert calibration.lowest(readings) == calibration.CostScale(0.8, 0.9, "measured")
+    with pytest.raises(ValueError):
+        calibration.lowest([])
+
+
+@pytest.mark.parametrize("bad", [["--times", "0"], ["--times", "101"], ["--gap", "-1"]])
+def test_the_command_refuses_readings_out_of_range(bad, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["factors", *bad])
+    assert stop.value.code == 2
+    assert "--times must be 1..100 and --gap 0..60" in capsys.readouterr().err
