@@ -149,11 +149,13 @@ def limit_calls() -> list[tuple[str, Call, float]]:
             ),
         )
     )
+    grid = ex.TrainingSettings().grid_size  # the training lab's maps (it keeps the default)
     for depth, width, batch, n, k in ((20, 64, 64, 400, 4), (40, 128, 32, 2000, 2)):
         specs = {v: ex.variant_spec(v, depth, width, n_in=2) for v in ex.VARIANTS[:k]}
 
         def estimate(steps: int, specs=specs, batch=batch, n=n) -> float:
-            return ex.estimate_training_seconds(specs, steps, batch, n, max(1, steps // 100), 60)
+            every = max(1, steps // 100)
+            return ex.estimate_training_seconds(specs, steps, batch, n, every, grid)
 
         steps = largest_fitting(lambda m: estimate(m) <= ex.MAX_SECONDS, high=MAX_TRAIN_STEPS)
         calls.append(
@@ -163,7 +165,7 @@ def limit_calls() -> list[tuple[str, Call, float]]:
                 Call(
                     ex.train_variants,
                     (specs, "spirals"),
-                    dict(n_samples=n, steps=steps, batch=batch, lr=0.05),
+                    dict(n_samples=n, steps=steps, batch=batch, lr=0.05, grid_size=grid),
                 ),
                 estimate(steps),
             )

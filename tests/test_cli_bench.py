@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -117,6 +119,25 @@ def test_bench_quick_runs_and_prints_every_section():
     assert done.returncode == 0, done.stderr
     for section in ("1. Engine", "ratio", "lab default", "depth 40", "training", "Peak memory"):
         assert section in done.stdout, section
+
+
+def test_the_benchs_training_calls_at_the_limit_are_ones_core_admits(monkeypatch):
+    """bench.py's "at the limit" training calls are the biggest the cost model admits, as
+    core checks them: once the bench estimated with a grid of 60 after the training's
+    default became 61, and its own call was refused."""
+    spec = importlib.util.spec_from_file_location("bench_script", ROOT / "bench" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up there
+    spec.loader.exec_module(bench)
+    training = [c for _, c, _ in bench.limit_calls() if c.fn is ex.train_variants]
+    assert len(training) == 2
+    for call in training:
+        specs, dataset = call.args
+        settings = ex.TrainingSettings(dataset, **call.kwargs)
+        ex.check_training(specs, settings)  # admitted: no Refused
+        one_more = replace(settings, steps=settings.steps + 1)
+        with pytest.raises(ex.Refused):
+            ex.check_training(specs, one_more)
 
 
 def test_server_load_runs_a_short_class_without_errors():
