@@ -4,7 +4,7 @@ engine (core.training).
 core.network's forward, backward and sgd_step make a cache object and a gradient object
 for every layer and a fresh array for every result: right for a page that shows one
 pass, slow for a training run of small layers. A training lab run of four networks,
-12 layers of width 17, 670 steps, makes about 40,000 layer passes each way, and at
+12 layers of width 17, 670 steps, makes about 32,000 layer passes each way, and at
 that size numpy's work per call (about 1.5 us) and Python's around it (objects, error
 states, attribute loops) cost more than the arithmetic. Trainer does the same
 arithmetic, in the same order, so its results are bit for bit core.network's

@@ -213,8 +213,8 @@ def _train_one(
     diverged_at = None
     snaps = Recorder(steps, task.grid_size)  # the last one is the final map, below
     snap_points = snaps.keep(task.grid_points, task.grid_size)
-    trainer = Trainer(spec, params)
-    params, grads = trainer.params, trainer.grads
+    trainer = Trainer(spec, params)  # core.network's steps, bit for bit, without its objects
+    params, grads = trainer.params, trainer.grads  # views, updated in place by each step
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for step in range(steps + 1):
             rows = task.order[step]
