@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.network import LayerParams, NetworkSpec, loss_and_grads
+from core.spec import PARAM_FIELDS
 
 DEFAULT_STEP = 1e-5
 # Below this absolute size a finite difference with h = 1e-5 sees only rounding
@@ -76,7 +77,7 @@ def gradients_agree(
 
 def _replace(params: list[LayerParams], i: int, name: str, value: np.ndarray) -> list:
     """A copy of params with layer i's parameter `name` set to value."""
-    fields = {k: getattr(params[i], k) for k in ("W", "b", "gamma", "beta")}
+    fields = {k: getattr(params[i], k) for k in PARAM_FIELDS}
     fields[name] = value
     return [*params[:i], LayerParams(**fields), *params[i + 1 :]]
 
@@ -98,7 +99,7 @@ def check_network(
     exact = loss_and_grads(params, spec, x, y, loss)
     report: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
     for i, (p, g) in enumerate(zip(params, exact.grads, strict=True)):
-        for name in ("W", "b", "gamma", "beta"):
+        for name in PARAM_FIELDS:
             value = getattr(p, name)
             if value is None:
                 continue

@@ -41,6 +41,7 @@ from core.losses import LOSSES, binary_cross_entropy, squared_error
 from core.spec import (
     INITS,
     MODES,
+    PARAM_FIELDS,
     LayerParams,
     NetworkSpec,
     check_finite,
@@ -443,7 +444,7 @@ def sgd_step(
         raise ValueError(f"grads must have {len(params)} layers; got {len(grads)}")
     if in_place:
         for p, g in zip(params, grads, strict=True):
-            for field in ("W", "b", "gamma", "beta"):
+            for field in PARAM_FIELDS:
                 value_p, value_g = getattr(p, field), getattr(g, field)
                 if value_p is not None:
                     value_g *= lr

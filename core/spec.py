@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -205,7 +205,8 @@ def check_shapes(params: list[LayerParams], spec: NetworkSpec) -> None:
                 raise ValueError(f"{where} must be an array of shape {shape}; got {got}")
 
 
-_FIELDS = ("W", "b", "gamma", "beta")
+# A LayerParams' arrays by name, in its fields' order (a LayerParams(*arrays) takes them so).
+PARAM_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(LayerParams))
 
 
 def check_finite(i: int, p: LayerParams) -> None:
@@ -220,7 +221,7 @@ def check_finite(i: int, p: LayerParams) -> None:
     with np.errstate(over="ignore", invalid="ignore"):
         if math.isfinite(sum(float(np.vdot(a, a)) for a in arrays)):
             return
-    for name in _FIELDS:
+    for name in PARAM_FIELDS:
         value = getattr(p, name)
         if value is not None and not np.isfinite(value).all():
             raise ValueError(f"params[{i}].{name} must be finite (no nan or inf)")

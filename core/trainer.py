@@ -29,8 +29,7 @@ import numpy as np
 from core.activations import Activation, get_activation
 from core.layers import activation_backward, batchnorm_backward, batchnorm_forward
 from core.network import LayerParams, NetworkSpec, OutputLoss, loss_at_output
-
-_FIELDS = ("W", "b", "gamma", "beta")
+from core.spec import PARAM_FIELDS
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class Trainer:
         spec, layers = self.spec, self._layers
         scale, eps = spec.residual_scale, spec.bn_eps
         z_out = self._buffers(x.shape[0])
-        kept = []  # per layer: (its input, what phi received, what phi gave, BN's cache)
+        kept = []  # per layer: (its product's input, what phi received and gave, BN's cache)
         h = z = x
         for lay, p, buffer in zip(layers, self.params, z_out, strict=True):
             bn = None
@@ -146,7 +145,7 @@ def _flat_copy(
 ) -> tuple[np.ndarray, list[LayerParams]]:
     """One flat array holding every parameter array (a copy, or uninitialized if empty),
     and LayerParams of views into it, in params' shapes."""
-    arrays = [getattr(p, f) for p in params for f in _FIELDS]
+    arrays = [getattr(p, f) for p in params for f in PARAM_FIELDS]
     flat = np.empty(sum(a.size for a in arrays if a is not None))
     views, start = [], 0
     for a in arrays:
@@ -158,5 +157,5 @@ def _flat_copy(
             view[...] = a
         views.append(view)
         start += a.size
-    n = len(_FIELDS)
+    n = len(PARAM_FIELDS)
     return flat, [LayerParams(*views[k : k + n]) for k in range(0, len(views), n)]
